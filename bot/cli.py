@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
-from bot import loader, nlp
+from bot import loader
 from bot.config import Settings, load_settings
 from bot.store import KnowledgeStore, make_engine, open_store
 
@@ -68,6 +68,8 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _nlp_build(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import nlp  # spaCy (and the TensorFlow it probes for) load only for this command
+
     store = open_store(settings)
     out = Path(args.out) if args.out else settings.spacy_model_dir
     built = nlp.build_to_disk(store.synonyms(), out, force=args.force)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 import spacy
 from spacy.language import Language
@@ -20,9 +20,20 @@ from bot.models import Synonym
 PIPELINE_NAME = "ischool_en"
 
 
-def patterns(synonyms: Iterable[Synonym]) -> list[dict[str, str]]:
-    """Phrase patterns for the entity ruler, one per synonym; the canonical value becomes the pattern id."""
-    return [{"label": s.label, "pattern": s.term, "id": s.value} for s in synonyms]
+def patterns(synonyms: Iterable[Synonym]) -> list[dict[str, Any]]:
+    """Entity-ruler patterns, one per synonym; the canonical value becomes the pattern id.
+
+    Short acronyms ('mls', 'm.l.s.') also match as one token with or without dots, since spaCy's
+    tokenizer keeps 'M.L.S.' whole while the phrase 'm.l.s.' would be split differently.
+    """
+    result: list[dict[str, Any]] = []
+    for s in synonyms:
+        result.append({"label": s.label, "pattern": s.term, "id": s.value})
+        letters = s.term.replace(".", "")
+        if " " not in s.term and letters.isalpha() and len(letters) <= 5:
+            regex = r"^" + r"\.?".join(letters) + r"\.?$"
+            result.append({"label": s.label, "pattern": [{"LOWER": {"REGEX": regex}}], "id": s.value})
+    return result
 
 
 def build(synonyms: Iterable[Synonym]) -> Language:
@@ -38,9 +49,9 @@ def build(synonyms: Iterable[Synonym]) -> Language:
 
 
 def fingerprint(synonyms: Iterable[Synonym]) -> str:
-    """A digest of the vocabulary, so a build is redone only when the names change."""
-    rows = sorted((s.label, s.value, s.term) for s in synonyms)
-    return hashlib.sha256(json.dumps(rows).encode()).hexdigest()[:16]
+    """A digest of the ruler's patterns, so a build is redone only when they change."""
+    rows = sorted(json.dumps(p, sort_keys=True) for p in patterns(synonyms))
+    return hashlib.sha256(json.dumps([spacy.__version__, *rows]).encode()).hexdigest()[:16]
 
 
 def build_to_disk(synonyms: list[Synonym], out_dir: Path, *, force: bool = False) -> bool:

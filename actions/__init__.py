@@ -1,0 +1,1 @@
+"""Custom actions; the action server registers every concrete Action subclass in this package."""

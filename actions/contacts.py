@@ -1,0 +1,22 @@
+"""Who to contact."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.base import KnowledgeAction
+from bot import advising
+
+
+class ActionContact(KnowledgeAction):
+    """Give the Student Services Office's phone and fax."""
+
+    def name(self) -> Text:
+        return "action_contact"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        return self.say(dispatcher, advising.contact(self.store))

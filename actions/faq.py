@@ -1,0 +1,34 @@
+"""Answers to FAQ topics, chosen by the response selector and read from the knowledge store."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.base import KnowledgeAction
+from bot import advising
+
+
+def predicted_topic(tracker: Tracker) -> Optional[str]:
+    """The FAQ topic of the latest message: 'credits' for the retrieval intent 'faq/credits'."""
+    selector = tracker.latest_message.get("response_selector", {}).get("faq", {})
+    key = selector.get("response", {}).get("intent_response_key") or ""
+    if not key:  # a button payload such as /faq/credits carries the full intent name
+        key = tracker.latest_message.get("intent", {}).get("name", "")
+    return key.split("/", 1)[1] if key.startswith("faq/") else None
+
+
+class ActionAnswerFaq(KnowledgeAction):
+    """Answer the FAQ topic just asked, or the previous topic for the program just named."""
+
+    def name(self) -> Text:
+        return "action_answer_faq"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        intent = tracker.latest_message.get("intent", {}).get("name", "")
+        topic = tracker.get_slot("last_topic") if intent == "follow_up" else predicted_topic(tracker)
+        reply = advising.answer_topic(self.store, topic, self.program(tracker))
+        return self.say(dispatcher, reply)

@@ -1,0 +1,26 @@
+"""Specializations of the online programs."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.base import KnowledgeAction
+from bot import advising
+
+
+class ActionSpecializations(KnowledgeAction):
+    """List the specializations of the program asked about, or of both programs."""
+
+    def name(self) -> Text:
+        return "action_specializations"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        program = self.entity(tracker, "program")
+        events: List[Dict[Text, Any]] = []
+        for reply in advising.specializations(self.store, program):
+            events += self.say(dispatcher, reply)
+        return events

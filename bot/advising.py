@@ -1,0 +1,154 @@
+"""What the assistant decides to say, given the store and what the user asked.
+
+The actions stay thin: they read the tracker, call one function here and utter a domain response
+with the values it returns. Wording lives in the domain and the knowledge files, not here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.store import CourseView, KnowledgeStore, SessionView
+
+STUDENT_SERVICES = "student_services"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A domain response to utter (or plain knowledge text), its values and the slots to set."""
+
+    response: str | None = None
+    text: str | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+    slots: dict[str, Any] = field(default_factory=dict)
+
+
+def contact_values(store: KnowledgeStore) -> dict[str, str]:
+    """Name and phone of the Student Services Office, for responses that refer people to it."""
+    contact = store.contact(STUDENT_SERVICES)
+    if contact is None:
+        return {"contact_name": "Student Services Office", "contact_phone": "the iSchool's main number"}
+    return {"contact_name": contact.name, "contact_phone": contact.phone}
+
+
+def answer_topic(store: KnowledgeStore, topic: str | None, program: str | None) -> Reply:
+    """The answer for ``topic``, for ``program`` when the answer depends on it, or a question back."""
+    if not topic:
+        if program:
+            topic = "program_overview"
+        else:
+            return Reply(response="utter_default")
+    variants = {v.program: v for v in store.answer_variants(topic)}
+    slots: dict[str, Any] = {"last_topic": topic}
+    if program:
+        slots["program"] = program
+    if not variants:
+        return Reply(response="utter_not_covered", values={"subject": topic.replace("_", " "),
+                                                           **contact_values(store)}, slots=slots)
+    chosen = variants.get(program or "") or variants.get("")
+    if chosen is None and program is None and len(variants) == 1:
+        chosen = next(iter(variants.values()))
+    if chosen is None:
+        return Reply(response="utter_ask_which_program", slots=slots)
+    if not chosen.covered:
+        return Reply(response="utter_not_covered", values={"subject": chosen.title, **contact_values(store)},
+                     slots=slots)
+    return Reply(text=chosen.text, slots=slots)
+
+
+def format_time(moment: dt.datetime, zone: ZoneInfo) -> str:
+    """'Thu, Dec 3, 2026, 6:00 PM EST' in ``zone``."""
+    local = moment.astimezone(zone)
+    return f"{local:%a, %b} {local.day}, {local.year}, {local.hour % 12 or 12}:{local:%M %p %Z}"
+
+
+def session_line(session: SessionView, zone: ZoneInfo) -> str:
+    """One bullet of the sessions list."""
+    where = session.campus or session.format
+    return f"- {format_time(session.starts_at, zone)}: {session.title} ({where}). Register: {session.registration_url}"
+
+
+def info_sessions(store: KnowledgeStore, now: dt.datetime, *, campus: str | None, format: str | None,
+                  timezone: str) -> Reply:
+    """Upcoming sessions, soonest first, filtered by campus and format."""
+    if campus and not format:
+        format = "in-person"
+    zone = ZoneInfo(timezone)
+    sessions = store.upcoming_sessions(now, campus=campus, format=format)
+    intro = next((v.text for v in store.answer_variants("info_sessions") if not v.program), "")
+    filters = [f for f in (format, campus and f"at {campus}") if f]
+    values = {"intro": intro, "filter": " ".join(filters) + " " if filters else "", **contact_values(store)}
+    if not sessions:
+        return Reply(response="utter_no_info_sessions", values=values)
+    zone_name = f"times in campus time, {now.astimezone(zone):%Z}"
+    return Reply(response="utter_info_sessions",
+                 values={**values, "zone": zone_name, "items": "\n".join(session_line(s, zone) for s in sessions)})
+
+
+def specializations(store: KnowledgeStore, program: str | None) -> list[Reply]:
+    """One reply per program (or the one asked about) listing its specializations."""
+    codes = [program] if program else store.program_codes()
+    replies = []
+    for code in codes:
+        items = [f"- {s.name}: {s.summary}" + (f" (online since {s.online_since})" if s.online_since else "")
+                 for s in store.specializations(code)]
+        replies.append(Reply(response="utter_specializations",
+                             values={"program_name": store.program_name(code), "items": "\n".join(items)},
+                             slots={"program": program} if program else {}))
+    return replies
+
+
+def semesters_for(term: str | None, courses: list[CourseView]) -> tuple[list[int], str]:
+    """The cohort semesters a term phrase refers to ('first summer' -> [3]) and a label for it."""
+    order = sorted({(c.semester, c.term) for c in courses})
+    if not term:
+        return [s for s, _ in order], ""
+    words = term.lower().split()
+    ordinal = {"first": 0, "second": 1}.get(words[0]) if len(words) > 1 else None
+    kind = words[-1]
+    if kind == "year":
+        half = (len(order) + 1) // 2
+        chosen = order[:half] if ordinal == 0 else order[half:]
+    elif kind == "semester":
+        chosen = order[:1]
+    else:
+        chosen = [o for o in order if o[1] == kind]
+        if ordinal is not None:
+            chosen = chosen[ordinal:ordinal + 1]
+    return [s for s, _ in chosen], term
+
+
+def class_schedule(store: KnowledgeStore, program: str | None, term: str | None) -> Reply:
+    """A program's cohort schedule, whole or for one term ('first summer', 'fall', 'second year')."""
+    if not program:
+        return Reply(response="utter_ask_schedule_program")
+    courses = store.schedule(program)
+    semesters, label = semesters_for(term, courses)
+    chosen = [c for c in courses if c.semester in semesters]
+    values = {"program_name": store.program_name(program), "scope": f" ({label})" if label else "",
+              **contact_values(store)}
+    if not chosen:
+        return Reply(response="utter_no_class_schedule", values={**values, "scope": label or "any semester"},
+                     slots={"program": program})
+    lines = []
+    for semester in sorted({c.semester for c in chosen}):
+        rows = [c for c in chosen if c.semester == semester]
+        courses_text = "; ".join(
+            f"{c.course_code} {c.course_title}" + (f" ({c.session} summer session{'s' if c.session == 'both' else ''})"
+                                                  if c.session else "")
+            for c in rows)
+        lines.append(f"- Semester {semester} ({rows[0].term}): {courses_text}")
+    return Reply(response="utter_class_schedule", values={**values, "items": "\n".join(lines)},
+                 slots={"program": program})
+
+
+def contact(store: KnowledgeStore) -> Reply:
+    """The Student Services Office's details."""
+    office = store.contact(STUDENT_SERVICES)
+    if office is None:
+        return Reply(response="utter_default")
+    return Reply(response="utter_contact", values={"name": office.name, "purpose": office.purpose,
+                                                    "phone": office.phone, "fax": office.fax})
