@@ -1,0 +1,141 @@
+"""Measure the trained assistant: held-out NLU accuracy, off-topic rejection, answers over REST.
+
+Run through ``python -m bot eval`` (``make eval``); results go to ``results/`` as JSON and a table.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+REJECTED = {"out_of_scope", "nlu_fallback"}
+# CLINC150 domains that overlap with a chat assistant's own small talk; every other domain is off-topic.
+CLINC_IN_SCOPE_DOMAINS = {"small_talk", "meta"}
+
+
+@dataclass(frozen=True)
+class Example:
+    """A text and its expected label ('greet' or 'faq/credits')."""
+
+    text: str
+    label: str
+
+
+def label_of(parse: dict[str, Any]) -> str:
+    """The full label of a parse result: the intent, or 'faq/<topic>' for the retrieval intent."""
+    intent = (parse.get("intent") or {}).get("name") or "nlu_fallback"
+    if intent == "faq":
+        key = parse.get("response_selector", {}).get("faq", {}).get("response", {}).get("intent_response_key")
+        return key or intent
+    return intent
+
+
+def read_examples(path: Path) -> list[Example]:
+    """Examples of a Rasa NLU YAML file, with retrieval intents as 'faq/<topic>'."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    data = load_data(str(path))
+    return [Example(m.get("text"), m.get("intent_response_key") or m.get("intent"))
+            for m in data.intent_examples]
+
+
+def read_clinc(path: Path, split: str, *, limit: int | None = None, seed: int = 7) -> list[Example]:
+    """Off-topic CLINC150 queries of ``split`` ('test' or 'val') plus the matching out-of-scope split."""
+    data = json.loads(path.read_text())
+    domains = json.loads((path.parent / "domains.json").read_text())
+    excluded = {intent for domain in CLINC_IN_SCOPE_DOMAINS for intent in domains.get(domain, [])}
+    rows = [Example(text, "out_of_scope") for text, intent in data[split] if intent not in excluded]
+    rows += [Example(text, "out_of_scope") for text, _ in data[f"oos_{split}"]]
+    if limit and limit < len(rows):
+        rows = random.Random(seed).sample(rows, limit)
+    return rows
+
+
+def summarize(examples: Sequence[Example], predicted: Sequence[str]) -> dict[str, Any]:
+    """Accuracy on full labels and on intents, macro F1, and the most frequent confusions."""
+    from sklearn.metrics import f1_score
+
+    gold = [e.label for e in examples]
+    intent = [g.split("/")[0] for g in gold]
+    predicted_intent = [p.split("/")[0] for p in predicted]
+    full_ok = sum(g == p for g, p in zip(gold, predicted))
+    intent_ok = sum(g == p for g, p in zip(intent, predicted_intent))
+    faq = [(g, p) for g, p in zip(gold, predicted) if g.startswith("faq/")]
+    confusions = Counter((g, p) for g, p in zip(gold, predicted) if g != p)
+    return {
+        "examples": len(gold),
+        "accuracy": full_ok / len(gold),
+        "intent_accuracy": intent_ok / len(gold),
+        "faq_topic_accuracy": sum(g == p for g, p in faq) / len(faq) if faq else None,
+        "macro_f1": f1_score(gold, predicted, average="macro", zero_division=0),
+        "confusions": [{"expected": g, "predicted": p, "count": n} for (g, p), n in confusions.most_common(20)],
+        "errors": [{"text": e.text, "expected": e.label, "predicted": p}
+                   for e, p in zip(examples, predicted) if e.label != p],
+    }
+
+
+def rejection(examples: Sequence[Example], predicted: Sequence[str]) -> dict[str, Any]:
+    """Share of off-topic queries ending in out_of_scope or nlu_fallback."""
+    rejected = [p.split("/")[0] in REJECTED for p in predicted]
+    accepted_as = Counter(p for p, r in zip(predicted, rejected) if not r)
+    return {"queries": len(examples), "rejection_rate": sum(rejected) / len(examples),
+            "accepted_as": dict(accepted_as.most_common(15)),
+            "accepted_examples": [e.text for e, r in zip(examples, rejected) if not r][:30]}
+
+
+class Parser:
+    """Parses texts with a trained model in this process."""
+
+    def __init__(self, model_path: Path) -> None:
+        from rasa.core.agent import Agent
+
+        self.agent = Agent.load(str(model_path))
+
+    def labels(self, texts: Iterable[str]) -> list[str]:
+        """The predicted full label of every text."""
+        async def run() -> list[str]:
+            return [label_of(await self.agent.parse_message(t)) for t in texts]
+
+        return asyncio.run(run())
+
+
+def table(rows: list[tuple[str, str]]) -> str:
+    """A two-column text table."""
+    width = max(len(k) for k, _ in rows)
+    return "\n".join(f"{k.ljust(width)}  {v}" for k, v in rows)
+
+
+def percent(value: float | None) -> str:
+    """'97.4 %' or 'n/a'."""
+    return "n/a" if value is None else f"{100 * value:.1f} %"
+
+
+def write(results_dir: Path, name: str, payload: dict[str, Any]) -> Path:
+    """Write one result file as JSON."""
+    results_dir.mkdir(parents=True, exist_ok=True)
+    path = results_dir / f"{name}.json"
+    path.write_text(json.dumps(payload, indent=2, default=str) + "\n")
+    return path
+
+
+def read_answer_checks(path: Path) -> list[dict[str, Any]]:
+    """The question/expected-phrases pairs of an answer-checks file."""
+    import yaml
+
+    return list(yaml.safe_load(path.read_text())["checks"])
+
+
+def check_answers(servers: Any, checks: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Ask every question in a fresh conversation over REST and check the expected phrases."""
+    failures = []
+    for n, check in enumerate(checks):
+        reply = " ".join(m.get("text", "") for m in servers.say(f"eval-{n}", check["ask"]))
+        missing = [p for p in check["expect"] if p.lower() not in reply.lower()]
+        if missing:
+            failures.append({"ask": check["ask"], "missing": missing, "reply": reply})
+    return {"checks": len(checks), "passed": len(checks) - len(failures), "failures": failures}
