@@ -1,0 +1,80 @@
+# The advising assistant. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV        := .venv
+PY          := $(VENV)/bin/python
+RASA        := $(PY) -m rasa
+MODEL       := models/ischool.tar.gz
+SPACY_STAMP := build/spacy-ischool/vocabulary.sha
+CLINC       ?= ../shared/datasets/clinc150/data_full.json
+TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(SPACY_STAMP) bot/importer.py
+
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL   := 2
+export PYTHONWARNINGS         := ignore
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export PYTHONPATH := $(CURDIR)
+
+# Python 3.10 (rasa 3.6 needs it): on PATH, else under pyenv.
+PYTHON310 := $(or $(shell command -v python3.10 2>/dev/null),$(firstword $(wildcard $(HOME)/.pyenv/versions/3.10*/bin/python3.10)))
+
+.PHONY: help install build db train run shell test unit validate stories eval bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@if [ -z "$(PYTHON310)" ]; then echo "Python 3.10 is required (rasa 3.6). Install it (e.g. 'pyenv install 3.10') and retry." >&2; exit 1; fi
+	@echo "Creating $(VENV) with $(PYTHON310) and installing pinned dependencies (about 3 minutes)..."
+	@test -x $(PY) || $(PYTHON310) -m venv $(VENV)
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+install: $(VENV)/.installed ## create .venv and install pinned dependencies
+
+$(SPACY_STAMP): $(VENV)/.installed knowledge/programs.yml knowledge/vocabulary.yml bot/nlp.py
+	$(PY) -m bot nlp build
+	@touch $@
+
+build: $(SPACY_STAMP) ## build the spaCy pipeline (entity ruler from the knowledge store)
+
+db: $(VENV)/.installed ## create and load the knowledge database if it is empty
+	$(PY) -m bot knowledge init
+
+$(MODEL): $(TRAIN_INPUTS) | db
+	$(RASA) train --fixed-model-name ischool --out models
+	@touch $@
+
+train: $(MODEL) ## train the model when it is missing or older than its inputs
+
+run: $(MODEL) ## install, build, train if needed, then start both servers (Ctrl-C stops)
+	$(PY) -m bot serve
+
+shell: $(MODEL) ## talk to the assistant in the terminal
+	@$(RASA) run actions --actions actions --port 5055 > var/actions-shell.log 2>&1 & pid=$$!; \
+	  trap "kill $$pid" EXIT; $(RASA) shell --model $(MODEL)
+
+validate: $(VENV)/.installed ## check the training data and the knowledge files
+	$(RASA) data validate
+	$(PY) -m bot knowledge check
+
+unit: $(SPACY_STAMP) ## fast tests that need no trained model
+	$(PY) -m pytest -m "not model" -q
+
+stories: $(MODEL) ## conversation tests (tests/test_stories.yml), failing on any prediction error
+	$(RASA) test core --model $(MODEL) --stories tests/test_stories.yml --fail-on-prediction-errors --out results/stories
+
+test: $(MODEL) ## install what is missing, train if needed, run the whole suite
+	$(PY) -m bot knowledge check
+	$(PY) -m pytest -q
+	$(MAKE) --no-print-directory stories
+
+eval: $(MODEL) ## held-out NLU, CLINC150 off-topic rejection and REST answer checks into results/
+	$(PY) -m bot eval --clinc $(CLINC) --rest
+
+bench: $(MODEL) ## REST latency against a stock `rasa init` bot, measured in the same run
+	$(PY) bench/latency.py
+
+clean: ## remove generated files (models, build, databases, results)
+	rm -rf models build var results .pytest_cache

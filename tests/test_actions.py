@@ -1,0 +1,138 @@
+"""Every custom action, hermetic: an in-memory store, a fixed clock, a tracker built inline."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import pytest
+from rasa_sdk.events import SlotSet
+
+from actions.contacts import ActionContact
+from actions.faq import ActionAnswerFaq
+from actions.programs import ActionSpecializations
+from actions.schedule import ActionClassSchedule
+from actions.sessions import ActionInfoSessions
+from tests.conftest import NOW, entity, tracker
+
+
+def run(action, dispatcher, t):
+    return asyncio.run(action.run(dispatcher, t, {}))
+
+
+def texts(dispatcher) -> str:
+    return "\n".join(m.get("text") or "" for m in dispatcher.messages)
+
+
+@pytest.mark.parametrize(("topic", "phrase"), [
+    ("credits", "36 credit hours"),
+    ("orientation_visit", "no exceptions"),
+    ("field_study", "LBSC 707"),
+    ("learning_platform", "Canvas"),
+    ("accreditation", None),  # per-program answer, no program known: asks which
+])
+def test_faq_answers_from_the_store(store, dispatcher, topic, phrase) -> None:
+    events = run(ActionAnswerFaq(store), dispatcher, tracker("q", "faq", topic=topic))
+    if phrase:
+        assert phrase in texts(dispatcher)
+    else:
+        assert dispatcher.messages[0]["response"] == "utter_ask_which_program"
+    assert SlotSet("last_topic", topic) in events
+
+
+def test_program_named_in_the_message_picks_the_variant(store, dispatcher) -> None:
+    t = tracker("how long is the MIM", "faq", topic="duration", entities=[entity("program", "MIM")])
+    events = run(ActionAnswerFaq(store), dispatcher, t)
+    assert "24-month" in texts(dispatcher)
+    assert SlotSet("program", "MIM") in events
+
+
+def test_program_in_context_answers_without_asking(store, dispatcher) -> None:
+    run(ActionAnswerFaq(store), dispatcher, tracker("how long is it", "faq", topic="duration",
+                                                    slots={"program": "MLS"}))
+    assert "two calendar years" in texts(dispatcher)
+
+
+def test_follow_up_re_answers_the_last_topic_for_the_new_program(store, dispatcher) -> None:
+    t = tracker("what about the m.i.m?", "follow_up", entities=[entity("program", "m.i.m")],
+                slots={"last_topic": "accreditation", "program": "MLS"})
+    run(ActionAnswerFaq(store), dispatcher, t)
+    assert "says nothing about accreditation for the MIM" in texts(dispatcher)
+
+
+def test_follow_up_without_a_topic_gives_the_program_overview(store, dispatcher) -> None:
+    run(ActionAnswerFaq(store), dispatcher, tracker("and the MLS?", "follow_up",
+                                                    entities=[entity("program", "MLS")]))
+    assert "American Library Association" in texts(dispatcher)
+
+
+@pytest.mark.parametrize("topic", ["tuition", "gre", "deadlines", "application_status", "financial_aid"])
+def test_what_the_page_does_not_say_is_never_invented(store, dispatcher, topic) -> None:
+    run(ActionAnswerFaq(store), dispatcher, tracker("q", "faq", topic=topic))
+    message = dispatcher.messages[0]
+    assert message["response"] == "utter_not_covered"
+    assert message["contact_phone"] == "301-405-2038"
+
+
+def test_sessions_list_future_sessions_in_campus_time(store, dispatcher) -> None:
+    run(ActionInfoSessions(store, clock=lambda: NOW), dispatcher, tracker("info sessions?", "ask_info_sessions"))
+    message = dispatcher.messages[0]
+    assert message["response"] == "utter_info_sessions"
+    assert "Thu, Dec 3, 2026, 6:00 PM EST" in message["items"]
+    assert "throughout the fall" in message["intro"]
+
+
+def test_sessions_by_campus_are_in_person_there(store, dispatcher) -> None:
+    t = tracker("info session at shady grove", "ask_info_sessions", entities=[entity("campus", "shady grove")])
+    run(ActionInfoSessions(store, clock=lambda: NOW), dispatcher, t)
+    items = dispatcher.messages[0]["items"].splitlines()
+    assert items and all("Shady Grove" in line for line in items)
+
+
+def test_past_sessions_are_never_offered(store, dispatcher) -> None:
+    late = dt.datetime(2031, 1, 1, tzinfo=dt.timezone.utc)
+    run(ActionInfoSessions(store, clock=lambda: late), dispatcher, tracker("sessions", "ask_info_sessions"))
+    message = dispatcher.messages[0]
+    assert message["response"] == "utter_no_info_sessions"
+    assert message["contact_phone"] == "301-405-2038"
+
+
+@pytest.mark.parametrize(("term", "semesters"), [
+    ("first summer", ["Semester 3"]),
+    ("second summer", ["Semester 6"]),
+    ("fall", ["Semester 1", "Semester 4"]),
+    ("second year", ["Semester 4", "Semester 5", "Semester 6"]),
+    (None, [f"Semester {n}" for n in range(1, 7)]),
+])
+def test_class_schedule_by_semester(store, dispatcher, term, semesters) -> None:
+    entities = [entity("program", "library science")] + ([entity("term", term)] if term else [])
+    run(ActionClassSchedule(store), dispatcher, tracker("schedule", "ask_class_schedule", entities=entities))
+    items = dispatcher.messages[0]["items"]
+    assert [line.split(" (")[0].lstrip("- ") for line in items.splitlines()] == semesters
+
+
+def test_class_schedule_asks_which_program(store, dispatcher) -> None:
+    run(ActionClassSchedule(store), dispatcher, tracker("schedule", "ask_class_schedule"))
+    assert dispatcher.messages[0]["response"] == "utter_ask_schedule_program"
+
+
+def test_second_summer_includes_the_field_study(store, dispatcher) -> None:
+    t = tracker("2nd summer", "ask_class_schedule", entities=[entity("term", "2nd summer")], slots={"program": "MLS"})
+    run(ActionClassSchedule(store), dispatcher, t)
+    assert "LBSC 707 Field Study in Library Service (both summer sessions)" in dispatcher.messages[0]["items"]
+
+
+def test_specializations_of_one_program_or_both(store, dispatcher) -> None:
+    run(ActionSpecializations(store), dispatcher, tracker("mls tracks", "ask_specializations",
+                                                          entities=[entity("program", "MLS")]))
+    assert len(dispatcher.messages) == 1 and "School Library" in dispatcher.messages[0]["items"]
+    both = type(dispatcher)()
+    run(ActionSpecializations(store), both, tracker("tracks", "ask_specializations"))
+    assert {m["program_name"] for m in both.messages} == {"Master of Library Science",
+                                                         "Master of Information Management"}
+
+
+def test_contact(store, dispatcher) -> None:
+    run(ActionContact(store), dispatcher, tracker("phone?", "ask_contact"))
+    assert dispatcher.messages[0]["phone"] == "301-405-2038"
+    assert dispatcher.messages[0]["fax"] == "301-314-9145"

@@ -1,0 +1,92 @@
+"""Knowledge files: valid ones load, bad ones are refused whole with file, line and field."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot import loader
+from bot.store import KnowledgeStore
+from tests.conftest import KNOWLEDGE_DIR, NOW
+
+SESSIONS_HEADER = "starts_at,format,campus,title,registration_url\n"
+
+
+def write(tmp_path: Path, name: str, content: str) -> Path:
+    path = tmp_path / name
+    path.write_text(content)
+    return path
+
+
+def test_repository_files_are_valid() -> None:
+    for name in loader.LOAD_ORDER:
+        loader.parse_file(KNOWLEDGE_DIR / name)
+
+
+@pytest.mark.parametrize(("content", "line", "field", "fragment"), [
+    (SESSIONS_HEADER + "2027-05-01T10:00:00,online,,T,https://x.org\n", 2, "starts_at", "UTC offset"),
+    (SESSIONS_HEADER + "tomorrow,online,,T,https://x.org\n", 2, "starts_at", "ISO 8601"),
+    (SESSIONS_HEADER + "2027-05-01T10:00:00-04:00,hybrid,,T,https://x.org\n", 2, "format", "online, in-person"),
+    (SESSIONS_HEADER + "2027-05-01T10:00:00-04:00,online,,T,javascript:alert(1)\n", 2, "registration_url", "http"),
+    (SESSIONS_HEADER + "2027-05-01T10:00:00-04:00,in-person,,T,https://x.org\n", 2, "campus", "required"),
+    (SESSIONS_HEADER + "2027-05-01T10:00:00-04:00,online,,T,https://x.org\n"
+     "2027-05-01T14:00:00+00:00,online,,T2,https://x.org\n", 3, "(row)", "duplicates line 2"),
+    ("starts_at,format,campus,title,registration_url,room\n", 1, "room", "unknown column"),
+    ("starts_at,format,title,registration_url\n", 1, "campus", "missing column"),
+    (SESSIONS_HEADER + "2027-05-01T10:00:00-04:00,online\n", 2, "(row)", "cells"),
+])
+def test_bad_session_rows_are_reported_with_line_and_field(tmp_path, content, line, field, fragment) -> None:
+    with pytest.raises(loader.KnowledgeError) as error:
+        loader.parse_file(write(tmp_path, "info_sessions.csv", content))
+    problem = error.value.problems[0]
+    assert (problem.file, problem.line, problem.field) == ("info_sessions.csv", line, field)
+    assert fragment in problem.message
+
+
+@pytest.mark.parametrize(("content", "field", "fragment"), [
+    ("topics:\n  credits:\n    title: Credits\n", "credits", "needs 'answer'"),
+    ("topics:\n  credits:\n    title: Credits\n    answer: x\n    colour: red\n", "topics.credits.colour",
+     "unknown field"),
+    ("topics:\n  credits:\n    title: Credits\n    answer: x\n    source: s\n    reviewed: soon\n",
+     "topics.credits.reviewed", "date"),
+    ("topics: [unclosed\n", "(file)", "not valid YAML"),
+])
+def test_bad_answers_are_refused(tmp_path, content, field, fragment) -> None:
+    with pytest.raises(loader.KnowledgeError) as error:
+        loader.parse_file(write(tmp_path, "answers.yml", content))
+    assert any(p.field == field and fragment in p.message for p in error.value.problems), error.value.problems
+
+
+def test_unknown_file_names_and_huge_files_are_refused(tmp_path) -> None:
+    with pytest.raises(loader.KnowledgeError, match="unknown knowledge file"):
+        loader.parse_file(write(tmp_path, "sessions.csv", SESSIONS_HEADER))
+    huge = write(tmp_path, "info_sessions.csv", SESSIONS_HEADER + "#" * (loader.MAX_FILE_BYTES + 1))
+    with pytest.raises(loader.KnowledgeError, match="limit"):
+        loader.parse_file(huge)
+
+
+def test_a_refused_import_changes_nothing(store: KnowledgeStore, tmp_path) -> None:
+    before = store.upcoming_sessions(NOW, limit=100)
+    good = tmp_path / "course_schedule.csv"
+    shutil.copy(KNOWLEDGE_DIR / "course_schedule.csv", good)
+    bad = write(tmp_path, "info_sessions.csv", SESSIONS_HEADER + "2027-05-01T10:00:00,online,,T,https://x.org\n")
+    with pytest.raises(loader.KnowledgeError):
+        store.load([good, bad])
+    assert store.upcoming_sessions(NOW, limit=100) == before
+
+
+def test_an_import_replaces_the_table(store: KnowledgeStore, tmp_path) -> None:
+    path = write(tmp_path, "info_sessions.csv", SESSIONS_HEADER +
+                 "2027-06-01T18:00:00-04:00,online,,Summer webinar,https://example.edu/s\n")
+    store.load([path])
+    sessions = store.upcoming_sessions(NOW, limit=100)
+    assert [(s.title, s.starts_at.hour) for s in sessions] == [("Summer webinar", 22)]
+
+
+def test_schedule_must_name_known_programs(store: KnowledgeStore, tmp_path) -> None:
+    path = write(tmp_path, "course_schedule.csv",
+                 "program,semester,term,session,course_code,course_title,credits\nMBA,1,fall,,X 1,T,3\n")
+    with pytest.raises(loader.KnowledgeError, match="MBA is not a program"):
+        store.load([path])
