@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 from bot.store import CourseView, KnowledgeStore, SessionView
 
 STUDENT_SERVICES = "student_services"
+# Knowledge topics read by actions other than action_answer_faq (they need no training examples).
+ACTION_TOPICS = frozenset({"info_sessions"})
 
 
 @dataclass(frozen=True)

@@ -101,6 +101,10 @@ def _yaml_with_lines(text: str, out: _Collector) -> tuple[Any, dict[tuple, int]]
     return data, lines
 
 
+def _name(path: tuple) -> str:
+    return ".".join(str(p) for p in path) or "(file)"
+
+
 def _line(lines: dict[tuple, int], path: tuple) -> int:
     while path and path not in lines:
         path = path[:-1]
@@ -108,7 +112,7 @@ def _line(lines: dict[tuple, int], path: tuple) -> int:
 
 
 def _text(value: Any, path: tuple, lines: dict, out: _Collector, *, required: bool = True, limit: int = 2000) -> str:
-    name = ".".join(str(p) for p in path)
+    name = _name(path)
     if value is None or value == "":
         if required:
             out.add(_line(lines, path), name, "is required")
@@ -123,7 +127,7 @@ def _text(value: Any, path: tuple, lines: dict, out: _Collector, *, required: bo
 
 
 def _date(value: Any, path: tuple, lines: dict, out: _Collector) -> dt.date:
-    name = ".".join(str(p) for p in path)
+    name = _name(path)
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -137,7 +141,7 @@ def _date(value: Any, path: tuple, lines: dict, out: _Collector) -> dt.date:
 
 def _mapping(value: Any, path: tuple, lines: dict, out: _Collector) -> dict:
     if not isinstance(value, dict):
-        out.add(_line(lines, path), ".".join(str(p) for p in path) or "(file)", "must be a mapping of names to values")
+        out.add(_line(lines, path), _name(path), "must be a mapping of names to values")
         return {}
     return value
 
@@ -145,7 +149,7 @@ def _mapping(value: Any, path: tuple, lines: dict, out: _Collector) -> dict:
 def _unknown_keys(item: dict, allowed: set[str], path: tuple, lines: dict, out: _Collector) -> None:
     for key in item:
         if key not in allowed:
-            out.add(_line(lines, path + (key,)), ".".join(str(p) for p in path + (key,)),
+            out.add(_line(lines, path + (key,)), _name(path + (key,)),
                     f"unknown field (expected one of: {', '.join(sorted(allowed))})")
 
 
@@ -154,7 +158,7 @@ def _synonyms(label: str, value: str, terms: Any, path: tuple, lines: dict, out:
     if terms is None:
         terms = []
     if not isinstance(terms, list):
-        out.add(_line(lines, path), ".".join(str(p) for p in path), "must be a list of phrases")
+        out.add(_line(lines, path), _name(path), "must be a list of phrases")
         return []
     rows = []
     for i, term in enumerate([value, *terms]):
@@ -163,7 +167,7 @@ def _synonyms(label: str, value: str, terms: Any, path: tuple, lines: dict, out:
             continue
         owner = seen.get((label, phrase))
         if owner is not None and owner != value:
-            out.add(_line(lines, path + (max(i - 1, 0),)), ".".join(str(p) for p in path),
+            out.add(_line(lines, path + (max(i - 1, 0),)), _name(path),
                     f"'{phrase}' already means {owner}")
             continue
         if owner is None:
@@ -193,7 +197,7 @@ def parse_programs(text: str, out: _Collector) -> Parsed:
         _unknown_keys(item, {"code", "name", "synonyms", "source", "reviewed", "specializations"}, path, lines, out)
         code = _text(item.get("code"), path + ("code",), lines, out, limit=16).upper()
         if code in codes:
-            out.add(_line(lines, path + ("code",)), "code", f"duplicate program {code}")
+            out.add(_line(lines, path + ("code",)), _name(path + ("code",)), f"duplicate program {code}")
         codes.add(code)
         parsed.rows[models.Program].append({
             "code": code,
@@ -205,7 +209,7 @@ def parse_programs(text: str, out: _Collector) -> Parsed:
                                                  lines, out, seen)
         specs = item.get("specializations") or []
         if not isinstance(specs, list):
-            out.add(_line(lines, path + ("specializations",)), "specializations", "must be a list")
+            out.add(_line(lines, path + ("specializations",)), _name(path + ("specializations",)), "must be a list")
             continue
         keys: set[str] = set()
         for j, raw_spec in enumerate(specs):
@@ -214,7 +218,7 @@ def parse_programs(text: str, out: _Collector) -> Parsed:
             _unknown_keys(spec, {"key", "name", "synonyms", "online_since", "summary"}, spath, lines, out)
             key = _text(spec.get("key"), spath + ("key",), lines, out, limit=64)
             if key in keys:
-                out.add(_line(lines, spath + ("key",)), "key", f"duplicate specialization {key}")
+                out.add(_line(lines, spath + ("key",)), _name(spath + ("key",)), f"duplicate specialization {key}")
             keys.add(key)
             parsed.rows[models.Specialization].append({
                 "program_code": code, "key": key, "position": j,
@@ -258,7 +262,7 @@ def parse_answers(text: str, out: _Collector) -> Parsed:
         _unknown_keys(item, {"title", "answer", "answers", "covered", "source", "reviewed"}, path, lines, out)
         covered = item.get("covered", True)
         if not isinstance(covered, bool):
-            out.add(_line(lines, path + ("covered",)), "covered", "must be true or false")
+            out.add(_line(lines, path + ("covered",)), _name(path + ("covered",)), "must be true or false")
             covered = True
         common = {
             "topic": str(topic),
@@ -272,7 +276,7 @@ def parse_answers(text: str, out: _Collector) -> Parsed:
         if per_program is not None:
             variants.update({str(k).upper(): v for k, v in _mapping(per_program, path + ("answers",), lines, out).items()})
         if covered and not variants:
-            out.add(_line(lines, path), str(topic), "needs 'answer' or 'answers' (or covered: false)")
+            out.add(_line(lines, path), _name(path), "needs 'answer' or 'answers' (or covered: false)")
         if not covered and not variants:
             variants = {"": ""}
         for program, answer in variants.items():
@@ -299,7 +303,7 @@ def parse_contacts(text: str, out: _Collector) -> Parsed:
         _unknown_keys(item, allowed, path, lines, out)
         key = _text(item.get("key"), path + ("key",), lines, out, limit=64)
         if key in keys:
-            out.add(_line(lines, path + ("key",)), "key", f"duplicate contact {key}")
+            out.add(_line(lines, path + ("key",)), _name(path + ("key",)), f"duplicate contact {key}")
         keys.add(key)
         row = {"key": key, "reviewed": _date(item.get("reviewed"), path + ("reviewed",), lines, out)}
         for name in ("name", "source"):
@@ -307,7 +311,8 @@ def parse_contacts(text: str, out: _Collector) -> Parsed:
         for name in ("purpose", "phone", "fax", "email"):
             row[name] = _text(item.get(name), path + (name,), lines, out, required=False, limit=300)
         if row["email"] and "@" not in row["email"]:
-            out.add(_line(lines, path + ("email",)), "email", f"is not an email address: {row['email']!r}")
+            out.add(_line(lines, path + ("email",)), _name(path + ("email",)),
+                    f"is not an email address: {row['email']!r}")
         parsed.rows[models.Contact].append(row)
     return parsed
 

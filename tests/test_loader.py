@@ -46,7 +46,7 @@ def test_bad_session_rows_are_reported_with_line_and_field(tmp_path, content, li
 
 
 @pytest.mark.parametrize(("content", "field", "fragment"), [
-    ("topics:\n  credits:\n    title: Credits\n", "credits", "needs 'answer'"),
+    ("topics:\n  credits:\n    title: Credits\n", "topics.credits", "needs 'answer'"),
     ("topics:\n  credits:\n    title: Credits\n    answer: x\n    colour: red\n", "topics.credits.colour",
      "unknown field"),
     ("topics:\n  credits:\n    title: Credits\n    answer: x\n    source: s\n    reviewed: soon\n",
