@@ -92,8 +92,12 @@ class Parser:
     """Parses texts with a trained model in this process."""
 
     def __init__(self, model_path: Path) -> None:
-        from rasa.core.agent import Agent
+        import logging
 
+        from rasa.core.agent import Agent
+        from rasa.utils.log_utils import configure_structlog
+
+        configure_structlog(logging.WARNING)  # per-message debug lines would drown the results
         self.agent = Agent.load(str(model_path))
 
     def labels(self, texts: Iterable[str]) -> list[str]:

@@ -49,7 +49,7 @@ def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def _wait(url: str, process: subprocess.Popen, name: str, timeout: float) -> None:
+def wait_until_up(url: str, process: subprocess.Popen, name: str, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -91,8 +91,8 @@ def start(model: Path, *, rasa_port: int = 5005, action_port: int = 5055, log_di
             command.append("--enable-api")
         servers.processes.append(subprocess.Popen(command, cwd=PROJECT_ROOT, env=environment, stdout=rasa_log,
                                                   stderr=subprocess.STDOUT))
-        _wait(f"http://127.0.0.1:{action_port}/health", servers.processes[0], "action server", timeout)
-        _wait(f"http://127.0.0.1:{rasa_port}/", servers.processes[1], "Rasa server", timeout)
+        wait_until_up(f"http://127.0.0.1:{action_port}/health", servers.processes[0], "action server", timeout)
+        wait_until_up(f"http://127.0.0.1:{rasa_port}/", servers.processes[1], "Rasa server", timeout)
     except BaseException:
         stop(servers)
         raise

@@ -1,0 +1,41 @@
+"""The trained model on the held-out set (tests/nlu/heldout.yml), which is never trained on."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import evaluate
+from tests.conftest import PROJECT_ROOT, require_model
+
+pytestmark = pytest.mark.model
+
+# Floors a change must not fall below; `make eval` reports the current figures.
+INTENT_ACCURACY_FLOOR = 0.95
+FULL_LABEL_ACCURACY_FLOOR = 0.92
+
+
+@pytest.fixture(scope="module")
+def results():
+    parser = evaluate.Parser(require_model())
+    examples = evaluate.read_examples(PROJECT_ROOT / "tests" / "nlu" / "heldout.yml")
+    return evaluate.summarize(examples, parser.labels(e.text for e in examples))
+
+
+def test_intent_accuracy_floor(results) -> None:
+    assert results["intent_accuracy"] >= INTENT_ACCURACY_FLOOR, results["errors"]
+
+
+def test_intent_and_faq_topic_accuracy_floor(results) -> None:
+    assert results["accuracy"] >= FULL_LABEL_ACCURACY_FLOOR, results["errors"]
+
+
+def test_every_held_out_label_is_predicted_at_least_once(results) -> None:
+    missed = {e["expected"] for e in results["errors"]}
+    examples = evaluate.read_examples(PROJECT_ROOT / "tests" / "nlu" / "heldout.yml")
+    counts: dict[str, int] = {}
+    for e in examples:
+        counts[e.label] = counts.get(e.label, 0) + 1
+    never_right = [label for label in missed
+                   if sum(1 for err in results["errors"] if err["expected"] == label) == counts[label]
+                   and counts[label] > 1]
+    assert never_right == []
