@@ -1,0 +1,64 @@
+"""Train each candidate NLU pipeline on the same data and compare them on the held-out set and CLINC150 val.
+
+    .venv/bin/python bench/compare_pipelines.py [--clinc PATH] [--limit 1000]
+
+Candidates are bench/pipelines/*.yml plus the project's config.yml. CLINC150's validation split is the
+one used for choices like this; the test split is kept for the reported figure (make eval).
+Writes results/pipelines.json and prints a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot import evaluate, servers  # noqa: E402
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--clinc", default=str(ROOT.parent / "shared" / "datasets" / "clinc150" / "data_full.json"))
+    parser.add_argument("--limit", type=int, default=1000, help="CLINC150 val queries to sample")
+    parser.add_argument("--out", default=str(ROOT / "var" / "pipelines"))
+    args = parser.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    candidates = [ROOT / "config.yml", *sorted((ROOT / "bench" / "pipelines").glob("*.yml"))]
+    heldout = evaluate.read_examples(ROOT / "tests" / "nlu" / "heldout.yml")
+    clinc = evaluate.read_clinc(Path(args.clinc), "val", limit=args.limit)
+    rows = {}
+    for config in candidates:
+        name = "project config.yml" if config.name == "config.yml" else config.stem
+        started = time.monotonic()
+        subprocess.run([sys.executable, "-m", "rasa", "train", "--config", str(config), "--out", str(out),
+                        "--fixed-model-name", config.stem], cwd=ROOT, env=servers.child_env(), check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        train_seconds = time.monotonic() - started
+        parse = evaluate.Parser(out / f"{config.stem}.tar.gz")
+        nlu = evaluate.summarize(heldout, parse.labels(e.text for e in heldout))
+        started = time.monotonic()
+        off = evaluate.rejection(clinc, parse.labels(e.text for e in clinc))
+        per_query_ms = (time.monotonic() - started) * 1000 / len(clinc)
+        rows[name] = {"train_seconds": round(train_seconds), "heldout_accuracy": nlu["accuracy"],
+                      "heldout_intent_accuracy": nlu["intent_accuracy"], "macro_f1": nlu["macro_f1"],
+                      "clinc_val_rejection": off["rejection_rate"], "parse_ms": per_query_ms}
+        print(name, rows[name], flush=True)
+    (ROOT / "results").mkdir(exist_ok=True)
+    (ROOT / "results" / "pipelines.json").write_text(json.dumps(rows, indent=2) + "\n")
+    print(f"\n{'pipeline':<28}{'train s':>8}{'held-out':>10}{'intent':>8}{'F1':>7}{'CLINC val':>11}{'parse ms':>10}")
+    for name, r in rows.items():
+        print(f"{name:<28}{r['train_seconds']:>8}{100 * r['heldout_accuracy']:>9.1f}%"
+              f"{100 * r['heldout_intent_accuracy']:>7.1f}%{r['macro_f1']:>7.3f}"
+              f"{100 * r['clinc_val_rejection']:>10.1f}%{r['parse_ms']:>10.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
