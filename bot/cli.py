@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 import time
 from pathlib import Path
@@ -66,6 +67,28 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     print(f"All {len(parsed)} knowledge files in {directory} are valid.")
     return 0
+
+
+def _export(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import exporter
+
+    store = open_store(settings)
+    with store.session() as session:
+        written = exporter.export(session, Path(args.dir))
+    print(f"Wrote {len(written)} files to {args.dir}: {', '.join(p.name for p in written)}")
+    return 0
+
+
+def _stale(args: argparse.Namespace, settings: Settings) -> int:
+    days = args.days if args.days is not None else settings.stale_after_days
+    facts = open_store(settings).stale(dt.datetime.now(dt.timezone.utc), days)
+    if not facts:
+        print(f"Nothing stale: every fact was reviewed within {days} days and no listed session is past.")
+        return 0
+    print(f"{len(facts)} item(s) to review (window: {days} days):")
+    for fact in facts:
+        print(f"  {fact.kind:<13} {fact.key}: {fact.detail}")
+    return 1 if args.strict else 0
 
 
 def _nlp_build(args: argparse.Namespace, settings: Settings) -> int:
@@ -158,6 +181,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = k.add_parser("check", help="validate the knowledge files without loading them")
     p.add_argument("--dir", help="folder to check (default: the repository's knowledge/)")
     p.set_defaults(handler=_check)
+    p = k.add_parser("export", help="write the current knowledge back to files in the same formats")
+    p.add_argument("dir", metavar="DIR", help="folder to write into (created if missing)")
+    p.set_defaults(handler=_export)
+    p = k.add_parser("stale", help="list facts not reviewed recently and sessions already past")
+    p.add_argument("--days", type=int, help="review window in days (default: KNOWLEDGE_STALE_DAYS or 180)")
+    p.add_argument("--strict", action="store_true", help="exit 1 when anything is stale")
+    p.set_defaults(handler=_stale)
 
     p = commands.add_parser("serve", help="start the action server and the Rasa server (REST) until Ctrl-C")
     p.add_argument("--model", default="models/ischool.tar.gz", help="trained model (default: %(default)s)")

@@ -67,6 +67,10 @@ class KnowledgeStore:
 
     # ------------------------------------------------------------ set-up and loading
 
+    def session(self) -> Session:
+        """A new ORM session (use it in a ``with`` block)."""
+        return self._sessions()
+
     def create_schema(self) -> None:
         """Create missing tables."""
         models.Base.metadata.create_all(self.engine)
@@ -185,6 +189,21 @@ class KnowledgeStore:
             return [SessionView(s.id, _utc(s.starts_at), s.format, s.campus, s.title, s.registration_url)
                     for s in session.scalars(stmt)]
 
+    def stale(self, now: dt.datetime, max_age_days: int) -> list[StaleFact]:
+        """Facts not reviewed within ``max_age_days`` of ``now``, and sessions already past."""
+        cutoff = now.date() - dt.timedelta(days=max_age_days)
+        found: list[StaleFact] = []
+        with self._sessions() as session:
+            for model, kind, key in ((models.Program, "program", "code"), (models.Contact, "contact", "key"),
+                                     (models.Answer, "answer", "topic")):
+                for row in session.scalars(select(model).where(model.reviewed < cutoff).order_by(model.reviewed)):
+                    name = getattr(row, key) + (f" ({row.program})" if kind == "answer" and row.program else "")
+                    found.append(StaleFact(kind, name, f"last reviewed {row.reviewed.isoformat()}"))
+            past = select(models.InfoSession).where(models.InfoSession.starts_at <= _utc(now))
+            for s in session.scalars(past.order_by(models.InfoSession.starts_at)):
+                found.append(StaleFact("info_session", s.title, f"took place {_utc(s.starts_at).isoformat()}"))
+        return found
+
     def schedule(self, program: str, semesters: Sequence[int] = ()) -> list[CourseView]:
         """A program's courses, by semester, optionally only some semesters."""
         stmt = select(models.Course).where(models.Course.program == program)
@@ -194,6 +213,15 @@ class KnowledgeStore:
         with self._sessions() as session:
             return [CourseView(c.program, c.semester, c.term, c.session, c.course_code, c.course_title, c.credits)
                     for c in session.scalars(stmt)]
+
+
+@dataclass(frozen=True)
+class StaleFact:
+    """A fact that needs a look from staff."""
+
+    kind: str
+    key: str
+    detail: str
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
