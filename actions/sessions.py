@@ -21,5 +21,7 @@ class ActionInfoSessions(KnowledgeAction):
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         reply = advising.info_sessions(
             self.store, self.clock(), campus=self.entity(tracker, "campus"),
-            format=self.entity(tracker, "delivery_mode"), timezone=self.settings.timezone)
+            format=self.entity(tracker, "delivery_mode"), timezone=self.settings.timezone,
+            user_timezone=self.entity(tracker, "timezone") or tracker.get_slot("timezone"),
+            public_url=self.settings.public_url)
         return self.say(dispatcher, reply)

@@ -64,30 +64,49 @@ def answer_topic(store: KnowledgeStore, topic: str | None, program: str | None) 
 def format_time(moment: dt.datetime, zone: ZoneInfo) -> str:
     """'Thu, Dec 3, 2026, 6:00 PM EST' in ``zone``."""
     local = moment.astimezone(zone)
-    return f"{local:%a, %b} {local.day}, {local.year}, {local.hour % 12 or 12}:{local:%M %p %Z}"
+    return f"{local:%a, %b} {local.day}, {local.year}, {clock_time(local)}"
 
 
-def session_line(session: SessionView, zone: ZoneInfo) -> str:
-    """One bullet of the sessions list."""
-    where = session.campus or session.format
-    return f"- {format_time(session.starts_at, zone)}: {session.title} ({where}). Register: {session.registration_url}"
+def clock_time(local: dt.datetime) -> str:
+    """'6:00 PM EST' of an aware datetime."""
+    return f"{local.hour % 12 or 12}:{local:%M %p %Z}"
+
+
+def session_line(session: SessionView, campus_zone: ZoneInfo, user_zone: ZoneInfo | None, public_url: str) -> str:
+    """One bullet of the sessions list: campus time, the user's time if known, links."""
+    when = format_time(session.starts_at, campus_zone)
+    if user_zone is not None and user_zone.key != campus_zone.key:
+        local = session.starts_at.astimezone(user_zone)
+        day = "" if local.date() == session.starts_at.astimezone(campus_zone).date() else f"{local:%a, %b} {local.day}, "
+        when += f" ({day}{clock_time(local)} your time)"
+    where = f"{session.campus} campus" if session.campus else "online"
+    return (f"- {when}: {session.title}, {where}. Register: {session.registration_url} "
+            f"| Add to calendar: {public_url}/webhooks/calendar/sessions/{session.uid}.ics")
+
+
+def as_of(store: KnowledgeStore, kind: str) -> str:
+    """The date ``kind`` was last loaded, e.g. 'Nov 27, 2026'."""
+    moment = store.imported_at(kind)
+    return f"{moment:%b} {moment.day}, {moment.year}" if moment else "an unknown date"
 
 
 def info_sessions(store: KnowledgeStore, now: dt.datetime, *, campus: str | None, format: str | None,
-                  timezone: str) -> Reply:
-    """Upcoming sessions, soonest first, filtered by campus and format."""
+                  timezone: str, user_timezone: str | None = None, public_url: str = "") -> Reply:
+    """Upcoming sessions, soonest first, filtered by campus and format, in campus (and user) time."""
     if campus and not format:
         format = "in-person"
     zone = ZoneInfo(timezone)
+    user_zone = ZoneInfo(user_timezone) if user_timezone else None
     sessions = store.upcoming_sessions(now, campus=campus, format=format)
     intro = next((v.text for v in store.answer_variants("info_sessions") if not v.program), "")
     filters = [f for f in (format, campus and f"at {campus}") if f]
-    values = {"intro": intro, "filter": " ".join(filters) + " " if filters else "", **contact_values(store)}
+    values = {"intro": intro, "filter": " ".join(filters) + " " if filters else "", **contact_values(store),
+              "as_of": as_of(store, "info_sessions")}
+    slots = {"timezone": user_timezone} if user_timezone else {}
     if not sessions:
-        return Reply(response="utter_no_info_sessions", values=values)
-    zone_name = f"times in campus time, {now.astimezone(zone):%Z}"
-    return Reply(response="utter_info_sessions",
-                 values={**values, "zone": zone_name, "items": "\n".join(session_line(s, zone) for s in sessions)})
+        return Reply(response="utter_no_info_sessions", values=values, slots=slots)
+    items = "\n".join(session_line(s, zone, user_zone, public_url) for s in sessions)
+    return Reply(response="utter_info_sessions", values={**values, "items": items}, slots=slots)
 
 
 def specializations(store: KnowledgeStore, program: str | None) -> list[Reply]:
@@ -131,7 +150,7 @@ def class_schedule(store: KnowledgeStore, program: str | None, term: str | None)
     semesters, label = semesters_for(term, courses)
     chosen = [c for c in courses if c.semester in semesters]
     values = {"program_name": store.program_name(program), "scope": f" ({label})" if label else "",
-              **contact_values(store)}
+              "as_of": as_of(store, "course_schedule"), **contact_values(store)}
     if not chosen:
         return Reply(response="utter_no_class_schedule", values={**values, "scope": label or "any semester"},
                      slots={"program": program})
@@ -152,5 +171,6 @@ def contact(store: KnowledgeStore) -> Reply:
     office = store.contact(STUDENT_SERVICES)
     if office is None:
         return Reply(response="utter_default")
-    return Reply(response="utter_contact", values={"name": office.name, "purpose": office.purpose,
-                                                    "phone": office.phone, "fax": office.fax})
+    return Reply(response="utter_contact", values={
+        "name": office.name, "purpose": office.purpose, "phone": office.phone, "fax": office.fax,
+        "source": office.source, "as_of": f"{office.reviewed:%b} {office.reviewed.day}, {office.reviewed.year}"})

@@ -18,6 +18,7 @@ class Settings:
     spacy_model_dir: Path
     stale_after_days: int
     timezone: str
+    public_url: str
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
@@ -30,4 +31,6 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         spacy_model_dir=Path(env.get("SPACY_MODEL_DIR", PROJECT_ROOT / "build" / "spacy-ischool")),
         stale_after_days=int(env.get("KNOWLEDGE_STALE_DAYS", "180")),
         timezone=env.get("CAMPUS_TIMEZONE", "America/New_York"),
+        # Where users reach the Rasa server; links to calendar files start with it.
+        public_url=env.get("PUBLIC_BASE_URL", "http://localhost:5005").rstrip("/"),
     )

@@ -7,12 +7,14 @@ Errors name the file, the line and the field so that staff can fix them without 
 from __future__ import annotations
 
 import csv
+import hashlib
 import datetime as dt
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from sqlalchemy import delete
@@ -22,7 +24,7 @@ from bot import models
 
 MAX_FILE_BYTES = 2_000_000
 PROGRAM_LABELS = ("program", "specialization")
-VOCABULARY_LABELS = ("campus", "delivery_mode", "term")
+VOCABULARY_LABELS = ("campus", "delivery_mode", "term", "timezone")
 SESSION_FORMATS = ("online", "in-person")
 SUMMER_SESSIONS = ("", "first", "second", "both")
 TERMS = ("fall", "spring", "summer")
@@ -55,6 +57,7 @@ class Parsed:
 
     kind: str
     rows: dict[type, list[dict[str, Any]]] = field(default_factory=dict)
+    sha256: str = ""
     # Synonym rows are replaced only for these labels, since two files share the table.
     synonym_labels: tuple[str, ...] = ()
 
@@ -120,7 +123,8 @@ def _text(value: Any, path: tuple, lines: dict, out: _Collector, *, required: bo
     if not isinstance(value, (str, int, float)) or isinstance(value, bool):
         out.add(_line(lines, path), name, "must be text")
         return ""
-    text = " ".join(str(value).split())
+    # Literal YAML blocks keep their line breaks (lists in comparisons); spaces within a line collapse.
+    text = "\n".join(" ".join(line.split()) for line in str(value).strip().splitlines() if line.strip())
     if len(text) > limit:
         out.add(_line(lines, path), name, f"is longer than {limit} characters")
     return text
@@ -242,8 +246,19 @@ def parse_vocabulary(text: str, out: _Collector) -> Parsed:
     for label in VOCABULARY_LABELS:
         values = _mapping(root.get(label), (label,), lines, out)
         for value, terms in values.items():
+            if label == "timezone" and not _is_zone(str(value)):
+                out.add(_line(lines, (label, value)), _name((label, value)),
+                        "is not an IANA time zone name such as America/New_York")
             parsed.rows[models.Synonym] += _synonyms(label, str(value), terms, (label, value), lines, out, seen)
     return parsed
+
+
+def _is_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def parse_answers(text: str, out: _Collector) -> Parsed:
@@ -370,11 +385,12 @@ def parse_info_sessions(text: str, out: _Collector) -> Parsed:
             out.add(line, "registration_url", f"must be an http(s) address, got {row['registration_url']!r}")
         utc = starts.astimezone(dt.timezone.utc)
         key = (utc, fmt, row["campus"].lower())
+        uid = hashlib.sha1(f"{utc.isoformat()}|{fmt}|{row['campus'].lower()}".encode()).hexdigest()[:16]
         if key in seen:
             out.add(line, "(row)", f"duplicates line {seen[key]}")
         seen[key] = line
         parsed.rows[models.InfoSession].append({
-            "starts_at": utc, "format": fmt, "campus": row["campus"], "title": row["title"][:300],
+            "uid": uid, "starts_at": utc, "format": fmt, "campus": row["campus"], "title": row["title"][:300],
             "registration_url": row["registration_url"]})
     return parsed
 
@@ -447,6 +463,7 @@ def parse_file(path: Path) -> Parsed:
     parsed = parser(text, out)
     if out.problems:
         raise KnowledgeError(out.problems)
+    parsed.sha256 = hashlib.sha256(text.encode()).hexdigest()
     return parsed
 
 
@@ -464,8 +481,9 @@ def check_references(parsed: dict[str, Parsed], known_programs: set[str]) -> lis
     return problems
 
 
-def apply(session: Session, parsed: Parsed) -> None:
+def apply(session: Session, parsed: Parsed, now: dt.datetime) -> None:
     """Replace the tables ``parsed`` covers; the caller commits or rolls back as one transaction."""
+    session.merge(models.KnowledgeImport(kind=parsed.kind, imported_at=now, sha256=parsed.sha256))
     for model, rows in parsed.rows.items():
         stmt = delete(model)
         if model is models.Synonym:

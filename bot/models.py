@@ -87,6 +87,8 @@ class InfoSession(Base):
 
     __tablename__ = "info_sessions"
     id = Column(Integer, primary_key=True)
+    # Stable across re-imports (derived from time, format and campus): calendar links keep working.
+    uid = Column(String(32), nullable=False, unique=True)
     starts_at = Column(DateTime(timezone=True), nullable=False, index=True)
     format = Column(String(16), nullable=False)
     campus = Column(String(64), nullable=False, default="")
@@ -106,3 +108,12 @@ class Course(Base):
     course_code = Column(String(32), nullable=False)
     course_title = Column(String(300), nullable=False)
     credits = Column(Integer, nullable=False)
+
+
+class KnowledgeImport(Base):
+    """When each kind of knowledge was last loaded, and from what file content."""
+
+    __tablename__ = "knowledge_imports"
+    kind = Column(String(32), primary_key=True)
+    imported_at = Column(DateTime(timezone=True), nullable=False)
+    sha256 = Column(String(64), nullable=False)

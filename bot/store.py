@@ -38,6 +38,7 @@ class SessionView:
     """An information session as shown to a student."""
 
     id: int
+    uid: str
     starts_at: dt.datetime
     format: str
     campus: str
@@ -75,6 +76,22 @@ class KnowledgeStore:
         """Create missing tables."""
         models.Base.metadata.create_all(self.engine)
 
+    def reset_schema(self) -> None:
+        """Drop and recreate every knowledge table (the files in knowledge/ are the source of truth)."""
+        models.Base.metadata.drop_all(self.engine)
+        models.Base.metadata.create_all(self.engine)
+
+    def schema_problems(self) -> list[str]:
+        """Columns the code expects but the database lacks (a database made by an older version)."""
+        inspector = inspect(self.engine)
+        problems = []
+        for table in models.Base.metadata.sorted_tables:
+            if not inspector.has_table(table.name):
+                continue
+            present = {c["name"] for c in inspector.get_columns(table.name)}
+            problems += [f"{table.name}.{c.name}" for c in table.columns if c.name not in present]
+        return problems
+
     def is_empty(self) -> bool:
         """True when the tables are missing or hold no answers yet."""
         if not inspect(self.engine).has_table(models.Answer.__tablename__):
@@ -99,14 +116,21 @@ class KnowledgeStore:
         # One transaction for all files: a second import waits for the first (SQLite's write lock,
         # PostgreSQL's row locks) and readers see either the old knowledge or the new, never a mix.
         with self._sessions.begin() as session:
+            now = dt.datetime.now(dt.timezone.utc)
             for name in loader.LOAD_ORDER:
                 if name in parsed:
-                    loader.apply(session, parsed[name])
+                    loader.apply(session, parsed[name], now)
         return [parsed[name].kind for name in loader.LOAD_ORDER if name in parsed]
 
     def load_directory(self, directory: Path) -> list[str]:
         """Load every knowledge file found in ``directory``."""
         return self.load([directory / name for name in loader.LOAD_ORDER if (directory / name).exists()])
+
+    def imported_at(self, kind: str) -> dt.datetime | None:
+        """When ``kind`` ('info_sessions', 'course_schedule'...) was last loaded."""
+        with self._sessions() as session:
+            row = session.get(models.KnowledgeImport, kind)
+            return _utc(row.imported_at) if row else None
 
     # ------------------------------------------------------------ programs and names
 
@@ -186,8 +210,7 @@ class KnowledgeStore:
             stmt = stmt.where(models.InfoSession.format == format)
         stmt = stmt.order_by(models.InfoSession.starts_at).limit(limit)
         with self._sessions() as session:
-            return [SessionView(s.id, _utc(s.starts_at), s.format, s.campus, s.title, s.registration_url)
-                    for s in session.scalars(stmt)]
+            return [_session_view(s) for s in session.scalars(stmt)]
 
     def stale(self, now: dt.datetime, max_age_days: int) -> list[StaleFact]:
         """Facts not reviewed within ``max_age_days`` of ``now``, and sessions already past."""
@@ -203,6 +226,12 @@ class KnowledgeStore:
             for s in session.scalars(past.order_by(models.InfoSession.starts_at)):
                 found.append(StaleFact("info_session", s.title, f"took place {_utc(s.starts_at).isoformat()}"))
         return found
+
+    def session_by_uid(self, uid: str) -> SessionView | None:
+        """One information session by its stable id."""
+        with self._sessions() as session:
+            s = session.scalars(select(models.InfoSession).where(models.InfoSession.uid == uid)).first()
+            return _session_view(s) if s else None
 
     def schedule(self, program: str, semesters: Sequence[int] = ()) -> list[CourseView]:
         """A program's courses, by semester, optionally only some semesters."""
@@ -224,9 +253,17 @@ class StaleFact:
     detail: str
 
 
+def _session_view(s: models.InfoSession) -> SessionView:
+    return SessionView(s.id, s.uid, _utc(s.starts_at), s.format, s.campus, s.title, s.registration_url)
+
+
 def _utc(value: dt.datetime) -> dt.datetime:
     # SQLite hands back naive datetimes; everything is stored in UTC.
     return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
+
+
+class SchemaError(RuntimeError):
+    """The database's tables do not match this version of the code."""
 
 
 def make_engine(url: str) -> Engine:
@@ -250,6 +287,11 @@ def open_store(settings: Settings) -> KnowledgeStore:
     """Open the store at ``settings.database_url``, creating and loading it from the files if empty."""
     store = KnowledgeStore(make_engine(settings.database_url))
     store.create_schema()
+    missing = store.schema_problems()
+    if missing:
+        raise SchemaError(f"The knowledge database {settings.database_url.split('@')[-1]} was made by an older "
+                          f"version (missing {', '.join(missing)}). Save any imported data with "
+                          "`python -m bot knowledge export DIR`, then run `python -m bot knowledge init --reset`.")
     if store.is_empty():
         loaded = store.load_directory(settings.knowledge_dir)
         logger.info("Loaded knowledge from %s: %s", settings.knowledge_dir, ", ".join(loaded))

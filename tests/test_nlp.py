@@ -21,7 +21,8 @@ def pipeline():
     ("info sessions at Shady Grove in person?", [("campus", "Shady Grove"), ("delivery_mode", "in-person")]),
     ("what do I take in my first summer of library science", [("term", "first summer"), ("program", "MLS")]),
     ("tell me about eGovernment", [("specialization", "gims")]),
-    ("what is the weather in Paris", []),
+    ("what is the weather like today", []),
+    ("I'm in California", [("timezone", "America/Los_Angeles")]),
 ])
 def test_entity_ruler_finds_knowledge_names(pipeline, text, expected) -> None:
     assert [(e.label_, e.ent_id_) for e in pipeline(text).ents] == expected
