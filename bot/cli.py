@@ -11,7 +11,7 @@ from typing import Callable, Sequence
 
 from bot import loader
 from bot.config import Settings, load_settings
-from bot.store import KnowledgeStore, make_engine, open_store
+from bot.store import KnowledgeStore, SchemaError, make_engine, open_store
 
 
 def _import(args: argparse.Namespace, settings: Settings) -> int:
@@ -21,9 +21,7 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
         kinds = store.load(paths)
     except loader.KnowledgeError as exc:
         print("Nothing was changed. Fix these problems and import again:", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
-        return 1
+        return _report(exc.problems)
     print(f"Imported {', '.join(kinds)} into {_safe_url(settings.database_url)}.")
     return 0
 
@@ -43,36 +41,28 @@ def _init(args: argparse.Namespace, settings: Settings) -> int:
     try:
         kinds = store.load_directory(settings.knowledge_dir)
     except loader.KnowledgeError as exc:
-        for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
-        return 1
+        return _report(exc.problems)
     print(f"Loaded {', '.join(kinds)} from {settings.knowledge_dir} into {_safe_url(settings.database_url)}.")
     return 0
 
 
 def _check(args: argparse.Namespace, settings: Settings) -> int:
     directory = Path(args.dir) if args.dir else settings.knowledge_dir
-    parsed: dict[str, loader.Parsed] = {}
-    problems: list[loader.Problem] = []
-    for name in loader.LOAD_ORDER:
-        path = directory / name
-        if not path.exists():
-            problems.append(loader.Problem(name, 0, "(file)", f"missing from {directory}"))
-            continue
-        try:
-            parsed[name] = loader.parse_file(path)
-        except loader.KnowledgeError as exc:
-            problems += exc.problems
-    if "programs.yml" in parsed:
-        codes = {row["code"] for row in parsed["programs.yml"].rows[loader.models.Program]}
-        problems += loader.check_references({p.kind: p for p in parsed.values()}, codes)
-    for problem in problems:
-        print(f"  {problem}", file=sys.stderr)
-    if problems:
-        print(f"{len(problems)} problem(s) in {directory}.", file=sys.stderr)
+    missing = [loader.Problem(name, 0, "(file)", f"missing from {directory}")
+               for name in loader.LOAD_ORDER if not (directory / name).exists()]
+    parsed, problems = loader.validate([directory / n for n in loader.LOAD_ORDER if (directory / n).exists()], set())
+    if missing or problems:
+        _report(missing + problems)
+        print(f"{len(missing + problems)} problem(s) in {directory}.", file=sys.stderr)
         return 1
     print(f"All {len(parsed)} knowledge files in {directory} are valid.")
     return 0
+
+
+def _report(problems: list[loader.Problem]) -> int:
+    for problem in problems:
+        print(f"  {problem}", file=sys.stderr)
+    return 1
 
 
 def _export(args: argparse.Namespace, settings: Settings) -> int:
@@ -227,4 +217,8 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
     """Run one command; returns the process exit code."""
     args = build_parser().parse_args(argv)
     handler: Callable[[argparse.Namespace, Settings], int] = args.handler
-    return handler(args, settings or load_settings())
+    try:
+        return handler(args, settings or load_settings())
+    except SchemaError as exc:
+        print(exc, file=sys.stderr)
+        return 1

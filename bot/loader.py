@@ -481,6 +481,21 @@ def check_references(parsed: dict[str, Parsed], known_programs: set[str]) -> lis
     return problems
 
 
+def validate(paths: list[Path], known_programs: set[str]) -> tuple[dict[str, Parsed], list[Problem]]:
+    """Parse every file and cross-check them; programs.yml, when given, defines the known programs."""
+    parsed: dict[str, Parsed] = {}
+    problems: list[Problem] = []
+    for path in paths:
+        try:
+            parsed[path.name] = parse_file(path)
+        except KnowledgeError as exc:
+            problems += exc.problems
+    if "programs.yml" in parsed:
+        known_programs = {row["code"] for row in parsed["programs.yml"].rows[models.Program]}
+    problems += check_references({p.kind: p for p in parsed.values()}, known_programs)
+    return parsed, problems
+
+
 def apply(session: Session, parsed: Parsed, now: dt.datetime) -> None:
     """Replace the tables ``parsed`` covers; the caller commits or rolls back as one transaction."""
     session.merge(models.KnowledgeImport(kind=parsed.kind, imported_at=now, sha256=parsed.sha256))

@@ -101,16 +101,7 @@ class KnowledgeStore:
 
     def load(self, paths: Iterable[Path]) -> list[str]:
         """Validate every file, then replace their tables in one transaction; return the kinds loaded."""
-        parsed: dict[str, loader.Parsed] = {}
-        problems: list[loader.Problem] = []
-        for path in paths:
-            try:
-                parsed[path.name] = loader.parse_file(path)
-            except loader.KnowledgeError as exc:
-                problems += exc.problems
-        known = {r["code"] for r in parsed["programs.yml"].rows[models.Program]} if "programs.yml" in parsed \
-            else set(self.program_codes())
-        problems += loader.check_references({p.kind: p for p in parsed.values()}, known)
+        parsed, problems = loader.validate(list(paths), set(self.program_codes()))
         if problems:
             raise loader.KnowledgeError(problems)
         # One transaction for all files: a second import waits for the first (SQLite's write lock,

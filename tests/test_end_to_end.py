@@ -14,12 +14,17 @@ pytestmark = [pytest.mark.model, pytest.mark.servers]
 
 
 @pytest.fixture(scope="module")
-def running(tmp_path_factory):
+def database(tmp_path_factory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'knowledge.db'}"
+
+
+@pytest.fixture(scope="module")
+def running(tmp_path_factory, database):
     model = require_model()
-    db = tmp_path_factory.mktemp("db") / "knowledge.db"
-    with servers.running(model, rasa_port=free_port(), action_port=free_port(),
+    port = free_port()
+    with servers.running(model, rasa_port=port, action_port=free_port(),
                          log_dir=tmp_path_factory.mktemp("logs"),
-                         env={"KNOWLEDGE_DB_URL": f"sqlite:///{db}"}) as started:
+                         env={"KNOWLEDGE_DB_URL": database, "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}) as started:
         yield started
 
 
@@ -54,3 +59,49 @@ def test_answers_over_rest(running, check) -> None:
 def test_empty_and_huge_messages_get_a_polite_answer(running) -> None:
     assert ask(running, uuid.uuid4().hex, "   ")
     assert ask(running, uuid.uuid4().hex, "tuition " * 2000)
+
+
+def test_calendar_links_in_answers_serve_valid_calendars(running) -> None:
+    import re
+
+    import icalendar
+    import requests
+
+    reply = ask(running, uuid.uuid4().hex, "when is the next info session at college park?")
+    links = re.findall(r"(http://\S+\.ics)", reply)
+    assert links, reply
+    served = requests.get(links[0], timeout=10)
+    assert served.status_code == 200
+    assert served.headers["content-type"].startswith("text/calendar")
+    event = next(c for c in icalendar.Calendar.from_ical(served.content).walk() if c.name == "VEVENT")
+    assert "College Park" in str(event["location"])
+    missing = requests.get(links[0].rsplit("/", 1)[0] + "/nosuchsession.ics", timeout=10)
+    assert missing.status_code == 404
+
+
+def test_user_time_zone_is_shown_beside_campus_time(running) -> None:
+    reply = ask(running, uuid.uuid4().hex, "I'm in California, when are the online info sessions?")
+    assert "EST" in reply and "PST your time" in reply
+
+
+def test_staff_import_is_answered_on_the_next_message_without_restart(running, database, tmp_path) -> None:
+    import subprocess
+    import sys
+
+    sessions = tmp_path / "info_sessions.csv"
+    sessions.write_text("starts_at,format,campus,title,registration_url\n"
+                        "2030-05-01T18:00:00-04:00,online,,Spring webinar for future students,https://example.edu/s\n")
+    env = servers.child_env({"KNOWLEDGE_DB_URL": database})
+    done = subprocess.run([sys.executable, "-m", "bot", "knowledge", "import", str(sessions)], env=env,
+                          cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    reply = ask(running, uuid.uuid4().hex, "are there any online information sessions coming up?")
+    assert "Spring webinar for future students" in reply
+    assert "sample" not in reply
+    bad = tmp_path / "bad" / "info_sessions.csv"
+    bad.parent.mkdir()
+    bad.write_text("starts_at,format,campus,title,registration_url\n2030-06-01,online,,X,https://example.edu/x\n")
+    refused = subprocess.run([sys.executable, "-m", "bot", "knowledge", "import", str(bad)], env=env,
+                             cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 1 and "starts_at" in refused.stderr
+    assert "Spring webinar for future students" in ask(running, uuid.uuid4().hex, "any info sessions?")
