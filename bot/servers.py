@@ -66,7 +66,8 @@ def endpoints_file(action_port: int, directory: Path) -> Path:
     if action_port == 5055:
         return PROJECT_ROOT / "endpoints.yml"
     path = directory / f"endpoints-{action_port}.yml"
-    path.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n')
+    text = (PROJECT_ROOT / "endpoints.yml").read_text().replace("127.0.0.1:5055", f"127.0.0.1:{action_port}")
+    path.write_text(text)
     return path
 
 
