@@ -16,8 +16,9 @@ export PYTHONWARNINGS         := ignore
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONPATH := $(CURDIR)
 
-# Python 3.10 (rasa 3.6 needs it): on PATH, else under pyenv.
-PYTHON310 := $(or $(shell command -v python3.10 2>/dev/null),$(firstword $(wildcard $(HOME)/.pyenv/versions/3.10*/bin/python3.10)))
+# Python 3.10 (rasa 3.6 needs it): the first candidate that really runs (a pyenv shim may not).
+PYTHON310 := $(shell for p in $$(command -v python3.10 2>/dev/null) $(HOME)/.pyenv/versions/3.10*/bin/python3.10; do \
+  "$$p" -c 'import sys; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1 && { echo "$$p"; break; }; done)
 
 .PHONY: help install build db train run shell test unit validate stories eval bench clean
 
