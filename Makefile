@@ -20,7 +20,7 @@ export PYTHONPATH := $(CURDIR)
 PYTHON310 := $(shell for p in $$(command -v python3.10 2>/dev/null) $(HOME)/.pyenv/versions/3.10*/bin/python3.10; do \
   "$$p" -c 'import sys; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1 && { echo "$$p"; break; }; done)
 
-.PHONY: help install build db train run shell test unit validate stories eval bench clean
+.PHONY: help install build db train run shell test unit validate stories eval bench clean browser
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -66,7 +66,14 @@ unit: $(SPACY_STAMP) ## fast tests that need no trained model
 stories: $(MODEL) ## conversation tests (tests/test_stories.yml), failing on any prediction error
 	$(RASA) test core --model $(MODEL) --stories tests/test_stories.yml --fail-on-prediction-errors --out results/stories
 
-test: $(MODEL) ## install what is missing, train if needed, run the whole suite
+# Browser tests use Debian's chromium; install it when missing and we may (root with apt).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  { echo "Installing Debian's chromium for the browser tests..."; \
+	    (apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq >/dev/null && apt-get install -y -qq chromium >/dev/null; }); } \
+	  || echo "chromium is not installed: the browser tests will be skipped (they fail when CI=true)."; }
+
+test: $(MODEL) browser ## install what is missing, train if needed, run the whole suite
 	$(PY) -m bot knowledge check
 	$(PY) -m pytest -q
 	$(MAKE) --no-print-directory stories

@@ -103,7 +103,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     store = open_store(settings)  # create and load the knowledge database before the servers need it
     del store
     running = servers.start(Path(args.model), rasa_port=args.port, action_port=args.action_port)
-    print(f"\nThe assistant is running. Talk to it over REST:\n"
+    page = running.rest_url.replace("/rest/webhook", "/webchat/")
+    print(f"\nThe assistant is running.\n  Web page with the chat widget: {page}\n  Or over REST:\n"
           f"  curl -s {running.rest_url} -d '{{\"sender\": \"me\", \"message\": \"how long is the MLS?\"}}'\n"
           f"or in a terminal: make shell. Logs: var/log/. Press Ctrl-C to stop.", flush=True)
     try:

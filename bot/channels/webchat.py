@@ -1,0 +1,122 @@
+"""The web chat channel: the REST message format, plus the demo page and the widget it serves.
+
+Under /webhooks/webchat/ the Rasa server answers:
+  GET  /            the demo page (the programs' page with the widget on it)
+  GET  /widget.js   the widget script any site embeds with one <script> tag
+  GET  /widget.css  its stylesheet
+  POST /webhook     {"sender": "...", "message": "..."} -> [{"text": ..., "buttons": [...]}]
+CORS for the message endpoint is limited to the origins in WEBCHAT_ALLOWED_ORIGINS (comma-separated).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
+
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+MAX_MESSAGE = 2000
+MAX_SENDER = 128
+STATIC = {"": ("index.html", "text/html; charset=utf-8"),
+          "widget.js": ("widget.js", "application/javascript; charset=utf-8"),
+          "widget.css": ("widget.css", "text/css; charset=utf-8")}
+
+
+class WebchatInput(RestInput):
+    """REST-compatible channel for the web widget."""
+
+    def __init__(self, allowed_origins: Optional[list[str]] = None) -> None:
+        self.allowed_origins = allowed_origins or []
+
+    @classmethod
+    def name(cls) -> Text:
+        """The URL prefix: /webhooks/webchat/."""
+        return "webchat"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "WebchatInput":
+        """Origins from credentials.yml (``allowed_origins``) or WEBCHAT_ALLOWED_ORIGINS."""
+        configured = (credentials or {}).get("allowed_origins") or os.environ.get("WEBCHAT_ALLOWED_ORIGINS", "")
+        if isinstance(configured, str):
+            configured = [o.strip() for o in configured.split(",")]
+        return cls([o.rstrip("/") for o in configured if o])
+
+    def _cors(self, request: Request) -> Dict[str, str]:
+        origin = request.headers.get("origin", "")
+        if origin and origin.rstrip("/") in self.allowed_origins:
+            return {"Access-Control-Allow-Origin": origin, "Vary": "Origin",
+                    "Access-Control-Allow-Methods": "POST, OPTIONS",
+                    "Access-Control-Allow-Headers": "Content-Type", "Access-Control-Max-Age": "600"}
+        return {"Vary": "Origin"}
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """Routes for the page, the widget files and the message endpoint."""
+        webchat = Blueprint("webchat_webhook", __name__)
+
+        async def static(_: Request, name: str) -> HTTPResponse:
+            filename, content_type = STATIC[name]
+            body = (WEB_DIR / filename).read_bytes()
+            return response.raw(body, content_type=content_type, headers={"Cache-Control": "no-cache"})
+
+        @webchat.route("/", methods=["GET"])
+        async def page(request: Request) -> HTTPResponse:
+            return await static(request, "")
+
+        @webchat.route("/widget.js", methods=["GET"])
+        async def widget_script(request: Request) -> HTTPResponse:
+            return await static(request, "widget.js")
+
+        @webchat.route("/widget.css", methods=["GET"])
+        async def widget_style(request: Request) -> HTTPResponse:
+            return await static(request, "widget.css")
+
+        @webchat.route("/webhook", methods=["OPTIONS"])
+        async def preflight(request: Request) -> HTTPResponse:
+            headers = self._cors(request)
+            return response.empty(status=204 if "Access-Control-Allow-Origin" in headers else 403, headers=headers)
+
+        @webchat.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            headers = self._cors(request)
+            origin = request.headers.get("origin")
+            if origin and "Access-Control-Allow-Origin" not in headers and not _same_origin(request, origin):
+                return response.json({"error": "this site may not use the assistant"}, status=403, headers=headers)
+            try:
+                payload = json.loads(request.body or b"null")
+            except ValueError:
+                payload = None
+            problem = _problem(payload)
+            if problem:
+                return response.json({"error": problem}, status=400, headers=headers)
+            collector = CollectingOutputChannel()
+            await on_new_message(UserMessage(payload["message"], collector, payload["sender"],
+                                             input_channel=self.name(), metadata=self.get_metadata(request)))
+            return response.json(collector.messages, headers=headers)
+
+        return webchat
+
+
+def _same_origin(request: Request, origin: str) -> bool:
+    host = request.headers.get("host", "")
+    return origin.split("://", 1)[-1].rstrip("/") == host
+
+
+def _problem(payload: Any) -> Optional[str]:
+    """Why a message body is refused, or None."""
+    if not isinstance(payload, dict):
+        return 'send JSON like {"sender": "...", "message": "..."}'
+    sender, message = payload.get("sender"), payload.get("message")
+    if not isinstance(sender, str) or not 8 <= len(sender) <= MAX_SENDER:
+        return f"sender must be a text id of 8 to {MAX_SENDER} characters"
+    if not isinstance(message, str) or not message.strip():
+        return "message must be non-empty text"
+    if len(message) > MAX_MESSAGE:
+        return f"message is longer than {MAX_MESSAGE} characters"
+    return None

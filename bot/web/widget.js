@@ -1,0 +1,219 @@
+/*
+ * iSchool online programs assistant: chat widget.
+ * Embed on any page with one tag:
+ *   <script src="https://ASSISTANT-HOST/webhooks/webchat/widget.js" defer></script>
+ * Plain JavaScript, no third-party requests. Bot text is inserted as text, never as HTML.
+ */
+(function () {
+  "use strict";
+  if (window.__ischoolWidget) return;
+  window.__ischoolWidget = true;
+
+  var script = document.currentScript;
+  var base = (script && script.getAttribute("data-server")) ||
+    (script ? script.src.replace(/\/widget\.js(\?.*)?$/, "") : "/webhooks/webchat");
+  var endpoint = base + "/webhook";
+  var storeKey = "ischool-assistant:" + base;
+  var maxLength = 2000;
+  var maxKept = 200;
+
+  function randomId() {
+    if (window.crypto && window.crypto.randomUUID) return window.crypto.randomUUID();
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  function load() {
+    try {
+      var saved = JSON.parse(window.localStorage.getItem(storeKey) || "null");
+      if (saved && typeof saved.sender === "string" && Array.isArray(saved.log)) return saved;
+    } catch (e) { /* unreadable storage: start a new conversation */ }
+    return { sender: randomId(), log: [], open: false };
+  }
+
+  var state = load();
+  function save() {
+    state.log = state.log.slice(-maxKept);
+    try { window.localStorage.setItem(storeKey, JSON.stringify(state)); } catch (e) { /* private mode */ }
+  }
+
+  var css = document.createElement("link");
+  css.rel = "stylesheet";
+  css.href = base + "/widget.css";
+  document.head.appendChild(css);
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text) node.textContent = text;
+    return node;
+  }
+
+  var root = el("div", { "class": "isa-root" });
+  var launcher = el("button", { "class": "isa-launcher", type: "button", "aria-expanded": "false",
+    "aria-controls": "isa-panel" }, "Ask about online programs");
+  var panel = el("section", { "class": "isa-panel", id: "isa-panel", role: "dialog", "aria-modal": "false",
+    "aria-labelledby": "isa-title", hidden: "" });
+  var header = el("div", { "class": "isa-header" });
+  var title = el("h2", { id: "isa-title" }, "Online programs assistant");
+  var close = el("button", { "class": "isa-close", type: "button", "aria-label": "Close chat" }, "\u00d7");
+  header.appendChild(title);
+  header.appendChild(close);
+  var log = el("div", { "class": "isa-log", role: "log", "aria-live": "polite", "aria-relevant": "additions",
+    "aria-label": "Conversation", tabindex: "0" });
+  var typing = el("div", { "class": "isa-typing", "aria-hidden": "true", hidden: "" });
+  typing.appendChild(el("span"));
+  typing.appendChild(el("span"));
+  typing.appendChild(el("span"));
+  var status = el("p", { "class": "isa-status", role: "status" });
+  var form = el("form", { "class": "isa-form" });
+  var label = el("label", { "for": "isa-input", "class": "isa-label" }, "Your question");
+  var input = el("input", { id: "isa-input", type: "text", autocomplete: "off", maxlength: String(maxLength),
+    placeholder: "e.g. How long is the online MLS?" });
+  var send = el("button", { type: "submit", "class": "isa-send" }, "Send");
+  form.appendChild(label);
+  form.appendChild(input);
+  form.appendChild(send);
+  panel.appendChild(header);
+  panel.appendChild(log);
+  panel.appendChild(typing);
+  panel.appendChild(status);
+  panel.appendChild(form);
+  root.appendChild(launcher);
+  root.appendChild(panel);
+
+  var urlPattern = /(https?:\/\/[^\s<>"]+[^\s<>".,;:!?)\]])/g;
+
+  // Text with links made clickable: text nodes and <a> elements only, so no markup from the server runs.
+  function richText(container, text) {
+    text.split("\n").forEach(function (line, i) {
+      if (i > 0) container.appendChild(document.createElement("br"));
+      var last = 0;
+      line.replace(urlPattern, function (url, _g, offset) {
+        container.appendChild(document.createTextNode(line.slice(last, offset)));
+        var a = el("a", { href: url, target: "_blank", rel: "noopener noreferrer" }, url);
+        container.appendChild(a);
+        last = offset + url.length;
+        return url;
+      });
+      container.appendChild(document.createTextNode(line.slice(last)));
+    });
+  }
+
+  function render(entry, announce) {
+    var item = el("div", { "class": "isa-msg isa-" + entry.from });
+    var who = el("span", { "class": "isa-visually-hidden" }, entry.from === "user" ? "You said: " : "Assistant: ");
+    item.appendChild(who);
+    var body = el("div", { "class": "isa-text" });
+    richText(body, entry.text || "");
+    item.appendChild(body);
+    if (entry.buttons && entry.buttons.length && entry.live) {
+      var group = el("div", { "class": "isa-buttons", role: "group", "aria-label": "Suggested replies" });
+      entry.buttons.forEach(function (b) {
+        var button = el("button", { type: "button", "class": "isa-quick" }, b.title);
+        button.addEventListener("click", function () { ask(b.payload, b.title); });
+        group.appendChild(button);
+      });
+      item.appendChild(group);
+    }
+    if (!announce) item.setAttribute("data-restored", "true");
+    log.appendChild(item);
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function retireButtons() {
+    state.log.forEach(function (e) { e.live = false; });
+    Array.prototype.forEach.call(log.querySelectorAll(".isa-buttons"), function (g) { g.remove(); });
+  }
+
+  function add(entry) {
+    state.log.push(entry);
+    save();
+    render(entry, true);
+  }
+
+  var busy = false;
+  function ask(message, shown) {
+    if (busy || !message.trim()) return;
+    busy = true;
+    retireButtons();
+    status.textContent = "";
+    add({ from: "user", text: shown || message });
+    typing.hidden = false;
+    send.disabled = true;
+    var request = new XMLHttpRequest();
+    request.open("POST", endpoint);
+    request.setRequestHeader("Content-Type", "application/json");
+    request.timeout = 30000;
+    function done() { busy = false; typing.hidden = true; send.disabled = false; }
+    request.onload = function () {
+      done();
+      var replies;
+      try { replies = JSON.parse(request.responseText); } catch (e) { replies = null; }
+      if (request.status !== 200 || !Array.isArray(replies)) {
+        var detail = replies && replies.error ? " (" + replies.error + ")" : "";
+        fail("Sorry, the assistant could not answer that" + detail + ". Please try again.");
+        return;
+      }
+      if (!replies.length) add({ from: "bot", text: "Sorry, I have no answer to that. Could you rephrase?" });
+      replies.forEach(function (r) {
+        if (r.text || (r.buttons && r.buttons.length)) {
+          add({ from: "bot", text: r.text || "", buttons: r.buttons || [], live: true });
+        }
+      });
+    };
+    request.onerror = request.ontimeout = function () {
+      done();
+      fail("The assistant can't be reached right now. Please check your connection and try again, " +
+        "or call the Student Services Office.");
+    };
+    request.send(JSON.stringify({ sender: state.sender, message: message }));
+  }
+
+  function fail(message) {
+    status.textContent = message;
+    status.classList.add("isa-error");
+  }
+
+  function open() {
+    panel.hidden = false;
+    launcher.setAttribute("aria-expanded", "true");
+    launcher.hidden = true;
+    state.open = true;
+    save();
+    if (!state.log.length) {
+      add({ from: "bot", text: "Hi! Ask me about the online MLS and MIM programs: requirements, " +
+        "specializations, the field study, information sessions and more." });
+    }
+    input.focus();
+  }
+
+  function shut() {
+    panel.hidden = true;
+    launcher.hidden = false;
+    launcher.setAttribute("aria-expanded", "false");
+    state.open = false;
+    save();
+    launcher.focus();
+  }
+
+  launcher.addEventListener("click", open);
+  close.addEventListener("click", shut);
+  panel.addEventListener("keydown", function (e) { if (e.key === "Escape") shut(); });
+  form.addEventListener("submit", function (e) {
+    e.preventDefault();
+    var text = input.value.trim();
+    if (!text) { fail("Please type a question first."); input.focus(); return; }
+    input.value = "";
+    ask(text.slice(0, maxLength));
+    input.focus();
+  });
+
+  function start() {
+    document.body.appendChild(root);
+    state.log.forEach(function (e) { render(e, false); });
+    if (state.open) { panel.hidden = false; launcher.hidden = true; launcher.setAttribute("aria-expanded", "true"); }
+  }
+  if (document.body) start(); else document.addEventListener("DOMContentLoaded", start);
+})();
