@@ -74,6 +74,7 @@ browser:
 	  || echo "chromium is not installed: the browser tests will be skipped (they fail when CI=true)."; }
 
 test: $(MODEL) browser ## install what is missing, train if needed, run the whole suite
+	$(PY) -m ruff check bot actions tests bench
 	$(PY) -m bot knowledge check
 	$(PY) -m pytest -q
 	$(MAKE) --no-print-directory stories

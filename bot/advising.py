@@ -77,7 +77,8 @@ def session_line(session: SessionView, campus_zone: ZoneInfo, user_zone: ZoneInf
     when = format_time(session.starts_at, campus_zone)
     if user_zone is not None and user_zone.key != campus_zone.key:
         local = session.starts_at.astimezone(user_zone)
-        day = "" if local.date() == session.starts_at.astimezone(campus_zone).date() else f"{local:%a, %b} {local.day}, "
+        same_day = local.date() == session.starts_at.astimezone(campus_zone).date()
+        day = "" if same_day else f"{local:%a, %b} {local.day}, "
         when += f" ({day}{clock_time(local)} your time)"
     where = f"{session.campus} campus" if session.campus else "online"
     return (f"- {when}: {session.title}, {where}. Register: {session.registration_url} "

@@ -7,8 +7,8 @@ Errors name the file, the line and the field so that staff can fix them without 
 from __future__ import annotations
 
 import csv
-import hashlib
 import datetime as dt
+import hashlib
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,7 +120,7 @@ def _text(value: Any, path: tuple, lines: dict, out: _Collector, *, required: bo
         if required:
             out.add(_line(lines, path), name, "is required")
         return ""
-    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
         out.add(_line(lines, path), name, "must be text")
         return ""
     # Literal YAML blocks keep their line breaks (lists in comparisons); spaces within a line collapse.
@@ -289,7 +289,8 @@ def parse_answers(text: str, out: _Collector) -> Parsed:
         variants = {"": item.get("answer")} if "answer" in item else {}
         per_program = item.get("answers")
         if per_program is not None:
-            variants.update({str(k).upper(): v for k, v in _mapping(per_program, path + ("answers",), lines, out).items()})
+            per_program = _mapping(per_program, path + ("answers",), lines, out)
+            variants.update({str(k).upper(): v for k, v in per_program.items()})
         if covered and not variants:
             out.add(_line(lines, path), _name(path), "needs 'answer' or 'answers' (or covered: false)")
         if not covered and not variants:
@@ -385,7 +386,7 @@ def parse_info_sessions(text: str, out: _Collector) -> Parsed:
             out.add(line, "registration_url", f"must be an http(s) address, got {row['registration_url']!r}")
         utc = starts.astimezone(dt.timezone.utc)
         key = (utc, fmt, row["campus"].lower())
-        uid = hashlib.sha1(f"{utc.isoformat()}|{fmt}|{row['campus'].lower()}".encode()).hexdigest()[:16]
+        uid = hashlib.sha256(f"{utc.isoformat()}|{fmt}|{row['campus'].lower()}".encode()).hexdigest()[:16]
         if key in seen:
             out.add(line, "(row)", f"duplicates line {seen[key]}")
         seen[key] = line

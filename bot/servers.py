@@ -50,6 +50,7 @@ def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def wait_until_up(url: str, process: subprocess.Popen, name: str, timeout: float) -> None:
+    """Poll ``url`` until it answers; fail early if ``process`` exits."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:

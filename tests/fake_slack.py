@@ -43,7 +43,7 @@ class FakeSlackApi:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/api/"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def __enter__(self) -> "FakeSlackApi":
+    def __enter__(self) -> FakeSlackApi:
         self._thread.start()
         return self
 

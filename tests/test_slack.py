@@ -51,7 +51,8 @@ def signed(body: dict, *, secret: str = SECRET, age: int = 0, headers: dict | No
 
 
 def event(kind: str, text: str, *, channel: str = "C0PROGRAMS", ts: str | None = None, **extra) -> dict:
-    return {"type": "event_callback", "event_id": "Ev" + uuid.uuid4().hex[:10], "authorizations": [{"user_id": BOT_USER}],
+    return {"type": "event_callback", "event_id": "Ev" + uuid.uuid4().hex[:10],
+            "authorizations": [{"user_id": BOT_USER}],
             "event": {"type": kind, "user": "U0STUDENT", "text": text, "channel": channel,
                       "ts": ts or f"{time.time():.6f}", **extra}}
 

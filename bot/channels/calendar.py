@@ -28,7 +28,7 @@ class CalendarChannel(InputChannel):
         return "calendar"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "CalendarChannel":
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> CalendarChannel:
         """No credentials are needed."""
         return cls()
 

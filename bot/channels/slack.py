@@ -40,7 +40,7 @@ class SlackChannel(SlackInput):
 
     def __init__(self, *args: Any, api_url: Optional[str] = None, **kwargs: Any) -> None:
         self.api_url = api_url
-        self._seen: "OrderedDict[tuple, float]" = OrderedDict()
+        self._seen: OrderedDict[tuple, float] = OrderedDict()
         super().__init__(*args, **kwargs)
 
     @classmethod

@@ -41,7 +41,7 @@ class WebchatInput(RestInput):
         return "webchat"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "WebchatInput":
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> WebchatInput:
         """Origins from credentials.yml (``allowed_origins``) or WEBCHAT_ALLOWED_ORIGINS."""
         configured = (credentials or {}).get("allowed_origins") or os.environ.get("WEBCHAT_ALLOWED_ORIGINS", "")
         if isinstance(configured, str):
