@@ -24,7 +24,9 @@ def running(tmp_path_factory, database):
     port = free_port()
     with servers.running(model, rasa_port=port, action_port=free_port(),
                          log_dir=tmp_path_factory.mktemp("logs"),
-                         env={"KNOWLEDGE_DB_URL": database, "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}) as started:
+                         env={"KNOWLEDGE_DB_URL": database, "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+                              "WEBCHAT_ALLOWED_ORIGINS": "https://ischool.example.edu",
+                              "SLACK_BOT_TOKEN": "", "SLACK_SIGNING_SECRET": ""}) as started:
         yield started
 
 
@@ -59,6 +61,32 @@ def test_answers_over_rest(running, check) -> None:
 def test_empty_and_huge_messages_get_a_polite_answer(running) -> None:
     assert ask(running, uuid.uuid4().hex, "   ")
     assert ask(running, uuid.uuid4().hex, "tuition " * 2000)
+
+
+def test_webchat_endpoint_validates_input_and_limits_cors(running) -> None:
+    import requests
+
+    url = running.rest_url.replace("/rest/", "/webchat/")
+    ok = requests.post(url, json={"sender": uuid.uuid4().hex, "message": "how many credits?"},
+                       headers={"Origin": "https://ischool.example.edu"}, timeout=30)
+    assert ok.status_code == 200 and "36 credit" in ok.json()[0]["text"]
+    assert ok.headers["access-control-allow-origin"] == "https://ischool.example.edu"
+    foreign = requests.post(url, json={"sender": uuid.uuid4().hex, "message": "hi"},
+                            headers={"Origin": "https://elsewhere.example.com"}, timeout=30)
+    assert foreign.status_code == 403 and "access-control-allow-origin" not in foreign.headers
+    for body, reason in [("not json", "send JSON"), ({"sender": "short", "message": "hi"}, "sender"),
+                         ({"sender": uuid.uuid4().hex, "message": "  "}, "non-empty"),
+                         ({"sender": uuid.uuid4().hex, "message": "x" * 2001}, "longer than 2000")]:
+        bad = requests.post(url, timeout=30, **({"data": body} if isinstance(body, str) else {"json": body}))
+        assert bad.status_code == 400 and reason in bad.json()["error"]
+
+
+def test_slack_endpoint_without_configuration_answers_503(running) -> None:
+    import requests
+
+    answer = requests.post(running.rest_url.replace("/rest/", "/slack/"), json={"type": "url_verification"},
+                           timeout=10)
+    assert answer.status_code == 503
 
 
 def test_calendar_links_in_answers_serve_valid_calendars(running) -> None:
