@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import signal
 import sys
 import time
 from pathlib import Path
@@ -100,8 +101,15 @@ def _nlp_build(args: argparse.Namespace, settings: Settings) -> int:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot import servers
 
-    store = open_store(settings)  # create and load the knowledge database before the servers need it
-    del store
+    open_store(settings)  # create and load the knowledge database before the servers need it
+
+    def interrupt(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    # Ctrl-C, and SIGTERM from a supervisor, stop both servers (even when started in the background,
+    # where the shell leaves SIGINT ignored).
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
     running = servers.start(Path(args.model), rasa_port=args.port, action_port=args.action_port)
     page = running.rest_url.replace("/rest/webhook", "/webchat/")
     print(f"\nThe assistant is running.\n  Web page with the chat widget: {page}\n  Or over REST:\n"

@@ -105,7 +105,7 @@ def stop(servers: Servers) -> None:
     """Stop both servers, politely first."""
     for process in servers.processes:
         if process.poll() is None:
-            process.send_signal(signal.SIGINT)
+            process.send_signal(signal.SIGTERM)
     for process in servers.processes:
         try:
             process.wait(timeout=20)
