@@ -32,7 +32,7 @@ def contact_values(store: KnowledgeStore) -> dict[str, str]:
     """Name and phone of the Student Services Office, for responses that refer people to it."""
     contact = store.contact(STUDENT_SERVICES)
     if contact is None:
-        return {"contact_name": "Student Services Office", "contact_phone": "the iSchool's main number"}
+        return {"contact_name": "Student Services Office", "contact_phone": "listed on the iSchool website"}
     return {"contact_name": contact.name, "contact_phone": contact.phone}
 
 

@@ -330,6 +330,9 @@ def parse_contacts(text: str, out: _Collector) -> Parsed:
             out.add(_line(lines, path + ("email",)), _name(path + ("email",)),
                     f"is not an email address: {row['email']!r}")
         parsed.rows[models.Contact].append(row)
+    if "student_services" not in keys:
+        # Every "I don't have that" answer refers people to this office.
+        out.add(_line(lines, ("contacts",)), "contacts", "needs an entry with key: student_services")
     return parsed
 
 

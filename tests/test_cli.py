@@ -29,6 +29,7 @@ def test_check_reports_a_bad_folder(settings, tmp_path, capsys) -> None:
     err = capsys.readouterr().err
     assert "contacts.yml:3: contacts.0.email: is not an email address" in err
     assert "contacts.yml:2: contacts.0.name: is required" in err
+    assert "needs an entry with key: student_services" in err
 
 
 def test_import_then_refused_import_leaves_data(settings, tmp_path, capsys) -> None:
