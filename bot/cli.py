@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import signal
 import sys
 import time
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from bot import loader
 from bot.config import Settings, load_settings
@@ -161,6 +162,72 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _handoffs_list(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.handoffs import open_handoffs
+
+    tickets = open_handoffs().list(args.status)
+    if args.json:
+        print(json.dumps([_ticket_dict(t) for t in tickets], indent=2))
+        return 0
+    if not tickets:
+        print(f"No {args.status + ' ' if args.status else ''}handoff tickets.")
+    for t in tickets:
+        flag = "URGENT " if t.urgent else ""
+        print(f"{t.reference}  {t.status:<6} {t.created_at:%Y-%m-%d %H:%M}  {flag}{t.channel:<8} "
+              f"{t.email or '(no email)'}: {t.question[:70]}")
+    return 0
+
+
+def _handoffs_show(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.handoffs import open_handoffs
+
+    ticket = open_handoffs().get(args.id)
+    if ticket is None:
+        print(f"No handoff ticket {args.id}.", file=sys.stderr)
+        return 1
+    print(json.dumps(_ticket_dict(ticket, transcript=True), indent=2))
+    return 0
+
+
+def _handoffs_close(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.handoffs import open_handoffs
+
+    if not args.answer.strip():
+        print("Give the answer you sent with --answer TEXT.", file=sys.stderr)
+        return 2
+    ticket = open_handoffs().close(args.id, args.answer)
+    if ticket is None:
+        print(f"No handoff ticket {args.id}.", file=sys.stderr)
+        return 1
+    print(f"Closed {ticket.reference}. Its answer is kept as a draft: python -m bot handoffs drafts")
+    return 0
+
+
+def _handoffs_drafts(args: argparse.Namespace, settings: Settings) -> int:
+    import yaml
+
+    from bot.handoffs import open_handoffs
+
+    drafts = open_handoffs().drafts()
+    if not drafts:
+        print("No drafts: close tickets with --answer to collect them.")
+        return 0
+    print("# Answers staff gave to handed-off questions. To make one an FAQ answer, add a topic to")
+    print("# knowledge/answers.yml (and examples to data/nlu/faq.yml), then import and train.")
+    print(yaml.safe_dump({"drafts": drafts}, sort_keys=False, allow_unicode=True, width=100))
+    return 0
+
+
+def _ticket_dict(ticket: Any, transcript: bool = False) -> dict[str, Any]:
+    data = {"reference": ticket.reference, "id": ticket.id, "status": ticket.status, "urgent": ticket.urgent,
+            "created_at": ticket.created_at.isoformat(), "channel": ticket.channel, "name": ticket.name,
+            "email": ticket.email, "question": ticket.question, "answer": ticket.answer,
+            "staff_notified": ticket.notified, "notify_error": ticket.notify_error}
+    if transcript:
+        data["transcript"] = json.loads(ticket.transcript)
+    return data
+
+
 def _safe_url(url: str) -> str:
     # Never print a password from a database URL.
     scheme, sep, rest = url.partition("://")
@@ -172,7 +239,7 @@ def _safe_url(url: str) -> str:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every command and its help."""
     parser = argparse.ArgumentParser(prog="python -m bot", description="Advising assistant tools for staff.")
-    commands = parser.add_subparsers(dest="area", required=True, metavar="{knowledge,serve,eval,nlp}")
+    commands = parser.add_subparsers(dest="area", required=True, metavar="{knowledge,handoffs,serve,eval,nlp}")
 
     knowledge = commands.add_parser("knowledge", help="manage the facts the assistant answers from")
     k = knowledge.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -212,6 +279,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--action-port", type=int, default=5065, help="action port for --rest (default: %(default)s)")
     p.add_argument("--out", default="results", help="folder for the JSON results (default: %(default)s)")
     p.set_defaults(handler=_eval)
+
+    handoffs = commands.add_parser("handoffs", help="the staff queue of questions handed to people")
+    h = handoffs.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p = h.add_parser("list", help="list tickets, urgent first")
+    p.add_argument("--status", choices=("open", "closed"), help="only tickets with this status")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(handler=_handoffs_list)
+    p = h.add_parser("show", help="one ticket with its transcript")
+    p.add_argument("id", metavar="ID", help="reference (H-1A2B3C) or number")
+    p.set_defaults(handler=_handoffs_show)
+    p = h.add_parser("close", help="close a ticket with the answer staff gave")
+    p.add_argument("id", metavar="ID", help="reference (H-1A2B3C) or number")
+    p.add_argument("--answer", required=True, metavar="TEXT", help="the answer given to the student")
+    p.set_defaults(handler=_handoffs_close)
+    p = h.add_parser("drafts", help="closed tickets' answers, as drafts for knowledge/answers.yml")
+    p.set_defaults(handler=_handoffs_drafts)
 
     nlp_parser = commands.add_parser("nlp", help="build the spaCy pipeline used by the NLU")
     n = nlp_parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -1,0 +1,114 @@
+"""Handoff tickets: storage, staff notification (fake Slack API), the staff queue commands."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot import handoffs
+from bot.cli import main
+from bot.config import load_settings
+from bot.store import make_engine
+from tests.conftest import free_port
+from tests.fake_slack import FakeSlackApi
+
+TRANSCRIPT = [{"from": "user", "text": "can I defer my start by a year?"},
+              {"from": "bot", "text": "Sorry, I didn't catch that."}]
+
+
+@pytest.fixture
+def queue(tmp_path, monkeypatch) -> handoffs.HandoffStore:
+    monkeypatch.setenv("HANDOFF_DB_URL", f"sqlite:///{tmp_path}/h.db")
+    return handoffs.open_handoffs()
+
+
+def new_ticket(queue, **overrides):
+    values = {"channel": "webchat", "sender_id": "abc", "name": "Ada", "email": "ada@example.edu",
+              "question": "can I defer my start by a year?", "transcript": TRANSCRIPT, **overrides}
+    return queue.create(**values)
+
+
+@pytest.mark.parametrize(("text", "ok"), [("ada@example.edu", True), (" ada@example.edu ", True),
+                                          ("ada@example", False), ("ada", False), ("a b@x.edu", False),
+                                          ("x" * 250 + "@example.edu", False)])
+def test_email_is_checked_with_a_reason(text, ok) -> None:
+    field = handoffs.check_email(text)
+    assert bool(field.value) is ok
+    assert bool(field.problem) is not ok
+
+
+def test_over_long_text_is_cut_and_flagged() -> None:
+    field = handoffs.check_text("question", "why " * 400)
+    assert len(field.value) == handoffs.LIMITS["question"]
+    assert field.cut
+    assert handoffs.check_text("name", "   ").problem == "is empty"
+
+
+def test_tickets_are_stored_with_transcript_and_unguessable_reference(queue) -> None:
+    first, second = new_ticket(queue), new_ticket(queue, urgent=True, question="urgent help")
+    assert first.reference != second.reference
+    assert first.reference.startswith("H-") and len(first.reference) == 8
+    assert [t.reference for t in queue.list("open")] == [second.reference, first.reference], "urgent first"
+    stored = queue.get(first.reference.lower())
+    assert json.loads(stored.transcript) == TRANSCRIPT
+    assert queue.get(str(first.id)).reference == first.reference
+
+
+def test_close_keeps_the_answer_as_a_draft(queue) -> None:
+    ticket = new_ticket(queue)
+    assert queue.close(ticket.reference, "Yes, ask Student Services to defer.").status == "closed"
+    assert queue.list("open") == []
+    closed = queue.get(ticket.reference).closed_at.date().isoformat()
+    assert queue.drafts()[0] == {"question": ticket.question, "answer": "Yes, ask Student Services to defer.",
+                                 "reference": ticket.reference, "closed": closed}
+    assert queue.close("H-NOPE00", "x") is None
+
+
+def test_staff_are_told_on_slack_with_question_contact_and_transcript(queue) -> None:
+    ticket = new_ticket(queue, urgent=True)
+    with FakeSlackApi() as api:
+        error = handoffs.notify_staff(ticket, token="xoxb-t", channel="C0STAFF", api_url=api.url)
+        posts = api.posts()
+    assert error == ""
+    assert len(posts) == 1 and posts[0]["channel"] == "C0STAFF"
+    text = posts[0]["text"]
+    assert text.startswith(f"URGENT Handoff {ticket.reference}")
+    assert "ada@example.edu" in text and "can I defer my start" in text and "> bot: Sorry" in text
+
+
+def test_a_failed_notification_never_loses_the_ticket(queue) -> None:
+    ticket = new_ticket(queue)
+    error = handoffs.notify_staff(ticket, token="xoxb-t", channel="C0STAFF",
+                                  api_url=f"http://127.0.0.1:{free_port()}/api/", timeout=2)
+    assert error.startswith("Slack unreachable")
+    queue.record_notification(ticket, error)
+    stored = queue.get(ticket.reference)
+    assert stored.status == "open" and not stored.notified and stored.notify_error == error
+    assert handoffs.notify_staff(ticket, token="", channel="").startswith("staff Slack channel not configured")
+
+
+def test_staff_queue_commands(queue, capsys) -> None:
+    settings = load_settings({})
+    ticket = new_ticket(queue)
+    assert main(["handoffs", "list", "--status", "open"], settings) == 0
+    assert ticket.reference in capsys.readouterr().out
+    assert main(["handoffs", "list", "--json"], settings) == 0
+    assert json.loads(capsys.readouterr().out)[0]["email"] == "ada@example.edu"
+    assert main(["handoffs", "show", ticket.reference], settings) == 0
+    assert json.loads(capsys.readouterr().out)["transcript"] == TRANSCRIPT
+    assert main(["handoffs", "close", ticket.reference, "--answer", "Deferral is possible."], settings) == 0
+    assert main(["handoffs", "drafts"], settings) == 0
+    assert "Deferral is possible." in capsys.readouterr().out
+    assert main(["handoffs", "show", "H-NOPE00"], settings) == 1
+    assert main(["handoffs", "close", "H-NOPE00", "--answer", "x"], settings) == 1
+
+
+def test_handoff_tables_are_separate_from_the_knowledge(tmp_path) -> None:
+    from bot.store import KnowledgeStore
+
+    engine = make_engine(f"sqlite:///{tmp_path}/same.db")
+    queue = handoffs.HandoffStore(engine)
+    new_ticket(queue)
+    KnowledgeStore(engine).reset_schema()  # `knowledge init --reset` on a shared database
+    assert len(queue.list()) == 1
