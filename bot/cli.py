@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from bot import loader
-from bot.config import Settings, load_settings
+from bot.config import PROJECT_ROOT, Settings, load_settings
 from bot.store import KnowledgeStore, SchemaError, make_engine, open_store
 
 
@@ -228,6 +228,26 @@ def _ticket_dict(ticket: Any, transcript: bool = False) -> dict[str, Any]:
     return data
 
 
+def _staff_report(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import report
+    from bot.handoffs import open_handoffs
+
+    now = dt.datetime.now(dt.timezone.utc)
+    try:
+        since = report.parse_since(args.since, now)
+    except ValueError:
+        print(f"--since takes 7d, 24h or a date like 2026-11-01, not {args.since!r}.", file=sys.stderr)
+        return 2
+    summary = report.summarize(report.read_events(args.tracker_db, since), since, settings.timezone)
+    page = report.write(summary, open_handoffs().list(), Path(args.out))
+    if not summary.user_messages:
+        print(f"No conversations since {since:%Y-%m-%d %H:%M} UTC; wrote an empty report to {page}.")
+    else:
+        print(f"{summary.conversations} conversations, {summary.user_messages} messages, fallback rate "
+              f"{summary.fallbacks / summary.user_messages:.1%}. Report: {page}")
+    return 0
+
+
 def _safe_url(url: str) -> str:
     # Never print a password from a database URL.
     scheme, sep, rest = url.partition("://")
@@ -239,7 +259,7 @@ def _safe_url(url: str) -> str:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every command and its help."""
     parser = argparse.ArgumentParser(prog="python -m bot", description="Advising assistant tools for staff.")
-    commands = parser.add_subparsers(dest="area", required=True, metavar="{knowledge,handoffs,serve,eval,nlp}")
+    commands = parser.add_subparsers(dest="area", required=True, metavar="{knowledge,handoffs,report,serve,eval,nlp}")
 
     knowledge = commands.add_parser("knowledge", help="manage the facts the assistant answers from")
     k = knowledge.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -279,6 +299,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--action-port", type=int, default=5065, help="action port for --rest (default: %(default)s)")
     p.add_argument("--out", default="results", help="folder for the JSON results (default: %(default)s)")
     p.set_defaults(handler=_eval)
+
+    p = commands.add_parser("report", help="staff report from the tracker store: HTML with plots")
+    p.add_argument("--since", default="7d", help="period: 7d, 24h or an ISO date (default: %(default)s)")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for report.html and its plots")
+    p.add_argument("--tracker-db", default=f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}",
+                   help="SQLAlchemy URL of Rasa's SQL tracker store (default: var/tracker.db)")
+    p.set_defaults(handler=_staff_report)
 
     handoffs = commands.add_parser("handoffs", help="the staff queue of questions handed to people")
     h = handoffs.add_subparsers(dest="command", required=True, metavar="COMMAND")

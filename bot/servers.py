@@ -62,21 +62,25 @@ def wait_until_up(url: str, process: subprocess.Popen, name: str, timeout: float
     raise RuntimeError(f"{name} did not answer {url} within {timeout:.0f} s")
 
 
-def endpoints_file(action_port: int, directory: Path) -> Path:
-    """An endpoints.yml pointing at an action server on ``action_port`` (the repository's names 5055)."""
-    if action_port == 5055:
+def endpoints_file(action_port: int, directory: Path, tracker_db: Path | None = None) -> Path:
+    """The repository's endpoints.yml, or a copy for another action port and tracker database."""
+    if action_port == 5055 and tracker_db is None:
         return PROJECT_ROOT / "endpoints.yml"
     path = directory / f"endpoints-{action_port}.yml"
     text = (PROJECT_ROOT / "endpoints.yml").read_text().replace("127.0.0.1:5055", f"127.0.0.1:{action_port}")
+    if tracker_db is not None:
+        text = text.replace("db: var/tracker.db", f"db: {tracker_db}")
     path.write_text(text)
     return path
 
 
 def start(model: Path, *, rasa_port: int = 5005, action_port: int = 5055, log_dir: Path | None = None,
-          env: dict[str, str] | None = None, timeout: float = 180, enable_api: bool = False) -> Servers:
+          env: dict[str, str] | None = None, timeout: float = 180, enable_api: bool = False,
+          tracker_db: Path | None = None) -> Servers:
     """Start both servers and wait until each answers its health check."""
     log_dir = log_dir or PROJECT_ROOT / "var" / "log"
     log_dir.mkdir(parents=True, exist_ok=True)
+    (PROJECT_ROOT / "var").mkdir(exist_ok=True)  # the default SQLite tracker store lives there
     servers = Servers(rasa_port, action_port)
     environment = child_env(env)
     rasa = [sys.executable, "-m", "rasa"]
@@ -87,7 +91,7 @@ def start(model: Path, *, rasa_port: int = 5005, action_port: int = 5055, log_di
             cwd=PROJECT_ROOT, env=environment, stdout=action_log, stderr=subprocess.STDOUT))
         rasa_log: IO[bytes] = open(log_dir / f"rasa-{rasa_port}.log", "wb")
         command = rasa + ["run", "--model", str(model), "--port", str(rasa_port), "--interface", "127.0.0.1",
-                          "--endpoints", str(endpoints_file(action_port, log_dir)),
+                          "--endpoints", str(endpoints_file(action_port, log_dir, tracker_db)),
                           "--credentials", str(PROJECT_ROOT / "credentials.yml")]
         if enable_api:
             command.append("--enable-api")

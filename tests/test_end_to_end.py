@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import pytest
 import yaml
@@ -19,10 +20,15 @@ def database(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="module")
-def running(tmp_path_factory, database):
+def tracker_db(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("tracker") / "tracker.db"
+
+
+@pytest.fixture(scope="module")
+def running(tmp_path_factory, database, tracker_db):
     model = require_model()
     port = free_port()
-    with servers.running(model, rasa_port=port, action_port=free_port(),
+    with servers.running(model, rasa_port=port, action_port=free_port(), tracker_db=tracker_db,
                          log_dir=tmp_path_factory.mktemp("logs"),
                          env={"KNOWLEDGE_DB_URL": database, "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
                               "WEBCHAT_ALLOWED_ORIGINS": "https://ischool.example.edu",
@@ -133,3 +139,31 @@ def test_staff_import_is_answered_on_the_next_message_without_restart(running, d
                              cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
     assert refused.returncode == 1 and "starts_at" in refused.stderr
     assert "Spring webinar for future students" in ask(running, uuid.uuid4().hex, "any info sessions?")
+
+
+def test_staff_report_from_the_conversations_above(running, tracker_db, tmp_path, monkeypatch) -> None:
+    """Runs last in this module: the tracker store holds every conversation the tests above had."""
+    from bot.cli import main
+    from bot.config import load_settings
+
+    ask(running, uuid.uuid4().hex, "my email is ada@example.edu and my phone 301 555 0199, can you bake a cake?")
+    monkeypatch.setenv("HANDOFF_DB_URL", f"sqlite:///{tmp_path}/h.db")
+    out = tmp_path / "report"
+    assert main(["report", "--since", "1d", "--out", str(out), "--tracker-db", f"sqlite:///{tracker_db}"],
+                load_settings({})) == 0
+    page = (out / "report.html").read_text()
+    for plot in ("conversations_per_day.png", "top_topics.png", "channels.png"):
+        assert (out / plot).stat().st_size > 1000 and plot in page
+    assert "Fallback rate" in page and "rest" in page
+    assert "ada@example.edu" not in page and "555 0199" not in page and "[email]" in page
+
+
+def test_report_over_an_empty_store_says_so(tmp_path, monkeypatch, capsys) -> None:
+    from bot.cli import main
+    from bot.config import load_settings
+
+    monkeypatch.setenv("HANDOFF_DB_URL", f"sqlite:///{tmp_path}/h.db")
+    assert main(["report", "--out", str(tmp_path / "r"), "--tracker-db", f"sqlite:///{tmp_path}/none.db"],
+                load_settings({})) == 0
+    assert "No conversations" in capsys.readouterr().out
+    assert "No conversations in this period" in (tmp_path / "r" / "report.html").read_text()

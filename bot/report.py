@@ -1,0 +1,170 @@
+"""The staff report: what students ask and where the assistant falls short, read from the tracker store.
+
+``python -m bot report [--since 7d] --out DIR`` writes DIR/report.html with PNG plots beside it.
+The tracker store's ``events`` table (Rasa's SQL tracker store) is read directly, read-only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import create_engine, inspect, text
+
+FALLBACK_INTENTS = {"nlu_fallback", "out_of_scope"}
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+PHONE = re.compile(r"(?:\+?\d[\s().-]*){7,}\d")
+OFFICE_HOURS = (9, 17)  # weekdays, campus time
+
+
+def redact(text: str) -> str:
+    """Hide email addresses and phone numbers in quoted user text."""
+    return PHONE.sub("[phone]", EMAIL.sub("[email]", text))
+
+
+@dataclass
+class Summary:
+    """Figures for the report."""
+
+    since: dt.datetime
+    conversations_per_day: Counter = field(default_factory=Counter)
+    topics: Counter = field(default_factory=Counter)
+    user_messages: int = 0
+    fallbacks: int = 0
+    after_hours: int = 0
+    channels: Counter = field(default_factory=Counter)
+    unanswered: list[str] = field(default_factory=list)
+
+    @property
+    def conversations(self) -> int:
+        return sum(self.conversations_per_day.values())
+
+
+def read_events(url: str, since: dt.datetime) -> list[dict[str, Any]]:
+    """User-message events since ``since`` from a Rasa SQL tracker store."""
+    engine = create_engine(url, future=True)
+    try:
+        if not inspect(engine).has_table("events"):
+            return []
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT sender_id, timestamp, data FROM events WHERE type_name = 'user' "
+                                     "AND timestamp >= :since ORDER BY timestamp"), {"since": since.timestamp()})
+            return [{"sender_id": r[0], "timestamp": r[1], **json.loads(r[2] or "{}")} for r in rows]
+    finally:
+        engine.dispose()
+
+
+def summarize(events: Iterable[dict[str, Any]], since: dt.datetime, zone: str = "America/New_York") -> Summary:
+    """Count conversations, topics, fallbacks, channels and after-hours messages."""
+    tz = ZoneInfo(zone)
+    summary = Summary(since)
+    seen: set[tuple[str, dt.date]] = set()
+    for event in events:
+        when = dt.datetime.fromtimestamp(event["timestamp"], tz)
+        parse = event.get("parse_data") or {}
+        intent = (parse.get("intent") or {}).get("name") or ""
+        summary.user_messages += 1
+        if (event["sender_id"], when.date()) not in seen:
+            seen.add((event["sender_id"], when.date()))
+            summary.conversations_per_day[when.date()] += 1
+        if intent == "faq":
+            key = parse.get("response_selector", {}).get("faq", {}).get("response", {}).get("intent_response_key")
+            summary.topics[(key or "faq").removeprefix("faq/")] += 1
+        elif intent:
+            summary.topics[intent] += 1
+        if intent in FALLBACK_INTENTS:
+            summary.fallbacks += 1
+            summary.unanswered.append(event.get("text") or "")
+        if when.weekday() >= 5 or not OFFICE_HOURS[0] <= when.hour < OFFICE_HOURS[1]:
+            summary.after_hours += 1
+        summary.channels[event.get("input_channel") or "unknown"] += 1
+    return summary
+
+
+def group_similar(texts: list[str], threshold: float = 0.35) -> list[tuple[str, int]]:
+    """Unanswered questions grouped by word overlap: (an example, how many) for each group, largest first."""
+    def words(t: str) -> set[str]:
+        return {w for w in re.findall(r"[a-z0-9']+", t.lower()) if len(w) > 2}
+
+    groups: list[tuple[set[str], list[str]]] = []
+    for t in texts:
+        tokens = words(t)
+        for group_words, members in groups:
+            union = tokens | group_words
+            if union and len(tokens & group_words) / len(union) >= threshold:
+                members.append(t)
+                group_words |= tokens
+                break
+        else:
+            groups.append((tokens, [t]))
+    return sorted(((members[0], len(members)) for _, members in groups), key=lambda g: -g[1])
+
+
+def _bar(path: Path, title: str, labels: list[str], values: list[int]) -> str:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 3.2))
+    ax.bar(range(len(values)), values, color="#a50000")
+    ax.set_xticks(range(len(labels)), labels, rotation=40, ha="right", fontsize=8)
+    ax.set_title(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path.name
+
+
+def write(summary: Summary, tickets: list[Any], out: Path) -> Path:
+    """report.html and its plots in ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    page = out / "report.html"
+    parts = [f"<h1>Online programs assistant: staff report</h1><p>Since {summary.since:%Y-%m-%d %H:%M %Z}.</p>"]
+    if not summary.user_messages:
+        parts.append("<p>No conversations in this period: the tracker store has no user messages since then.</p>")
+    else:
+        days = sorted(summary.conversations_per_day)
+        plots = [
+            _bar(out / "conversations_per_day.png", "Conversations per day", [d.isoformat() for d in days],
+                 [summary.conversations_per_day[d] for d in days]),
+            _bar(out / "top_topics.png", "Top topics", *map(list, zip(*summary.topics.most_common(15)))),
+            _bar(out / "channels.png", "Messages by channel", *map(list, zip(*summary.channels.most_common()))),
+        ]
+        rate = summary.fallbacks / summary.user_messages
+        channels = ", ".join(f"{k} {v}" for k, v in summary.channels.most_common())
+        parts.append(
+            f"<ul><li>Conversations: {summary.conversations}</li><li>User messages: {summary.user_messages}</li>"
+            f"<li>Fallback rate (off-topic or not understood): {rate:.1%}</li>"
+            f"<li>After-hours share (outside 9:00-17:00 weekdays, campus time): "
+            f"{summary.after_hours / summary.user_messages:.1%}</li>"
+            f"<li>By channel: {html.escape(channels)}</li></ul>")
+        parts += [f'<img src="{name}" alt="{html.escape(name[:-4].replace("_", " "))}">' for name in plots]
+        parts.append("<h2>Unanswered questions, grouped</h2><table><tr><th>Example</th><th>Count</th></tr>")
+        parts += [f"<tr><td>{html.escape(redact(example))}</td><td>{count}</td></tr>"
+                  for example, count in group_similar(summary.unanswered)[:30]]
+        parts.append("</table>")
+    status = Counter(t.status for t in tickets)
+    parts.append(f"<h2>Handoffs</h2><p>Open: {status.get('open', 0)}, closed: {status.get('closed', 0)}, "
+                 f"urgent: {sum(1 for t in tickets if t.urgent)}.</p>")
+    head = ("<!doctype html><html lang='en'><meta charset='utf-8'><title>Assistant report</title>"
+            "<body style='font-family:system-ui;max-width:60rem;margin:auto'>")
+    page.write_text(head + "".join(parts) + "</body></html>")
+    return page
+
+
+def parse_since(value: str, now: dt.datetime) -> dt.datetime:
+    """'7d', '24h' or an ISO date, as the start of the period."""
+    match = re.fullmatch(r"(\d+)([dh])", value.strip())
+    if match:
+        amount = int(match.group(1))
+        return now - (dt.timedelta(days=amount) if match.group(2) == "d" else dt.timedelta(hours=amount))
+    parsed = dt.datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
