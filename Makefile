@@ -35,7 +35,9 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 install: $(VENV)/.installed ## create .venv and install pinned dependencies
 
 # The stamp changes only when the ruler's patterns do, so an unrelated edit retrains nothing.
+# The repository's name files are the source of truth: load them into the store, then build the ruler.
 $(SPACY_STAMP): knowledge/programs.yml knowledge/vocabulary.yml bot/nlp.py | $(VENV)/.installed
+	$(PY) -m bot knowledge import knowledge/programs.yml knowledge/vocabulary.yml
 	$(PY) -m bot nlp build
 
 build: $(SPACY_STAMP) ## build the spaCy pipeline (entity ruler from the knowledge store)
