@@ -9,15 +9,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import KnowledgeAction
 from bot import advising
+from bot.parse import faq_topic
 
 
 def predicted_topic(tracker: Tracker) -> Optional[str]:
     """The FAQ topic of the latest message: 'credits' for the retrieval intent 'faq/credits'."""
-    selector = tracker.latest_message.get("response_selector", {}).get("faq", {})
-    key = selector.get("response", {}).get("intent_response_key") or ""
-    if not key:  # a button payload such as /faq/credits carries the full intent name
-        key = tracker.latest_message.get("intent", {}).get("name", "")
-    return key.split("/", 1)[1] if key.startswith("faq/") else None
+    return faq_topic(tracker.latest_message)
 
 
 class ActionAnswerFaq(KnowledgeAction):

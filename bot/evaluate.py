@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from bot.parse import full_label
+
 REJECTED = {"out_of_scope", "nlu_fallback"}
 # CLINC150 domains that overlap with a chat assistant's own small talk; every other domain is off-topic.
 CLINC_IN_SCOPE_DOMAINS = {"small_talk", "meta"}
@@ -28,11 +30,7 @@ class Example:
 
 def label_of(parse: dict[str, Any]) -> str:
     """The full label of a parse result: the intent, or 'faq/<topic>' for the retrieval intent."""
-    intent = (parse.get("intent") or {}).get("name") or "nlu_fallback"
-    if intent == "faq":
-        key = parse.get("response_selector", {}).get("faq", {}).get("response", {}).get("intent_response_key")
-        return key or intent
-    return intent
+    return full_label(parse) or "nlu_fallback"
 
 
 def read_examples(path: Path) -> list[Example]:

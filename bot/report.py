@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import create_engine, inspect, text
 
+from bot.parse import faq_topic, full_label
+
 FALLBACK_INTENTS = {"nlu_fallback", "out_of_scope"}
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 PHONE = re.compile(r"(?:\+?\d[\s().-]*){7,}\d")
@@ -74,11 +76,9 @@ def summarize(events: Iterable[dict[str, Any]], since: dt.datetime, zone: str = 
         if (event["sender_id"], when.date()) not in seen:
             seen.add((event["sender_id"], when.date()))
             summary.conversations_per_day[when.date()] += 1
-        if intent == "faq":
-            key = parse.get("response_selector", {}).get("faq", {}).get("response", {}).get("intent_response_key")
-            summary.topics[(key or "faq").removeprefix("faq/")] += 1
-        elif intent:
-            summary.topics[intent] += 1
+        label = faq_topic(parse) or full_label(parse)
+        if label:
+            summary.topics[label] += 1
         if intent in FALLBACK_INTENTS:
             summary.fallbacks += 1
             summary.unanswered.append(event.get("text") or "")

@@ -145,11 +145,6 @@ class KnowledgeStore:
                     .order_by(models.Specialization.position))
             return list(session.scalars(stmt))
 
-    def specialization(self, key: str) -> models.Specialization | None:
-        """One specialization by key."""
-        with self._sessions() as session:
-            return session.scalars(select(models.Specialization).where(models.Specialization.key == key)).first()
-
     def synonyms(self) -> list[models.Synonym]:
         """All phrases the entity ruler recognises."""
         with self._sessions() as session:

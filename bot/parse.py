@@ -1,0 +1,26 @@
+"""Reading Rasa parse data (a message's NLU result) the same way everywhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+RETRIEVAL_INTENT = "faq"
+
+
+def full_label(parse: dict[str, Any]) -> str:
+    """'faq/credits' for the retrieval intent, else the intent's name ('' when there is none).
+
+    A button payload such as ``/faq/credits`` already arrives with the full name as its intent.
+    """
+    intent = (parse.get("intent") or {}).get("name") or ""
+    if intent != RETRIEVAL_INTENT:
+        return intent
+    selected = parse.get("response_selector", {}).get(RETRIEVAL_INTENT, {}).get("response", {})
+    return selected.get("intent_response_key") or intent
+
+
+def faq_topic(parse: dict[str, Any]) -> str | None:
+    """The FAQ topic ('credits'), or None when the message is not an FAQ question."""
+    label = full_label(parse)
+    prefix = RETRIEVAL_INTENT + "/"
+    return label[len(prefix):] if label.startswith(prefix) else None
