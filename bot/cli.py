@@ -174,7 +174,7 @@ def _handoffs_list(args: argparse.Namespace, settings: Settings) -> int:
     for t in tickets:
         flag = "URGENT " if t.urgent else ""
         print(f"{t.reference}  {t.status:<6} {t.created_at:%Y-%m-%d %H:%M}  {flag}{t.channel:<8} "
-              f"{t.email or '(no email)'}: {t.question[:70]}")
+              f"{t.email or t.phone or '(no contact)'}: {t.question[:70]}")
     return 0
 
 
@@ -221,7 +221,7 @@ def _handoffs_drafts(args: argparse.Namespace, settings: Settings) -> int:
 def _ticket_dict(ticket: Any, transcript: bool = False) -> dict[str, Any]:
     data = {"reference": ticket.reference, "id": ticket.id, "status": ticket.status, "urgent": ticket.urgent,
             "created_at": ticket.created_at.isoformat(), "channel": ticket.channel, "name": ticket.name,
-            "email": ticket.email, "question": ticket.question, "answer": ticket.answer,
+            "email": ticket.email, "phone": ticket.phone, "question": ticket.question, "answer": ticket.answer,
             "staff_notified": ticket.notified, "notify_error": ticket.notify_error}
     if transcript:
         data["transcript"] = json.loads(ticket.transcript)

@@ -79,9 +79,9 @@ def answers(session: Session) -> str:
 
 def contacts(session: Session) -> str:
     """contacts.yml."""
-    rows = [{"key": c.key, "name": c.name, "purpose": c.purpose, "phone": c.phone, "fax": c.fax, "email": c.email,
-             "source": c.source, "reviewed": c.reviewed.isoformat()}
-            for c in session.scalars(select(models.Contact).order_by(models.Contact.key))]
+    rows = [{"key": c.key, "name": c.name, "group": c.group, "purpose": c.purpose, "phone": c.phone, "fax": c.fax,
+             "email": c.email, "reply_time": c.reply_time, "source": c.source, "reviewed": c.reviewed.isoformat()}
+            for c in session.scalars(select(models.Contact).order_by(models.Contact.position, models.Contact.key))]
     return _yaml({"contacts": rows}, "Contacts (exported by `python -m bot knowledge export`).")
 
 

@@ -14,7 +14,7 @@ import os
 import re
 import secrets
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 
 import requests
 from sqlalchemy import Boolean, Column, DateTime, Integer, String, Text, select
@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 
 HandoffBase = declarative_base()
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
-LIMITS = {"name": 100, "email": 254, "question": 1000}
+LIMITS = {"name": 100, "email": 254, "phone": 40, "question": 1000}
 STATUSES = ("open", "closed")
 
 
@@ -42,6 +42,7 @@ class Ticket(HandoffBase):
     sender_id = Column(String(128), nullable=False, default="")
     name = Column(String(LIMITS["name"]), nullable=False, default="")
     email = Column(String(LIMITS["email"]), nullable=False, default="")
+    phone = Column(String(LIMITS["phone"]), nullable=False, default="")
     question = Column(Text, nullable=False, default="")
     transcript = Column(Text, nullable=False, default="[]")
     answer = Column(Text, nullable=False, default="")
@@ -52,30 +53,69 @@ class Ticket(HandoffBase):
 
 @dataclass(frozen=True)
 class Field:
-    """A form value after checking: the value kept, and why it was changed or refused."""
+    """A form value after checking: the value kept, or why it was refused (a code the domain words).
+
+    ``problem`` is one of PROBLEMS; the assistant answers with the response ``utter_invalid_<problem>``.
+    """
 
     value: str
     problem: str = ""
     cut: bool = False
 
 
+PROBLEMS = ("empty", "too_long", "not_email", "not_phone", "not_contact")
+PHONE = re.compile(r"^\+?[\d\s().-]+(\s*(x|ext\.?)\s*\d{1,6})?$", re.IGNORECASE)
+
+
 def check_email(text: str) -> Field:
     """A usable email address, or the reason it is not one."""
     value = text.strip()
     if len(value) > LIMITS["email"]:
-        return Field("", f"is longer than {LIMITS['email']} characters")
+        return Field("", "too_long")
     if not EMAIL.match(value):
-        return Field("", "does not look like an email address (name@example.edu)")
+        return Field("", "not_email")
     return Field(value)
+
+
+def check_phone(text: str) -> Field:
+    """A phone number with its area code (7 to 15 digits, optional +, extension), or why not."""
+    value = " ".join(text.split())
+    digits = sum(ch.isdigit() for ch in value.split("x")[0].split("ext")[0])
+    if len(value) > LIMITS["phone"]:
+        return Field("", "too_long")
+    if not PHONE.match(value) or not 7 <= digits <= 15:
+        return Field("", "not_phone")
+    return Field(value)
+
+
+def check_contact(text: str) -> tuple[str, Field]:
+    """How staff can reply: ('email', field) or ('phone', field), judged by what the text looks like."""
+    value = text.strip()
+    if "@" in value:
+        return "email", check_email(value)
+    if any(ch.isdigit() for ch in value):
+        return "phone", check_phone(value)
+    return "", Field("", "empty" if not value else "not_contact")
 
 
 def check_text(kind: str, text: str) -> Field:
     """A name or question, cut to its limit (the caller tells the user when it was cut)."""
     value = " ".join(text.split())
     if not value:
-        return Field("", "is empty")
+        return Field("", "empty")
     limit = LIMITS[kind]
     return Field(value[:limit], cut=len(value) > limit)
+
+
+def transcript(events: Iterable[dict[str, Any]], limit: int = 50) -> list[dict[str, str]]:
+    """The conversation's messages from Rasa tracker events, oldest first, the last ``limit`` of them."""
+    turns = []
+    for event in events:
+        if event.get("event") in ("user", "bot") and event.get("text"):
+            at = event.get("timestamp")
+            turns.append({"from": event["event"], "text": str(event["text"])[:2000],
+                          "at": dt.datetime.fromtimestamp(at, dt.timezone.utc).isoformat() if at else ""})
+    return turns[-limit:]
 
 
 class HandoffStore:
@@ -87,12 +127,12 @@ class HandoffStore:
         HandoffBase.metadata.create_all(engine)
 
     def create(self, *, channel: str, sender_id: str, name: str, email: str, question: str,
-               transcript: Sequence[dict[str, Any]], urgent: bool = False,
+               transcript: Sequence[dict[str, Any]], phone: str = "", urgent: bool = False,
                now: dt.datetime | None = None) -> Ticket:
         """Store a new open ticket with a short unguessable reference."""
         ticket = Ticket(reference=f"H-{secrets.token_hex(3).upper()}", created_at=now or _now(), urgent=urgent,
                         channel=channel[:32], sender_id=sender_id[:128], name=name[:LIMITS["name"]],
-                        email=email[:LIMITS["email"]], question=question[:LIMITS["question"]],
+                        email=email[:LIMITS["email"]], phone=phone[:LIMITS["phone"]], question=question[:LIMITS["question"]],
                         transcript=json.dumps(list(transcript)))
         with self._sessions.begin() as session:
             session.add(ticket)
@@ -142,7 +182,7 @@ def notify_staff(ticket: Ticket, *, token: str | None = None, channel: str | Non
         return "staff Slack channel not configured (SLACK_BOT_TOKEN, HANDOFF_SLACK_CHANNEL)"
     base = (api_url or os.environ.get("SLACK_API_URL") or "https://slack.com/api/").rstrip("/") + "/"
     lines = [f"{'URGENT ' if ticket.urgent else ''}Handoff {ticket.reference} from {ticket.channel}",
-             f"Contact: {ticket.name or '(no name)'} <{ticket.email or 'no email'}>",
+             f"Contact: {ticket.name or '(no name)'}, email {ticket.email or '-'}, phone {ticket.phone or '-'}",
              f"Question: {ticket.question}", "Transcript:"]
     lines += [f"> {turn.get('from', '?')}: {turn.get('text', '')}" for turn in json.loads(ticket.transcript)[-20:]]
     try:

@@ -302,6 +302,9 @@ def parse_answers(text: str, out: _Collector) -> Parsed:
     return parsed
 
 
+CONTACT_GROUPS = ("office", "crisis")
+
+
 def parse_contacts(text: str, out: _Collector) -> Parsed:
     """contacts.yml: offices and how to reach them."""
     data, lines = _yaml_with_lines(text, out)
@@ -315,17 +318,26 @@ def parse_contacts(text: str, out: _Collector) -> Parsed:
     for i, raw in enumerate(contacts):
         path = ("contacts", i)
         item = _mapping(raw, path, lines, out)
-        allowed = {"key", "name", "purpose", "phone", "fax", "email", "source", "reviewed"}
+        allowed = {"key", "name", "group", "purpose", "phone", "fax", "email", "reply_time", "source", "reviewed"}
         _unknown_keys(item, allowed, path, lines, out)
         key = _text(item.get("key"), path + ("key",), lines, out, limit=64)
         if key in keys:
             out.add(_line(lines, path + ("key",)), _name(path + ("key",)), f"duplicate contact {key}")
         keys.add(key)
-        row = {"key": key, "reviewed": _date(item.get("reviewed"), path + ("reviewed",), lines, out)}
+        row = {"key": key, "position": i, "reviewed": _date(item.get("reviewed"), path + ("reviewed",), lines, out)}
         for name in ("name", "source"):
             row[name] = _text(item.get(name), path + (name,), lines, out, limit=300)
-        for name in ("purpose", "phone", "fax", "email"):
-            row[name] = _text(item.get(name), path + (name,), lines, out, required=False, limit=300)
+        for name in ("purpose", "phone", "fax", "email", "reply_time"):
+            row[name] = _text(item.get(name), path + (name,), lines, out, required=False, limit=200)
+        row["group"] = _text(item.get("group", "office"), path + ("group",), lines, out, limit=16)
+        if row["group"] not in CONTACT_GROUPS:
+            out.add(_line(lines, path + ("group",)), _name(path + ("group",)),
+                    f"must be one of {', '.join(CONTACT_GROUPS)}, not {row['group']!r}")
+        if row["group"] == "crisis" and not row["phone"]:
+            out.add(_line(lines, path), _name(path), "a crisis resource needs a phone number")
+        if key == "student_services" and not row["reply_time"]:
+            # Told to everyone who hands a question to staff ("They will reply <reply_time>").
+            out.add(_line(lines, path), _name(path), "student_services needs reply_time, e.g. 'within two business days'")
         if row["email"] and "@" not in row["email"]:
             out.add(_line(lines, path + ("email",)), _name(path + ("email",)),
                     f"is not an email address: {row['email']!r}")

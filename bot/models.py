@@ -78,6 +78,11 @@ class Contact(Base):
     phone = Column(String(64), nullable=False, default="")
     fax = Column(String(64), nullable=False, default="")
     email = Column(String(200), nullable=False, default="")
+    # "office" for offices people ask about; "crisis" for the emergency resources given to anyone in danger.
+    group = Column(String(16), nullable=False, default="office")
+    # How soon the office answers questions handed to it, in the office's words ("within two business days").
+    reply_time = Column(String(200), nullable=False, default="")
+    position = Column(Integer, nullable=False, default=0)
     source = Column(String(300), nullable=False)
     reviewed = Column(Date, nullable=False)
 

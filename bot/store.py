@@ -184,6 +184,12 @@ class KnowledgeStore:
         with self._sessions() as session:
             return session.get(models.Contact, key)
 
+    def contacts(self, group: str) -> list[models.Contact]:
+        """The contacts of one group ("office" or "crisis"), in the file's order."""
+        stmt = select(models.Contact).where(models.Contact.group == group).order_by(models.Contact.position)
+        with self._sessions() as session:
+            return list(session.scalars(stmt))
+
     # ------------------------------------------------------------ sessions and schedules
 
     def upcoming_sessions(self, now: dt.datetime, *, campus: str | None = None, format: str | None = None,

@@ -29,20 +29,44 @@ def new_ticket(queue, **overrides):
     return queue.create(**values)
 
 
-@pytest.mark.parametrize(("text", "ok"), [("ada@example.edu", True), (" ada@example.edu ", True),
-                                          ("ada@example", False), ("ada", False), ("a b@x.edu", False),
-                                          ("x" * 250 + "@example.edu", False)])
-def test_email_is_checked_with_a_reason(text, ok) -> None:
-    field = handoffs.check_email(text)
-    assert bool(field.value) is ok
-    assert bool(field.problem) is not ok
+@pytest.mark.parametrize(("text", "kind", "value", "problem"), [
+    ("ada@example.edu", "email", "ada@example.edu", ""),
+    (" ada@example.edu ", "email", "ada@example.edu", ""),
+    ("ada@example", "email", "", "not_email"),
+    ("a b@x.edu", "email", "", "not_email"),
+    ("x" * 250 + "@example.edu", "email", "", "too_long"),
+    ("301-555-0123", "phone", "301-555-0123", ""),
+    ("+44 20 7946 0958", "phone", "+44 20 7946 0958", ""),
+    ("(301) 555-0123 ext. 12", "phone", "(301) 555-0123 ext. 12", ""),
+    ("555-01", "phone", "", "not_phone"),
+    ("call me at 301 555 0123 after 5pm", "phone", "", "not_phone"),
+    ("1" * 41, "phone", "", "too_long"),
+    ("ada", "", "", "not_contact"),
+    ("   ", "", "", "empty"),
+])
+def test_contact_is_an_email_or_phone_or_a_reason(text, kind, value, problem) -> None:
+    found, field = handoffs.check_contact(text)
+    assert (found, field.value, field.problem) == (kind, value, problem)
+    assert problem in ("", *handoffs.PROBLEMS)
 
 
 def test_over_long_text_is_cut_and_flagged() -> None:
     field = handoffs.check_text("question", "why " * 400)
     assert len(field.value) == handoffs.LIMITS["question"]
     assert field.cut
-    assert handoffs.check_text("name", "   ").problem == "is empty"
+    assert handoffs.check_text("name", "   ").problem == "empty"
+
+
+def test_transcript_keeps_user_and_bot_messages_in_order() -> None:
+    events = [{"event": "action", "name": "action_listen"},
+              {"event": "user", "text": "hi", "timestamp": 1795800000.0},
+              {"event": "bot", "text": "Hello!", "timestamp": 1795800001.0},
+              {"event": "slot", "name": "program", "value": "MLS"},
+              {"event": "user", "text": "", "timestamp": 1795800002.0}]
+    turns = handoffs.transcript(events)
+    assert [(t["from"], t["text"]) for t in turns] == [("user", "hi"), ("bot", "Hello!")]
+    assert turns[0]["at"] == "2026-11-27T17:20:00+00:00"
+    assert len(handoffs.transcript(events * 40, limit=50)) == 50
 
 
 def test_tickets_are_stored_with_transcript_and_unguessable_reference(queue) -> None:

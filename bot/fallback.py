@@ -1,0 +1,70 @@
+"""What the assistant does when it keeps misunderstanding: did you mean…?, rephrase, offer a person.
+
+The steps follow the number of user messages in a row that the assistant could not place (the
+misunderstanding action answered each of them). Counting from the tracker's events, rather than in a
+slot, keeps the count right across digressions, forms and restarts of the action server.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from bot.parse import RETRIEVAL_INTENT
+from bot.store import KnowledgeStore
+
+ACTION = "action_handle_misunderstanding"
+# The steps, by the number of misunderstood messages in a row; after the last the assistant stops
+# offering anything new (no loop back to "did you mean") and points to the office instead.
+STEPS = {1: "out_of_scope", 2: "did_you_mean", 3: "rephrase", 4: "offer_person"}
+LAST = "still_not_understood"
+# A topic is offered only when the classifier gave the FAQ intent and that topic some weight.
+MIN_FAQ_CONFIDENCE = 0.1
+MIN_TOPIC_CONFIDENCE = 0.05
+MAX_CHOICES = 3
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A "did you mean" button: the topic's title and the payload that asks it."""
+
+    title: str
+    payload: str
+
+
+def streak(events: Iterable[dict[str, Any]]) -> int:
+    """How many user messages in a row, the latest included, went to the misunderstanding action."""
+    count, pending = 0, False
+    for event in events:
+        kind = event.get("event")
+        if kind == "user":
+            pending = True
+        elif kind == "action" and pending and event.get("name") not in (None, "action_listen"):
+            count = count + 1 if event["name"] == ACTION else 0
+            pending = False
+    # The latest message is being answered by the misunderstanding action right now.
+    return count + 1 if pending else count
+
+
+def step(misunderstood: int) -> str:
+    """The step for the n-th misunderstanding in a row."""
+    return STEPS.get(misunderstood, LAST)
+
+
+def choices(parse: dict[str, Any], store: KnowledgeStore) -> list[Choice]:
+    """The FAQ topics the message most likely meant, with their titles, best first."""
+    ranking = {i.get("name"): i.get("confidence", 0.0) for i in parse.get("intent_ranking") or []}
+    if ranking.get(RETRIEVAL_INTENT, 0.0) < MIN_FAQ_CONFIDENCE:
+        return []
+    found = []
+    selector = parse.get("response_selector", {}).get(RETRIEVAL_INTENT, {})
+    for candidate in selector.get("ranking") or []:
+        key = candidate.get("intent_response_key") or ""
+        if candidate.get("confidence", 0.0) < MIN_TOPIC_CONFIDENCE or "/" not in key:
+            continue
+        variants = store.answer_variants(key.split("/", 1)[1])
+        if variants:
+            found.append(Choice(variants[0].title, f"/{key}"))
+        if len(found) == MAX_CHOICES:
+            break
+    return found
