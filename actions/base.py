@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import abc
+import asyncio
 import datetime as dt
+import logging
 from typing import Any, Callable, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -12,9 +14,11 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.advising import Reply
 from bot.config import Settings, load_settings
+from bot.handoffs import HandoffStore, Ticket, check_contact, notify_staff, open_handoffs, transcript
 from bot.store import KnowledgeStore, default_store
 
 Clock = Callable[[], dt.datetime]
+logger = logging.getLogger(__name__)
 
 
 def utc_now() -> dt.datetime:
@@ -22,8 +26,8 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-class KnowledgeAction(Action, abc.ABC):
-    """An action answering from the knowledge store; tests pass their own store and clock."""
+class UsesStore:
+    """Collaborators of an action: the knowledge store, a clock and settings; tests pass their own."""
 
     def __init__(self, store: Optional[KnowledgeStore] = None, clock: Clock = utc_now,
                  settings: Optional[Settings] = None) -> None:
@@ -37,6 +41,10 @@ class KnowledgeAction(Action, abc.ABC):
         if self._store is None:
             self._store = default_store()
         return self._store
+
+
+class KnowledgeAction(UsesStore, Action, abc.ABC):
+    """An action answering from the knowledge store."""
 
     @abc.abstractmethod
     def name(self) -> Text:
@@ -62,3 +70,39 @@ class KnowledgeAction(Action, abc.ABC):
         if reply.response:
             dispatcher.utter_message(response=reply.response, **reply.values)
         return [SlotSet(name, value) for name, value in reply.slots.items()]
+
+
+Notifier = Callable[[Ticket], str]
+
+
+class HandoffAction(KnowledgeAction, abc.ABC):
+    """An action that hands a conversation to staff: a ticket in the handoff store, then a Slack message."""
+
+    def __init__(self, store: Optional[KnowledgeStore] = None, clock: Clock = utc_now,
+                 settings: Optional[Settings] = None, handoffs: Optional[HandoffStore] = None,
+                 notify: Notifier = notify_staff) -> None:
+        super().__init__(store, clock, settings)
+        self._handoffs = handoffs
+        self.notify = notify
+
+    @property
+    def handoffs(self) -> HandoffStore:
+        """The injected ticket store, or the one at HANDOFF_DB_URL opened on first use."""
+        if self._handoffs is None:
+            self._handoffs = open_handoffs()
+        return self._handoffs
+
+    async def hand_off(self, tracker: Tracker, *, name: str = "", contact: str = "", question: str = "",
+                       urgent: bool = False) -> Ticket:
+        """Store a ticket with the transcript so far, then tell staff; a failed message is recorded, not raised."""
+        kind, checked = check_contact(contact)
+        ticket = self.handoffs.create(
+            channel=tracker.get_latest_input_channel() or "", sender_id=tracker.sender_id, name=name,
+            email=checked.value if kind == "email" else "", phone=checked.value if kind == "phone" else "",
+            question=question, transcript=transcript(tracker.events), urgent=urgent, now=self.clock())
+        # requests is blocking: post from a worker thread so the action server keeps serving others.
+        error = await asyncio.get_running_loop().run_in_executor(None, self.notify, ticket)
+        if error:
+            logger.warning("Staff were not told about %s: %s", ticket.reference, error)
+        self.handoffs.record_notification(ticket, error)
+        return ticket

@@ -175,3 +175,17 @@ def contact(store: KnowledgeStore) -> Reply:
     return Reply(response="utter_contact", values={
         "name": office.name, "purpose": office.purpose, "phone": office.phone, "fax": office.fax,
         "source": office.source, "as_of": f"{office.reviewed:%b} {office.reviewed.day}, {office.reviewed.year}"})
+
+
+def crisis_resources(store: KnowledgeStore) -> Reply:
+    """The emergency and campus resources, in the order staff listed them."""
+    items = "\n".join(f"- {c.name}: {c.phone}" + (f" ({c.purpose})" if c.purpose else "")
+                      for c in store.contacts("crisis"))
+    return Reply(response="utter_crisis", values={"items": items, **contact_values(store)})
+
+
+def handoff_values(store: KnowledgeStore) -> dict[str, str]:
+    """Who answers handed-off questions, how soon, and their phone."""
+    office = store.contact(STUDENT_SERVICES)
+    return {**contact_values(store), "reply_time": office.reply_time if office else ""}
+

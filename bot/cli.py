@@ -239,12 +239,13 @@ def _staff_report(args: argparse.Namespace, settings: Settings) -> int:
         print(f"--since takes 7d, 24h or a date like 2026-11-01, not {args.since!r}.", file=sys.stderr)
         return 2
     summary = report.summarize(report.read_events(args.tracker_db, since), since, settings.timezone)
-    page = report.write(summary, open_handoffs().list(), Path(args.out))
+    tickets = [t for t in open_handoffs().list() if report.aware(t.created_at) >= since]
+    page = report.write(summary, tickets, Path(args.out))
     if not summary.user_messages:
         print(f"No conversations since {since:%Y-%m-%d %H:%M} UTC; wrote an empty report to {page}.")
     else:
         print(f"{summary.conversations} conversations, {summary.user_messages} messages, fallback rate "
-              f"{summary.fallbacks / summary.user_messages:.1%}. Report: {page}")
+              f"{summary.fallbacks / summary.user_messages:.1%}, {len(tickets)} handed to staff. Report: {page}")
     return 0
 
 

@@ -132,8 +132,8 @@ class HandoffStore:
         """Store a new open ticket with a short unguessable reference."""
         ticket = Ticket(reference=f"H-{secrets.token_hex(3).upper()}", created_at=now or _now(), urgent=urgent,
                         channel=channel[:32], sender_id=sender_id[:128], name=name[:LIMITS["name"]],
-                        email=email[:LIMITS["email"]], phone=phone[:LIMITS["phone"]], question=question[:LIMITS["question"]],
-                        transcript=json.dumps(list(transcript)))
+                        email=email[:LIMITS["email"]], phone=phone[:LIMITS["phone"]],
+                        question=question[:LIMITS["question"]], transcript=json.dumps(list(transcript)))
         with self._sessions.begin() as session:
             session.add(ticket)
         return ticket
@@ -176,14 +176,16 @@ class HandoffStore:
 def notify_staff(ticket: Ticket, *, token: str | None = None, channel: str | None = None,
                  api_url: str | None = None, timeout: float = 10) -> str:
     """Post the ticket to the staff Slack channel; returns '' on success or the reason it failed."""
-    token = token if token is not None else os.environ.get("SLACK_BOT_TOKEN", "")
+    # Staff may sit in another workspace than the students' Slack: HANDOFF_SLACK_TOKEN, else the bot's token.
+    if token is None:
+        token = os.environ.get("HANDOFF_SLACK_TOKEN") or os.environ.get("SLACK_BOT_TOKEN", "")
     channel = channel if channel is not None else os.environ.get("HANDOFF_SLACK_CHANNEL", "")
     if not token or not channel:
-        return "staff Slack channel not configured (SLACK_BOT_TOKEN, HANDOFF_SLACK_CHANNEL)"
+        return "staff Slack channel not configured (HANDOFF_SLACK_CHANNEL, HANDOFF_SLACK_TOKEN or SLACK_BOT_TOKEN)"
     base = (api_url or os.environ.get("SLACK_API_URL") or "https://slack.com/api/").rstrip("/") + "/"
     lines = [f"{'URGENT ' if ticket.urgent else ''}Handoff {ticket.reference} from {ticket.channel}",
              f"Contact: {ticket.name or '(no name)'}, email {ticket.email or '-'}, phone {ticket.phone or '-'}",
-             f"Question: {ticket.question}", "Transcript:"]
+             f"Question: {ticket.question or '(not given; see the transcript)'}", "Transcript:"]
     lines += [f"> {turn.get('from', '?')}: {turn.get('text', '')}" for turn in json.loads(ticket.transcript)[-20:]]
     try:
         response = requests.post(base + "chat.postMessage", timeout=timeout,

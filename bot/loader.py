@@ -337,7 +337,8 @@ def parse_contacts(text: str, out: _Collector) -> Parsed:
             out.add(_line(lines, path), _name(path), "a crisis resource needs a phone number")
         if key == "student_services" and not row["reply_time"]:
             # Told to everyone who hands a question to staff ("They will reply <reply_time>").
-            out.add(_line(lines, path), _name(path), "student_services needs reply_time, e.g. 'within two business days'")
+            out.add(_line(lines, path), _name(path),
+                    "student_services needs reply_time, e.g. 'within two business days'")
         if row["email"] and "@" not in row["email"]:
             out.add(_line(lines, path + ("email",)), _name(path + ("email",)),
                     f"is not an email address: {row['email']!r}")

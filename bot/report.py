@@ -152,8 +152,16 @@ def write(summary: Summary, tickets: list[Any], out: Path) -> Path:
                   for example, count in group_similar(summary.unanswered)[:30]]
         parts.append("</table>")
     status = Counter(t.status for t in tickets)
-    parts.append(f"<h2>Handoffs</h2><p>Open: {status.get('open', 0)}, closed: {status.get('closed', 0)}, "
-                 f"urgent: {sum(1 for t in tickets if t.urgent)}.</p>")
+    parts.append(f"<h2>Handoffs</h2><p>Handed to staff in this period: {len(tickets)}. Open: {status.get('open', 0)}, "
+                 f"closed: {status.get('closed', 0)}, urgent: {sum(1 for t in tickets if t.urgent)}, "
+                 f"staff not told on Slack: {sum(1 for t in tickets if not t.notified)}.</p>")
+    if tickets:
+        parts.append("<table><tr><th>Reference</th><th>Created</th><th>Status</th><th>Channel</th>"
+                     "<th>Question</th></tr>")
+        parts += [f"<tr><td>{t.reference}{' (urgent)' if t.urgent else ''}</td><td>{t.created_at:%Y-%m-%d %H:%M}</td>"
+                  f"<td>{t.status}</td><td>{html.escape(t.channel)}</td><td>{html.escape(redact(t.question[:200]))}</td></tr>"
+                  for t in tickets]
+        parts.append("</table>")
     head = ("<!doctype html><html lang='en'><meta charset='utf-8'><title>Assistant report</title>"
             "<body style='font-family:system-ui;max-width:60rem;margin:auto'>")
     page.write_text(head + "".join(parts) + "</body></html>")
@@ -168,3 +176,8 @@ def parse_since(value: str, now: dt.datetime) -> dt.datetime:
         return now - (dt.timedelta(days=amount) if match.group(2) == "d" else dt.timedelta(hours=amount))
     parsed = dt.datetime.fromisoformat(value)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+
+
+def aware(value: dt.datetime) -> dt.datetime:
+    """``value`` with UTC assumed when the database handed it back naive (SQLite)."""
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)

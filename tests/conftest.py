@@ -41,15 +41,25 @@ def settings():
 
 
 def tracker(text: str = "", intent: str = "", *, entities: list[dict[str, Any]] | None = None,
-            slots: dict[str, Any] | None = None, topic: str | None = None) -> Tracker:
-    """A tracker whose latest message is ``text`` parsed as ``intent`` (and FAQ ``topic``)."""
+            slots: dict[str, Any] | None = None, topic: str | None = None,
+            events: list[dict[str, Any]] | None = None, active_loop: str | None = None,
+            **parse: Any) -> Tracker:
+    """A tracker whose latest message is ``text`` parsed as ``intent`` (and FAQ ``topic``).
+
+    ``events`` are the conversation before it; ``parse`` adds parse data such as ``intent_ranking``.
+    """
     message: dict[str, Any] = {"text": text, "intent": {"name": intent, "confidence": 0.99},
-                               "entities": entities or []}
+                               "entities": entities or [], **parse}
     if topic:
-        message["response_selector"] = {"faq": {"response": {"intent_response_key": f"faq/{topic}"}}}
+        message.setdefault("response_selector", {}).setdefault("faq", {})["response"] = {
+            "intent_response_key": f"faq/{topic}"}
+    latest = {"event": "user", "text": text, "parse_data": message, "timestamp": NOW.timestamp(),
+              "input_channel": "webchat"}
     return Tracker.from_dict({"sender_id": "test", "slots": slots or {}, "latest_message": message,
-                              "events": [], "paused": False, "latest_input_channel": "rest",
-                              "active_loop": {}, "latest_action_name": "action_listen"})
+                              "events": [*(events or []), latest], "paused": False,
+                              "latest_input_channel": "webchat",
+                              "active_loop": {"name": active_loop} if active_loop else {},
+                              "latest_action_name": "action_listen"})
 
 
 def entity(label: str, value: str) -> dict[str, Any]:

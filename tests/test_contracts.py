@@ -12,7 +12,7 @@ import pytest
 import yaml
 from rasa_sdk.executor import ActionExecutor
 
-from bot import advising
+from bot import advising, fallback, handoffs
 from bot.cli import build_parser
 from bot.config import PROJECT_ROOT
 from bot.servers import child_env
@@ -41,14 +41,22 @@ for _file in sorted((PROJECT_ROOT / "data" / "nlu").glob("*.yml")):
 def responses_used_in_code() -> set[str]:
     found = set()
     for text in CODE.values():
-        found |= set(re.findall(r'response="(utter_\w+)"', text))
+        found |= set(re.findall(r'"(utter_\w+)"', text))
+    # Names built from codes: a form field's problem, a cut field, a misunderstanding step.
+    found |= {f"utter_invalid_{problem}" for problem in handoffs.PROBLEMS}
+    found |= {f"utter_cut_{slot}" for slot in ("handoff_name", "handoff_question")}
+    found |= {f"utter_{step}" for step in (*fallback.STEPS.values(), fallback.LAST)}
+    # A form asks for each of its slots with utter_ask_<slot> (or action_ask_<slot>).
+    found |= {f"utter_ask_{slot}" for form in DOMAIN["forms"].values() for slot in form["required_slots"]
+              if f"action_ask_{slot}" not in DOMAIN["actions"]}
     return found
 
 
 def test_every_domain_action_is_registered_by_the_action_server() -> None:
     executor = ActionExecutor()
     executor.register_package("actions")
-    assert set(DOMAIN["actions"]) == set(executor.actions)
+    declared = {a if isinstance(a, str) else next(iter(a)) for a in DOMAIN["actions"]}
+    assert declared == set(executor.actions)
 
 
 def test_every_response_used_in_code_is_in_the_domain() -> None:
@@ -70,9 +78,19 @@ def test_every_intent_has_enough_examples(intent: str) -> None:
 
 
 def test_every_domain_intent_has_a_rule() -> None:
-    rules = yaml.safe_load((PROJECT_ROOT / "data" / "stories" / "rules.yml").read_text())["rules"]
-    ruled = {step["intent"] for rule in rules for step in rule["steps"] if "intent" in step}
+    rules = [rule for path in (PROJECT_ROOT / "data" / "stories").glob("*.yml")
+             for rule in yaml.safe_load(path.read_text()).get("rules", [])]
+    steps = [step for rule in rules for step in rule["steps"]]
+    ruled = {s["intent"] for s in steps if "intent" in s} | {o["intent"] for s in steps for o in s.get("or", []) if "intent" in o}
     assert set(DOMAIN["intents"]) <= ruled
+
+
+def test_every_response_is_in_the_domain_and_has_a_use() -> None:
+    """Each response is uttered by a rule or story, a custom action, or a form."""
+    data = "\n".join(p.read_text() for p in (PROJECT_ROOT / "data" / "stories").glob("*.yml"))
+    used = responses_used_in_code() | set(re.findall(r"action: (utter_\w+)", data))
+    assert used <= set(DOMAIN["responses"]), used - set(DOMAIN["responses"])
+    assert set(DOMAIN["responses"]) - used == set(), "responses nothing utters"
 
 
 def test_held_out_examples_are_never_trained_on() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from pathlib import Path
 
@@ -9,7 +10,10 @@ import pytest
 import yaml
 
 from bot import servers
+from bot.handoffs import HandoffStore, Ticket
+from bot.store import make_engine
 from tests.conftest import PROJECT_ROOT, free_port, require_model
+from tests.fake_slack import FakeSlackApi
 
 pytestmark = [pytest.mark.model, pytest.mark.servers]
 
@@ -25,14 +29,28 @@ def tracker_db(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def running(tmp_path_factory, database, tracker_db):
+def handoff_db(tmp_path_factory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('handoffs') / 'handoffs.db'}"
+
+
+@pytest.fixture(scope="module")
+def staff_slack():
+    """The staff's Slack workspace: a local fake of the Web API that records what it is sent."""
+    with FakeSlackApi() as api:
+        yield api
+
+
+@pytest.fixture(scope="module")
+def running(tmp_path_factory, database, tracker_db, handoff_db, staff_slack):
     model = require_model()
     port = free_port()
     with servers.running(model, rasa_port=port, action_port=free_port(), tracker_db=tracker_db,
                          log_dir=tmp_path_factory.mktemp("logs"),
                          env={"KNOWLEDGE_DB_URL": database, "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
                               "WEBCHAT_ALLOWED_ORIGINS": "https://ischool.example.edu",
-                              "SLACK_BOT_TOKEN": "", "SLACK_SIGNING_SECRET": ""}) as started:
+                              "SLACK_BOT_TOKEN": "", "SLACK_SIGNING_SECRET": "",
+                              "HANDOFF_DB_URL": handoff_db, "HANDOFF_SLACK_TOKEN": "xoxb-staff",
+                              "HANDOFF_SLACK_CHANNEL": "C0STAFF", "SLACK_API_URL": staff_slack.url}) as started:
         yield started
 
 
@@ -141,13 +159,133 @@ def test_staff_import_is_answered_on_the_next_message_without_restart(running, d
     assert "Spring webinar for future students" in ask(running, uuid.uuid4().hex, "any info sessions?")
 
 
-def test_staff_report_from_the_conversations_above(running, tracker_db, tmp_path, monkeypatch) -> None:
-    """Runs last in this module: the tracker store holds every conversation the tests above had."""
+def conversation(running, sender: str, *messages: str) -> list[list[dict]]:
+    """Each message's replies, in order."""
+    return [running.say(sender, m) for m in messages]
+
+
+def text_of(replies: list[dict]) -> str:
+    return "\n".join(r.get("text", "") for r in replies)
+
+
+def payloads(replies: list[dict]) -> list[str]:
+    return [b["payload"] for r in replies for b in r.get("buttons", [])]
+
+
+def tickets_of(handoff_db: str, sender: str) -> list[Ticket]:
+    return [t for t in HandoffStore(make_engine(handoff_db)).list() if t.sender_id == sender]
+
+
+def staff_posts_about(staff_slack: FakeSlackApi, reference: str) -> list[dict]:
+    return [body for method, token, body in staff_slack.calls
+            if method == "chat.postMessage" and reference in body.get("text", "") and token == "Bearer xoxb-staff"]
+
+
+def test_handoff_on_request_with_a_correction(running, handoff_db, staff_slack) -> None:
+    sender = uuid.uuid4().hex
+    intro, name, bad, email, question = conversation(
+        running, sender, "can I talk to an advisor?", "Ada Lovelace", "ada@example", "ada@example.edu",
+        "Can I start the MIM in spring instead of fall?")
+    assert "Student Services Office" in text_of(intro) and "What's your name?" in text_of(intro)
+    assert "email address or phone number" in text_of(name)
+    assert "doesn't look like an email address" in text_of(bad) and "name@example.edu" in text_of(bad)
+    assert "your question" in text_of(email)
+    summary = text_of(question)
+    assert "Ada Lovelace" in summary and "ada@example.edu" in summary and "start the MIM in spring" in summary
+    change = next(p for p in payloads(question) if '"contact"' in p)
+    assert "email address or phone number" in text_of(running.say(sender, change))
+    assert "301-555-0123" in text_of(running.say(sender, "301-555-0123"))
+    done = text_of(running.say(sender, "/affirm"))
+    [ticket] = tickets_of(handoff_db, sender)
+    assert f"your reference is {ticket.reference}" in done and "301-405-2038" in done and "301-555-0123" in done
+    assert (ticket.name, ticket.email, ticket.phone) == ("Ada Lovelace", "", "301-555-0123")
+    assert ticket.question == "Can I start the MIM in spring instead of fall?" and ticket.channel == "rest"
+    assert ticket.notified and not ticket.urgent
+    said = [turn["text"] for turn in json.loads(ticket.transcript)]
+    assert said[0] == "can I talk to an advisor?" and "ada@example" in said
+    [post] = staff_posts_about(staff_slack, ticket.reference)
+    assert post["channel"] == "C0STAFF"
+    assert "Can I start the MIM in spring" in post["text"] and "301-555-0123" in post["text"]
+    assert "> user: can I talk to an advisor?" in post["text"]
+
+
+def test_misunderstandings_lead_to_a_person_without_looping(running, handoff_db) -> None:
+    sender = uuid.uuid4().hex
+    replies = conversation(running, sender, "blorp zzkx", "qwv plinth zorg", "fnarg wibble", "zzz qqq xxx")
+    assert "I can only help with the iSchool's online MLS and MIM" in text_of(replies[0])
+    assert "say it another way" in text_of(replies[2])
+    assert "pass your question to a person" in text_of(replies[3])
+    assert payloads(replies[3]) == ["/affirm", "/deny"]
+    # Further misunderstandings point to the office; the offer is not repeated.
+    again = text_of(running.say(sender, "glorp"))
+    assert "301-405-2038" in again and "pass your question to a person?" not in again
+    # An understood question ends the run of misunderstandings; a new run can end in a new offer.
+    assert "36 credit" in text_of(running.say(sender, "how many credits do I need?"))
+    for message in ("blep blop", "florb", "zzyzx qq", "wug wug"):
+        last = running.say(sender, message)
+    assert "pass your question to a person" in text_of(last)
+    assert "Ask me something else" in text_of(running.say(sender, "no thanks"))
+    assert tickets_of(handoff_db, sender) == []
+
+
+def test_yes_to_the_offer_starts_the_form_and_stop_leaves_it(running, handoff_db) -> None:
+    sender = uuid.uuid4().hex
+    conversation(running, sender, "blorp zzkx", "qwv plinth zorg", "fnarg wibble", "zzz qqq xxx")
+    assert "What's your name?" in text_of(running.say(sender, "yes"))
+    stopped = text_of(running.say(sender, "stop"))
+    assert "cancelled" in stopped and "haven't sent anything" in stopped
+    assert "36 credit" in text_of(running.say(sender, "how many credits do I need?"))
+    assert tickets_of(handoff_db, sender) == []
+
+
+def test_a_user_who_ignores_the_form_is_not_trapped(running, handoff_db) -> None:
+    sender = uuid.uuid4().hex
+    conversation(running, sender, "I'd like to speak to someone", "Grace")
+    answered = text_of(running.say(sender, "how many credits is the online program?"))
+    assert "36 credit" in answered and "put your message to staff aside" in answered
+    assert "36 credit" in text_of(running.say(sender, "how many credits is the online program?"))
+    # Coming back picks up where they left off: the name is kept, the contact is next.
+    resumed = text_of(running.say(sender, "talk to a human"))
+    assert "email address or phone number" in resumed and "What's your name?" not in resumed
+    skipped = text_of(running.say(sender, "skip"))
+    assert "won't be able to reply" in skipped and "your question" in skipped
+    long_question = "Could I take a lighter load one semester? " * 40
+    cut = running.say(sender, long_question)
+    assert "kept the first 1000 characters" in text_of(cut)
+    done = text_of(running.say(sender, "/affirm"))
+    [ticket] = tickets_of(handoff_db, sender)
+    assert ticket.reference in done and "Without an email or phone" in done
+    assert ticket.name == "Grace" and ticket.email == ticket.phone == "" and len(ticket.question) == 1000
+
+
+def test_crisis_gets_resources_at_once_and_an_urgent_ticket(running, handoff_db, staff_slack) -> None:
+    sender = uuid.uuid4().hex
+    reply = text_of(running.say(sender, "someone in my online class keeps threatening to hurt me"))
+    for phone in ("911", "988", "301-405-3333", "301-314-7651"):
+        assert phone in reply
+    [ticket] = tickets_of(handoff_db, sender)
+    assert ticket.urgent and "threatening" in ticket.question and ticket.reference in reply
+    [post] = staff_posts_about(staff_slack, ticket.reference)
+    assert post["text"].startswith("URGENT Handoff")
+
+
+def test_crisis_in_the_middle_of_the_form_skips_it(running, handoff_db) -> None:
+    sender = uuid.uuid4().hex
+    conversation(running, sender, "can someone from student services contact me")
+    reply = text_of(running.say(sender, "I want to kill myself"))
+    assert "988" in reply and "What's your name" not in reply
+    assert "36 credit" in text_of(running.say(sender, "how many credits do I need?"))
+    assert [t.urgent for t in tickets_of(handoff_db, sender)] == [True]
+
+
+def test_staff_report_from_the_conversations_above(running, tracker_db, handoff_db, tmp_path, monkeypatch,
+                                                  capsys) -> None:
+    """Runs last in this module: the stores hold every conversation and handoff the tests above had."""
     from bot.cli import main
     from bot.config import load_settings
 
     ask(running, uuid.uuid4().hex, "my email is ada@example.edu and my phone 301 555 0199, can you bake a cake?")
-    monkeypatch.setenv("HANDOFF_DB_URL", f"sqlite:///{tmp_path}/h.db")
+    monkeypatch.setenv("HANDOFF_DB_URL", handoff_db)
     out = tmp_path / "report"
     assert main(["report", "--since", "1d", "--out", str(out), "--tracker-db", f"sqlite:///{tracker_db}"],
                 load_settings({})) == 0
@@ -156,6 +294,10 @@ def test_staff_report_from_the_conversations_above(running, tracker_db, tmp_path
         assert (out / plot).stat().st_size > 1000 and plot in page
     assert "Fallback rate" in page and "rest" in page
     assert "ada@example.edu" not in page and "555 0199" not in page and "[email]" in page
+    tickets = HandoffStore(make_engine(handoff_db)).list()
+    assert f"Handed to staff in this period: {len(tickets)}." in page and len(tickets) >= 4
+    assert f"urgent: {sum(t.urgent for t in tickets)}," in page and "(urgent)" in page
+    assert f"{len(tickets)} handed to staff" in capsys.readouterr().out
 
 
 def test_report_over_an_empty_store_says_so(tmp_path, monkeypatch, capsys) -> None:

@@ -1,0 +1,31 @@
+"""Messages about a crisis or emergency: resources at once, and an urgent ticket for staff."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.base import HandoffAction, logger
+from bot import advising
+
+
+class ActionCrisis(HandoffAction):
+    """Give emergency and campus resources first, then alert staff with an urgent ticket."""
+
+    def name(self) -> Text:
+        return "action_crisis"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        self.say(dispatcher, advising.crisis_resources(self.store))
+        try:
+            ticket = await self.hand_off(tracker, question=tracker.latest_message.get("text") or "", urgent=True)
+        except SQLAlchemyError:
+            logger.exception("Could not store the urgent ticket for %s", tracker.sender_id)
+        else:
+            dispatcher.utter_message(response="utter_crisis_staff_told", reference=ticket.reference,
+                                     **advising.contact_values(self.store))
+        return []

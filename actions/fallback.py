@@ -1,0 +1,36 @@
+"""Repeated misunderstandings: did you mean…?, then a rephrase request, then the offer of a person."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.base import KnowledgeAction
+from bot import fallback
+from bot.advising import contact_values
+
+
+class ActionHandleMisunderstanding(KnowledgeAction):
+    """Answer a message the assistant could not place, one step further each time in a row."""
+
+    def name(self) -> Text:
+        return fallback.ACTION
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        step = fallback.step(fallback.streak(tracker.events))
+        choices = fallback.choices(tracker.latest_message, self.store) if step == "did_you_mean" else []
+        if choices:
+            # The domain's response carries the "none of these" button; the topics go before it.
+            template = domain["responses"]["utter_did_you_mean"][0]
+            buttons = [{"title": c.title, "payload": c.payload} for c in choices] + template.get("buttons", [])
+            dispatcher.utter_message(text=template["text"], buttons=buttons)
+        else:
+            # With no topic close enough, "did you mean" becomes a request to rephrase.
+            step = "rephrase" if step == "did_you_mean" else step
+            dispatcher.utter_message(response=f"utter_{step}", **contact_values(self.store))
+        # The rules accept a "yes" or "no" right after the offer of a person, and only then.
+        return [SlotSet("handoff_offered", step == "offer_person")]

@@ -1,0 +1,237 @@
+"""The handoff actions, hermetic: misunderstanding steps, the form's checks, tickets, crisis answers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+import yaml
+from rasa_sdk.events import SlotSet
+from sqlalchemy.exc import OperationalError
+
+from actions.crisis import ActionCrisis
+from actions.fallback import ActionHandleMisunderstanding
+from actions.handoff import ActionAskHandoffConfirmed, ActionCancelHandoff, ActionSubmitHandoff, ValidateHandoffForm
+from bot import fallback, handoffs
+from bot.config import PROJECT_ROOT
+from bot.store import make_engine
+from tests.conftest import NOW, entity, tracker
+
+DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())
+
+
+def run(action, dispatcher, t):
+    return asyncio.run(action.run(dispatcher, t, DOMAIN))
+
+
+def responses(dispatcher) -> list[str]:
+    return [m.get("response") for m in dispatcher.messages]
+
+
+def turn(intent: str, action: str, text: str = "...") -> list[dict]:
+    """One earlier exchange: the user's message and the action that answered it."""
+    return [{"event": "user", "text": text, "parse_data": {"intent": {"name": intent}}},
+            {"event": "action", "name": action},
+            {"event": "bot", "text": "(answer)"},
+            {"event": "action", "name": "action_listen"}]
+
+
+MISS = turn("nlu_fallback", fallback.ACTION)
+RANKED = {"intent_ranking": [{"name": "nlu_fallback", "confidence": 0.6}, {"name": "faq", "confidence": 0.45},
+                             {"name": "out_of_scope", "confidence": 0.4}],
+          "response_selector": {"faq": {"ranking": [
+              {"intent_response_key": "faq/field_study", "confidence": 0.5},
+              {"intent_response_key": "faq/field_study_hours", "confidence": 0.3},
+              {"intent_response_key": "faq/no_such_topic", "confidence": 0.1},
+              {"intent_response_key": "faq/credits", "confidence": 0.06},
+              {"intent_response_key": "faq/careers", "confidence": 0.01}]}}}
+
+
+@pytest.mark.parametrize(("before", "expected"), [
+    ([], 1),
+    (MISS, 2),
+    (MISS * 3, 4),
+    (turn("faq", "action_answer_faq") + MISS, 2),
+    (MISS * 2 + turn("faq", "action_answer_faq"), 1),
+    (MISS + turn("request_human", "utter_handoff_intro") + MISS, 2),
+])
+def test_misunderstandings_are_counted_in_a_row(before, expected) -> None:
+    events = [*before, {"event": "user", "text": "?"}]
+    assert fallback.streak(events) == expected
+
+
+def test_first_misunderstanding_says_what_the_assistant_covers(store, dispatcher) -> None:
+    assert run(ActionHandleMisunderstanding(store), dispatcher, tracker("qwerty", "nlu_fallback")) == [
+        SlotSet("handoff_offered", False)]
+    assert responses(dispatcher) == ["utter_out_of_scope"]
+
+
+def test_second_offers_the_likely_topics_then_none_of_these(store, dispatcher) -> None:
+    run(ActionHandleMisunderstanding(store), dispatcher, tracker("feild stuff", "nlu_fallback", events=MISS, **RANKED))
+    message = dispatcher.messages[0]
+    assert message["text"].startswith("Sorry, I'm not sure I understood. Did you mean")
+    titles = [b["title"] for b in message["buttons"]]
+    payloads = [b["payload"] for b in message["buttons"]]
+    # Topics the store does not hold and topics below the threshold are left out.
+    assert payloads == ["/faq/field_study", "/faq/field_study_hours", "/faq/credits", "/nlu_fallback"]
+    assert titles[-1] == "None of these" and all(titles)
+
+
+def test_second_asks_for_a_rephrase_when_nothing_is_close(store, dispatcher) -> None:
+    off_topic = {"intent_ranking": [{"name": "out_of_scope", "confidence": 0.97}, {"name": "faq", "confidence": 0.02}]}
+    run(ActionHandleMisunderstanding(store), dispatcher, tracker("book a flight", "out_of_scope", events=MISS,
+                                                                 **off_topic))
+    assert responses(dispatcher) == ["utter_rephrase"]
+
+
+def test_third_asks_for_a_rephrase_and_fourth_offers_a_person(store, dispatcher) -> None:
+    run(ActionHandleMisunderstanding(store), dispatcher, tracker("?", "nlu_fallback", events=MISS * 2, **RANKED))
+    assert responses(dispatcher) == ["utter_rephrase"]
+    assert run(ActionHandleMisunderstanding(store), dispatcher, tracker("?", "nlu_fallback", events=MISS * 2)) == [
+        SlotSet("handoff_offered", False)]
+    events = run(ActionHandleMisunderstanding(store), dispatcher, tracker("?", "nlu_fallback", events=MISS * 3))
+    assert responses(dispatcher)[-1] == "utter_offer_person"
+    assert events == [SlotSet("handoff_offered", True)], "so that a yes or no right after it is understood"
+
+
+def test_after_the_offer_no_loop_just_the_office(store, dispatcher) -> None:
+    run(ActionHandleMisunderstanding(store), dispatcher, tracker("?", "nlu_fallback", events=MISS * 6, **RANKED))
+    assert responses(dispatcher) == ["utter_still_not_understood"]
+    assert dispatcher.messages[0]["contact_phone"] == "301-405-2038"
+
+
+def validate(store, dispatcher, slot: str, text: str, intent: str = "out_of_scope", **kwargs):
+    form = ValidateHandoffForm(store)
+    method = getattr(form, f"validate_{slot}")
+    return method(text, dispatcher, tracker(text, intent, active_loop="handoff_form", **kwargs), DOMAIN)
+
+
+def test_name_is_kept_skipped_or_cut_with_notice(store, dispatcher) -> None:
+    assert validate(store, dispatcher, "handoff_name", "  Ada   Lovelace ") == {"handoff_name": "Ada Lovelace"}
+    assert validate(store, dispatcher, "handoff_name", "skip", intent="skip") == {"handoff_name": ""}
+    long_name = validate(store, dispatcher, "handoff_name", "A" * 300)
+    assert long_name == {"handoff_name": "A" * handoffs.LIMITS["name"]}
+    assert dispatcher.messages[-1] == {**dispatcher.messages[-1], "response": "utter_cut_handoff_name", "limit": 100}
+
+
+@pytest.mark.parametrize(("text", "slot_value", "response"), [
+    ("ada@example.edu", "ada@example.edu", None),
+    ("301 555 0123", "301 555 0123", None),
+    ("ada@example", None, "utter_invalid_not_email"),
+    ("555-01", None, "utter_invalid_not_phone"),
+    ("by carrier pigeon", None, "utter_invalid_not_contact"),
+])
+def test_contact_is_asked_again_with_the_reason(store, dispatcher, text, slot_value, response) -> None:
+    assert validate(store, dispatcher, "handoff_contact", text) == {"handoff_contact": slot_value}
+    assert responses(dispatcher) == ([response] if response else [])
+    if response:
+        assert dispatcher.messages[0]["value"] == text
+
+
+def test_skipping_the_contact_warns_that_staff_cannot_reply(store, dispatcher) -> None:
+    assert validate(store, dispatcher, "handoff_contact", "skip", intent="skip") == {"handoff_contact": ""}
+    assert responses(dispatcher) == ["utter_contact_skipped"]
+
+
+def test_long_question_is_cut_with_notice(store, dispatcher) -> None:
+    result = validate(store, dispatcher, "handoff_question", "why " * 600, intent="faq")
+    assert len(result["handoff_question"]) == handoffs.LIMITS["question"]
+    assert responses(dispatcher) == ["utter_cut_handoff_question"]
+
+
+def test_confirmation_sends_or_reopens_the_field_to_correct(store, dispatcher) -> None:
+    assert validate(store, dispatcher, "handoff_confirmed", "yes", intent="affirm") == {"handoff_confirmed": "yes"}
+    change = validate(store, dispatcher, "handoff_confirmed", "/correct_field", intent="correct_field",
+                      entities=[entity("field", "contact")])
+    assert change == {"handoff_confirmed": None, "handoff_contact": None}
+    assert validate(store, dispatcher, "handoff_confirmed", "no", intent="deny") == {"handoff_confirmed": None}
+    assert responses(dispatcher) == ["utter_which_change"]
+
+
+def test_summary_shows_each_field_or_a_dash(store, dispatcher) -> None:
+    slots = {"handoff_name": "", "handoff_contact": "ada@example.edu", "handoff_question": "Can I defer?"}
+    run(ActionAskHandoffConfirmed(store), dispatcher, tracker("x", "skip", slots=slots))
+    message = dispatcher.messages[0]
+    assert message["response"] == "utter_ask_handoff_confirmed"
+    assert (message["name"], message["contact"], message["question"]) == ("-", "ada@example.edu", "Can I defer?")
+
+
+class Notifier:
+    """Stands in for the Slack call: records tickets, answers with a fixed error."""
+
+    def __init__(self, error: str = "") -> None:
+        self.error, self.tickets = error, []
+
+    def __call__(self, ticket: handoffs.Ticket) -> str:
+        self.tickets.append(ticket.reference)
+        return self.error
+
+
+@pytest.fixture
+def queue(tmp_path) -> handoffs.HandoffStore:
+    return handoffs.HandoffStore(make_engine(f"sqlite:///{tmp_path}/handoffs.db"))
+
+
+FILLED = {"handoff_name": "Ada", "handoff_contact": "301-555-0123", "handoff_question": "Can I defer a year?",
+          "handoff_confirmed": "yes"}
+EARLIER = turn("nlu_fallback", fallback.ACTION, text="can I defer a year")
+
+
+def test_submit_stores_the_ticket_tells_staff_and_the_user(store, queue, dispatcher) -> None:
+    notifier = Notifier()
+    action = ActionSubmitHandoff(store, clock=lambda: NOW, handoffs=queue, notify=notifier)
+    events = run(action, dispatcher, tracker("yes", "affirm", slots=FILLED, events=EARLIER))
+    ticket = queue.list("open")[0]
+    assert (ticket.name, ticket.phone, ticket.email) == ("Ada", "301-555-0123", "")
+    assert ticket.question == "Can I defer a year?"
+    assert ticket.channel == "webchat" and ticket.sender_id == "test" and not ticket.urgent
+    assert [t["text"] for t in json.loads(ticket.transcript)] == ["can I defer a year", "(answer)", "yes"]
+    assert notifier.tickets == [ticket.reference] and queue.get(ticket.reference).notified
+    reply = dispatcher.messages[0]
+    assert reply["response"] == "utter_handoff_submitted"
+    assert (reply["reference"], reply["contact"], reply["name"]) == (ticket.reference, "301-555-0123", " Ada")
+    assert reply["contact_phone"] == "301-405-2038" and reply["reply_time"] == "as soon as they can"
+    assert all(isinstance(e, dict) and e["value"] is None for e in events), "the form is emptied for next time"
+
+
+def test_a_failed_slack_message_keeps_the_ticket(store, queue, dispatcher) -> None:
+    action = ActionSubmitHandoff(store, handoffs=queue, notify=Notifier("Slack unreachable: ConnectTimeout"))
+    run(action, dispatcher, tracker("yes", "affirm", slots={**FILLED, "handoff_contact": ""}))
+    ticket = queue.list()[0]
+    assert not ticket.notified and ticket.notify_error == "Slack unreachable: ConnectTimeout"
+    assert responses(dispatcher) == ["utter_handoff_submitted_no_contact"]
+
+
+def test_a_database_failure_is_told_honestly(store, queue, dispatcher, monkeypatch) -> None:
+    def broken(**_):
+        raise OperationalError("INSERT", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(queue, "create", broken)
+    events = run(ActionSubmitHandoff(store, handoffs=queue, notify=Notifier()), dispatcher,
+                 tracker("yes", "affirm", slots=FILLED))
+    assert responses(dispatcher) == ["utter_handoff_failed"]
+    assert SlotSet("handoff_question", None) in events
+
+
+def test_cancel_forgets_the_form(store, dispatcher) -> None:
+    events = run(ActionCancelHandoff(store), dispatcher, tracker("stop", "stop", slots=FILLED))
+    assert responses(dispatcher) == ["utter_handoff_stopped"]
+    assert {e["name"] for e in events} == set(FILLED) and all(e["value"] is None for e in events)
+
+
+def test_crisis_gets_resources_first_and_an_urgent_ticket(store, queue, dispatcher) -> None:
+    notifier = Notifier()
+    action = ActionCrisis(store, handoffs=queue, notify=notifier)
+    events = run(action, dispatcher, tracker("someone in my class is threatening me", "crisis"))
+    first = dispatcher.messages[0]
+    assert first["response"] == "utter_crisis"
+    for phone in ("911", "988", "301-405-3333", "301-314-7651"):
+        assert phone in first["items"]
+    assert first["items"].index("911") < first["items"].index("301-314-7651"), "in the file's order"
+    ticket = queue.list()[0]
+    assert ticket.urgent and ticket.question == "someone in my class is threatening me"
+    assert notifier.tickets == [ticket.reference]
+    assert dispatcher.messages[1]["response"] == "utter_crisis_staff_told"
+    assert dispatcher.messages[1]["reference"] == ticket.reference
+    assert events == []
