@@ -21,16 +21,16 @@ class ActionHandleMisunderstanding(KnowledgeAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        step = fallback.step(fallback.streak(tracker.events))
-        choices = fallback.choices(tracker.latest_message, self.store) if step == "did_you_mean" else []
-        if choices:
+        misunderstood = fallback.streak(tracker.events)
+        choices = fallback.choices(tracker.latest_message, self.store) if misunderstood in fallback.GUESSING else []
+        unsure = tracker.latest_message.get("intent", {}).get("name") == "nlu_fallback"
+        step = fallback.step(misunderstood, unsure=unsure, has_choices=bool(choices))
+        if step == "did_you_mean":
             # The domain's response carries the "none of these" button; the topics go before it.
             template = domain["responses"]["utter_did_you_mean"][0]
             buttons = [{"title": c.title, "payload": c.payload} for c in choices] + template.get("buttons", [])
             dispatcher.utter_message(text=template["text"], buttons=buttons)
         else:
-            # With no topic close enough, "did you mean" becomes a request to rephrase.
-            step = "rephrase" if step == "did_you_mean" else step
             dispatcher.utter_message(response=f"utter_{step}", **contact_values(self.store))
         # The rules accept a "yes" or "no" right after the offer of a person, and only then.
         return [SlotSet("handoff_offered", step == "offer_person")]

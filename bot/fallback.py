@@ -17,9 +17,12 @@ ACTION = "action_handle_misunderstanding"
 # The steps, by the number of misunderstood messages in a row; after the last the assistant stops
 # offering anything new (no loop back to "did you mean") and points to the office instead.
 STEPS = {1: "out_of_scope", 2: "did_you_mean", 3: "rephrase", 4: "offer_person"}
+GUESSING = (1, 2)  # the misunderstandings for which likely topics are looked up
 LAST = "still_not_understood"
-# A topic is offered only when the classifier gave the FAQ intent and that topic some weight.
+# Topics are offered when the intent classifier gave the FAQ intent some weight, or the response
+# selector is fairly sure of a topic on its own ("laptop?" -> technology), and only topics with weight.
 MIN_FAQ_CONFIDENCE = 0.1
+MIN_STRONG_TOPIC = 0.5
 MIN_TOPIC_CONFIDENCE = 0.05
 MAX_CHOICES = 3
 
@@ -46,19 +49,30 @@ def streak(events: Iterable[dict[str, Any]]) -> int:
     return count + 1 if pending else count
 
 
-def step(misunderstood: int) -> str:
-    """The step for the n-th misunderstanding in a row."""
-    return STEPS.get(misunderstood, LAST)
+def step(misunderstood: int, *, unsure: bool = False, has_choices: bool = False) -> str:
+    """The step for the n-th misunderstanding in a row.
+
+    ``unsure``: the classifier hesitated (nlu_fallback) rather than judging the message off-topic; then
+    a first miss with likely topics already gets "did you mean" instead of "I can only help with".
+    Without likely topics, "did you mean" becomes a request to rephrase.
+    """
+    found = STEPS.get(misunderstood, LAST)
+    if found == "out_of_scope" and unsure and has_choices:
+        return "did_you_mean"
+    if found == "did_you_mean" and not has_choices:
+        return "rephrase"
+    return found
 
 
 def choices(parse: dict[str, Any], store: KnowledgeStore) -> list[Choice]:
     """The FAQ topics the message most likely meant, with their titles, best first."""
     ranking = {i.get("name"): i.get("confidence", 0.0) for i in parse.get("intent_ranking") or []}
-    if ranking.get(RETRIEVAL_INTENT, 0.0) < MIN_FAQ_CONFIDENCE:
+    topics = parse.get("response_selector", {}).get(RETRIEVAL_INTENT, {}).get("ranking") or []
+    strong = bool(topics) and topics[0].get("confidence", 0.0) >= MIN_STRONG_TOPIC
+    if ranking.get(RETRIEVAL_INTENT, 0.0) < MIN_FAQ_CONFIDENCE and not strong:
         return []
     found = []
-    selector = parse.get("response_selector", {}).get(RETRIEVAL_INTENT, {})
-    for candidate in selector.get("ranking") or []:
+    for candidate in topics:
         key = candidate.get("intent_response_key") or ""
         if candidate.get("confidence", 0.0) < MIN_TOPIC_CONFIDENCE or "/" not in key:
             continue

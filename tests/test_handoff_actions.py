@@ -67,6 +67,15 @@ def test_first_misunderstanding_says_what_the_assistant_covers(store, dispatcher
     assert responses(dispatcher) == ["utter_out_of_scope"]
 
 
+def test_first_unsure_guess_with_likely_topics_already_asks_did_you_mean(store, dispatcher) -> None:
+    run(ActionHandleMisunderstanding(store), dispatcher, tracker("feild stuff", "nlu_fallback", **RANKED))
+    assert dispatcher.messages[0]["buttons"][0]["payload"] == "/faq/field_study"
+    off_topic = {**RANKED, "intent_ranking": [{"name": "out_of_scope", "confidence": 0.9},
+                                              {"name": "faq", "confidence": 0.1}]}
+    run(ActionHandleMisunderstanding(store), dispatcher, tracker("fields of wheat", "out_of_scope", **off_topic))
+    assert responses(dispatcher)[-1] == "utter_out_of_scope", "judged off-topic: no guessing on the first miss"
+
+
 def test_second_offers_the_likely_topics_then_none_of_these(store, dispatcher) -> None:
     run(ActionHandleMisunderstanding(store), dispatcher, tracker("feild stuff", "nlu_fallback", events=MISS, **RANKED))
     message = dispatcher.messages[0]
@@ -76,6 +85,14 @@ def test_second_offers_the_likely_topics_then_none_of_these(store, dispatcher) -
     # Topics the store does not hold and topics below the threshold are left out.
     assert payloads == ["/faq/field_study", "/faq/field_study_hours", "/faq/credits", "/nlu_fallback"]
     assert titles[-1] == "None of these" and all(titles)
+
+
+def test_a_confident_topic_is_offered_even_when_the_intent_is_unsure(store, dispatcher) -> None:
+    parse = {"intent_ranking": [{"name": "nlu_fallback", "confidence": 0.6}, {"name": "stop", "confidence": 0.2}],
+             "response_selector": {"faq": {"ranking": [{"intent_response_key": "faq/technology", "confidence": 0.7},
+                                                       {"intent_response_key": "faq/gpa", "confidence": 0.03}]}}}
+    run(ActionHandleMisunderstanding(store), dispatcher, tracker("laptop?", "nlu_fallback", events=MISS, **parse))
+    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["/faq/technology", "/nlu_fallback"]
 
 
 def test_second_asks_for_a_rephrase_when_nothing_is_close(store, dispatcher) -> None:
