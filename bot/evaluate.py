@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import uuid
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,8 +136,9 @@ def read_answer_checks(path: Path) -> list[dict[str, Any]]:
 def check_answers(servers: Any, checks: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Ask every question in a fresh conversation over REST and check the expected phrases."""
     failures = []
+    run = uuid.uuid4().hex[:8]  # the tracker store persists: earlier runs' conversations must not carry over
     for n, check in enumerate(checks):
-        reply = " ".join(m.get("text", "") for m in servers.say(f"eval-{n}", check["ask"]))
+        reply = " ".join(m.get("text", "") for m in servers.say(f"eval-{run}-{n}", check["ask"]))
         missing = [p for p in check["expect"] if p.lower() not in reply.lower()]
         if missing:
             failures.append({"ask": check["ask"], "missing": missing, "reply": reply})

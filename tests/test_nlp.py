@@ -39,3 +39,51 @@ def test_build_to_disk_is_skipped_when_the_vocabulary_is_unchanged(store: Knowle
 
     loaded = spacy.load(tmp_path / "p")
     assert [e.label_ for e in loaded("the MLS").ents] == ["program"]
+
+
+@pytest.mark.parametrize(("text", "crisis"), [
+    ("I'm thinking of hurting myself tonight", True),
+    ("another student THREATENED me after class", False),  # not a listed phrase: left to the classifier
+    ("someone keeps threatening   me", True),
+    ("I don\u2019t feel safe", True),
+    ("my self-harm is getting worse", True),
+    ("what grapes grow in Maryland", False),
+    ("is the campus safe at night", False),
+    ("is there a field study in the school library track", False),
+])
+def test_crisis_phrases_override_the_classifier(text, crisis) -> None:
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.safety import CrisisPhraseClassifier
+
+    table = [{"name": "crisis_phrases", "elements": ["hurting myself", "threatening me", "don't feel safe",
+                                                     "self-harm", "raped"]}]
+    classifier = CrisisPhraseClassifier({"lookup_table": "crisis_phrases", "intent": "crisis"}, None, None,
+                                        phrases=table[0]["elements"])
+    message = Message(data={"text": text, "intent": {"name": "nlu_fallback", "confidence": 0.6},
+                            "intent_ranking": [{"name": "faq", "confidence": 0.4}]})
+    classifier.process([message])
+    assert (message.get("intent")["name"] == "crisis") is crisis
+    if crisis:
+        assert [r["name"] for r in message.get("intent_ranking")] == ["crisis", "faq"]
+
+
+def test_crisis_phrases_are_kept_with_the_model(tmp_path) -> None:
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from bot.safety import CrisisPhraseClassifier
+
+    storage, resource = LocalModelStorage(tmp_path), Resource("crisis")
+    config = CrisisPhraseClassifier.get_default_config()
+    trained = CrisisPhraseClassifier.create(config, storage, resource, None)
+    trained.train(TrainingData(lookup_tables=[{"name": "crisis_phrases", "elements": ["stalking me"]},
+                                              {"name": "other", "elements": ["credits"]}]))
+    loaded = CrisisPhraseClassifier.load(config, storage, resource, None)
+    assert loaded.phrases == ["stalking me"]
+    [message] = loaded.process([Message(data={"text": "someone is stalking me"})])
+    assert message.get("intent") == {"name": "crisis", "confidence": 1.0}
+    with pytest.raises(ValueError, match="no lookup table named 'crisis_phrases'"):
+        trained.train(TrainingData())

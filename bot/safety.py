@@ -1,0 +1,95 @@
+"""A safety net under the intent classifier: a message naming a crisis is always treated as one.
+
+A statistical classifier can hesitate on words it has rarely seen ("I'm thinking of hurting myself
+tonight" ending in nlu_fallback). For these messages a miss costs far more than a false alarm, so any
+message containing a phrase of the ``crisis_phrases`` lookup table (data/nlu/handoff.yml) gets the
+``crisis`` intent whatever the classifier said. The phrases are read from the training data when the
+model is trained and stored with it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+PHRASES_FILE = "crisis_phrases.json"
+
+
+def pattern_for(phrases: List[str]) -> Optional[re.Pattern[str]]:
+    """One case-insensitive pattern matching any phrase as whole words, or None for no phrases."""
+    cleaned = sorted({" ".join(p.lower().split()) for p in phrases if p.strip()}, key=len, reverse=True)
+    if not cleaned:
+        return None
+    alternatives = "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in cleaned)
+    return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.IGNORECASE)
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class CrisisPhraseClassifier(GraphComponent):
+    """Sets the crisis intent on messages containing a crisis phrase; place it last in the pipeline."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        """The lookup table to read and the intent to set."""
+        return {"lookup_table": "crisis_phrases", "intent": "crisis"}
+
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+                 phrases: Optional[List[str]] = None) -> None:
+        self.config = config
+        self._model_storage = model_storage
+        self._resource = resource
+        self.phrases = phrases or []
+        self.pattern = pattern_for(self.phrases)
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> CrisisPhraseClassifier:
+        """A classifier with no phrases yet."""
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Keep the lookup table's phrases with the model."""
+        name = self.config["lookup_table"]
+        phrases = [str(e) for table in training_data.lookup_tables if table.get("name") == name
+                   for e in table.get("elements", [])]
+        if not phrases:
+            raise ValueError(f"{type(self).__name__}: the training data has no lookup table named {name!r}")
+        with self._model_storage.write_to(self._resource) as directory:
+            (directory / PHRASES_FILE).write_text(json.dumps(phrases))
+        self.phrases, self.pattern = phrases, pattern_for(phrases)
+        return self._resource
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> CrisisPhraseClassifier:
+        """The classifier with the phrases stored at training time."""
+        with model_storage.read_from(resource) as directory:
+            phrases = json.loads((directory / PHRASES_FILE).read_text())
+        return cls(config, model_storage, resource, phrases)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Override the intent of messages that name a crisis."""
+        intent = self.config["intent"]
+        for message in messages:
+            text = (message.get(TEXT) or "").replace("\u2019", "'")
+            if not self.pattern or not self.pattern.search(text):
+                continue
+            if (message.get(INTENT) or {}).get("name") == intent:
+                continue
+            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != intent]
+            message.set(INTENT, {"name": intent, "confidence": 1.0}, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [{"name": intent, "confidence": 1.0}, *ranking], add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Nothing to add to the training data."""
+        return training_data
