@@ -21,10 +21,10 @@ class ActionHandleMisunderstanding(KnowledgeAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        misunderstood = fallback.streak(tracker.events)
-        choices = fallback.choices(tracker.latest_message, self.store) if misunderstood in fallback.GUESSING else []
+        choices = fallback.choices(tracker.latest_message, self.store)
         unsure = tracker.latest_message.get("intent", {}).get("name") == "nlu_fallback"
-        step = fallback.step(misunderstood, unsure=unsure, has_choices=bool(choices))
+        step = fallback.step(fallback.streak(tracker.events), tracker.get_slot("last_misunderstanding"),
+                             unsure=unsure, has_choices=bool(choices))
         if step == "did_you_mean":
             # The domain's response carries the "none of these" button; the topics go before it.
             template = domain["responses"]["utter_did_you_mean"][0]
@@ -33,4 +33,4 @@ class ActionHandleMisunderstanding(KnowledgeAction):
         else:
             dispatcher.utter_message(response=f"utter_{step}", **contact_values(self.store))
         # The rules accept a "yes" or "no" right after the offer of a person, and only then.
-        return [SlotSet("handoff_offered", step == "offer_person")]
+        return [SlotSet("handoff_offered", step == "offer_person"), SlotSet("last_misunderstanding", step)]

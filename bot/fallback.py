@@ -14,11 +14,10 @@ from bot.parse import RETRIEVAL_INTENT
 from bot.store import KnowledgeStore
 
 ACTION = "action_handle_misunderstanding"
-# The steps, by the number of misunderstood messages in a row; after the last the assistant stops
-# offering anything new (no loop back to "did you mean") and points to the office instead.
-STEPS = {1: "out_of_scope", 2: "did_you_mean", 3: "rephrase", 4: "offer_person"}
-GUESSING = (1, 2)  # the misunderstandings for which likely topics are looked up
-LAST = "still_not_understood"
+# The replies, in order: each misunderstanding in a row gets the one after the previous reply. After
+# the offer of a person the assistant stops offering anything new (no loop back to "did you mean") and
+# points to the office instead.
+ORDER = ("out_of_scope", "did_you_mean", "rephrase", "offer_person", "still_not_understood")
 # Topics are offered when the intent classifier gave the FAQ intent some weight, or the response
 # selector is fairly sure of a topic on its own ("laptop?" -> technology), and only topics with weight.
 MIN_FAQ_CONFIDENCE = 0.1
@@ -49,19 +48,17 @@ def streak(events: Iterable[dict[str, Any]]) -> int:
     return count + 1 if pending else count
 
 
-def step(misunderstood: int, *, unsure: bool = False, has_choices: bool = False) -> str:
-    """The step for the n-th misunderstanding in a row.
+def step(misunderstood: int, previous: str | None, *, unsure: bool = False, has_choices: bool = False) -> str:
+    """The reply to the n-th misunderstanding in a row, given the reply to the one before.
 
     ``unsure``: the classifier hesitated (nlu_fallback) rather than judging the message off-topic; then
     a first miss with likely topics already gets "did you mean" instead of "I can only help with".
-    Without likely topics, "did you mean" becomes a request to rephrase.
+    Without likely topics, "did you mean" is passed over for a request to rephrase.
     """
-    found = STEPS.get(misunderstood, LAST)
-    if found == "out_of_scope" and unsure and has_choices:
-        return "did_you_mean"
-    if found == "did_you_mean" and not has_choices:
-        return "rephrase"
-    return found
+    if misunderstood <= 1 or previous not in ORDER:
+        return "did_you_mean" if unsure and has_choices else "out_of_scope"
+    found = ORDER[min(ORDER.index(previous) + 1, len(ORDER) - 1)]
+    return "rephrase" if found == "did_you_mean" and not has_choices else found
 
 
 def choices(parse: dict[str, Any], store: KnowledgeStore) -> list[Choice]:

@@ -45,7 +45,7 @@ def responses_used_in_code() -> set[str]:
     # Names built from codes: a form field's problem, a cut field, a misunderstanding step.
     found |= {f"utter_invalid_{problem}" for problem in handoffs.PROBLEMS}
     found |= {f"utter_cut_{slot}" for slot in ("handoff_name", "handoff_question")}
-    found |= {f"utter_{step}" for step in (*fallback.STEPS.values(), fallback.LAST)}
+    found |= {f"utter_{step}" for step in fallback.ORDER}
     # A form asks for each of its slots with utter_ask_<slot> (or action_ask_<slot>).
     found |= {f"utter_ask_{slot}" for form in DOMAIN["forms"].values() for slot in form["required_slots"]
               if f"action_ask_{slot}" not in DOMAIN["actions"]}
@@ -63,6 +63,17 @@ def test_every_response_used_in_code_is_in_the_domain() -> None:
     used = responses_used_in_code()
     assert used, "the actions utter domain responses"
     assert used <= set(DOMAIN["responses"])
+
+
+def test_every_slot_set_or_read_in_code_is_in_the_domain() -> None:
+    """Rasa drops a slot it does not know without an error; the action would then never see it."""
+    named = set()
+    for path, text in CODE.items():
+        named |= set(re.findall(r'SlotSet\("(\w+)"', text)) | set(re.findall(r'get_slot\("(\w+)"\)', text))
+        if path.parent.name == "actions":  # the form's slots, named in tuples
+            named |= set(re.findall(r'"(handoff_\w+)"', text))
+    assert named, "the actions set and read slots"
+    assert named - set(DOMAIN["slots"]) - {"requested_slot"} == set()
 
 
 def test_every_faq_topic_has_an_answer_and_every_answer_has_examples(store: KnowledgeStore) -> None:
