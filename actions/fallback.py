@@ -9,7 +9,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import KnowledgeAction
-from bot import fallback
+from bot import advising, fallback
 from bot.advising import contact_values
 
 
@@ -21,8 +21,14 @@ class ActionHandleMisunderstanding(KnowledgeAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        choices = fallback.choices(tracker.latest_message, self.store)
         unsure = tracker.latest_message.get("intent", {}).get("name") == "nlu_fallback"
+        program, topic = self.entity(tracker, "program"), tracker.get_slot("last_topic")
+        if unsure and program and topic and fallback.runner_up(tracker.latest_message) == "follow_up":
+            # The classifier hesitated, but a program named right after an answer is a follow-up to it.
+            reply = advising.answer_topic(self.store, topic, program)
+            return self.say(dispatcher, reply) + [SlotSet("handoff_offered", False),
+                                                  SlotSet("last_misunderstanding", None)]
+        choices = fallback.choices(tracker.latest_message, self.store)
         step = fallback.step(fallback.streak(tracker.events), tracker.get_slot("last_misunderstanding"),
                              unsure=unsure, has_choices=bool(choices))
         if step == "did_you_mean":

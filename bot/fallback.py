@@ -61,6 +61,12 @@ def step(misunderstood: int, previous: str | None, *, unsure: bool = False, has_
     return "rephrase" if found == "did_you_mean" and not has_choices else found
 
 
+def runner_up(parse: dict[str, Any]) -> str | None:
+    """The intent the classifier ranked first after the fallback, when it hesitated."""
+    ranking = [i.get("name") for i in parse.get("intent_ranking") or []]
+    return next((name for name in ranking if name != "nlu_fallback"), None)
+
+
 def choices(parse: dict[str, Any], store: KnowledgeStore) -> list[Choice]:
     """The FAQ topics the message most likely meant, with their titles, best first."""
     ranking = {i.get("name"): i.get("confidence", 0.0) for i in parse.get("intent_ranking") or []}

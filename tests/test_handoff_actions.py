@@ -128,6 +128,20 @@ def test_rephrase_then_the_offer_of_a_person(store, dispatcher) -> None:
     assert SlotSet("handoff_offered", True) in events, "so that a yes or no right after it is understood"
 
 
+def test_a_hesitant_follow_up_naming_a_program_is_answered_in_context(store, dispatcher) -> None:
+    parse = {"intent_ranking": [{"name": "nlu_fallback", "confidence": 0.6}, {"name": "follow_up", "confidence": 0.49},
+                                {"name": "faq", "confidence": 0.29}]}
+    t = tracker("what about the MIM?", "nlu_fallback", entities=[entity("program", "MIM")],
+                slots={"last_topic": "duration", "program": "MLS"}, **parse)
+    events = run(ActionHandleMisunderstanding(store), dispatcher, t)
+    assert "24-month" in dispatcher.messages[0]["text"]
+    assert SlotSet("program", "MIM") in events and SlotSet("last_misunderstanding", None) in events
+    # Without an earlier answer there is nothing to follow up: the usual first reply.
+    run(ActionHandleMisunderstanding(store), dispatcher, tracker("what about the MIM?", "nlu_fallback",
+                                                                 entities=[entity("program", "MIM")], **parse))
+    assert responses(dispatcher)[-1] == "utter_out_of_scope"
+
+
 def test_after_the_offer_no_loop_just_the_office(store, dispatcher) -> None:
     run(ActionHandleMisunderstanding(store), dispatcher,
         tracker("?", "nlu_fallback", events=MISS * 3, **after("offer_person"), **RANKED))
