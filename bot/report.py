@@ -18,9 +18,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import create_engine, inspect, text
 
+from bot.fallback import ACTION as MISUNDERSTANDING_ACTION
 from bot.parse import faq_topic, full_label
 
-FALLBACK_INTENTS = {"nlu_fallback", "out_of_scope"}
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 PHONE = re.compile(r"(?:\+?\d[\s().-]*){7,}\d")
 OFFICE_HOURS = (9, 17)  # weekdays, campus time
@@ -50,17 +50,39 @@ class Summary:
 
 
 def read_events(url: str, since: dt.datetime) -> list[dict[str, Any]]:
-    """User-message events since ``since`` from a Rasa SQL tracker store."""
+    """User-message, action and slot events since ``since`` from a Rasa SQL tracker store."""
     engine = create_engine(url, future=True)
     try:
         if not inspect(engine).has_table("events"):
             return []
         with engine.connect() as conn:
-            rows = conn.execute(text("SELECT sender_id, timestamp, data FROM events WHERE type_name = 'user' "
-                                     "AND timestamp >= :since ORDER BY timestamp"), {"since": since.timestamp()})
+            rows = conn.execute(text("SELECT sender_id, timestamp, data FROM events "
+                                     "WHERE type_name IN ('user', 'action', 'slot') AND timestamp >= :since "
+                                     "ORDER BY id"), {"since": since.timestamp()})
             return [{"sender_id": r[0], "timestamp": r[1], **json.loads(r[2] or "{}")} for r in rows]
     finally:
         engine.dispose()
+
+
+def turns(events: Iterable[dict[str, Any]]) -> list[tuple[dict[str, Any], bool, bool]]:
+    """Each user message with whether it went into the handoff form and whether it was not understood.
+
+    Not understood: the misunderstanding action answered it and recorded a step (a follow-up it
+    resolved from context records none). A name typed into the form is neither a topic nor a miss.
+    """
+    found, current = [], {}  # current: sender -> [user event, first action, misunderstood]
+    for event in events:
+        sender, kind = event.get("sender_id"), event.get("event")
+        if kind == "user":
+            if sender in current:
+                found.append(current[sender])
+            current[sender] = [event, "", False]
+        elif sender in current and kind == "action" and not current[sender][1]:
+            current[sender][1] = event.get("name") or ""
+        elif sender in current and kind == "slot" and event.get("name") == "last_misunderstanding":
+            current[sender][2] = current[sender][1] == MISUNDERSTANDING_ACTION and event.get("value") is not None
+    found += current.values()
+    return [(user, action == "handoff_form", missed) for user, action, missed in found]
 
 
 def summarize(events: Iterable[dict[str, Any]], since: dt.datetime, zone: str = "America/New_York") -> Summary:
@@ -68,18 +90,17 @@ def summarize(events: Iterable[dict[str, Any]], since: dt.datetime, zone: str = 
     tz = ZoneInfo(zone)
     summary = Summary(since)
     seen: set[tuple[str, dt.date]] = set()
-    for event in events:
+    for event, form_input, missed in sorted(turns(events), key=lambda t: t[0]["timestamp"]):
         when = dt.datetime.fromtimestamp(event["timestamp"], tz)
         parse = event.get("parse_data") or {}
-        intent = (parse.get("intent") or {}).get("name") or ""
         summary.user_messages += 1
         if (event["sender_id"], when.date()) not in seen:
             seen.add((event["sender_id"], when.date()))
             summary.conversations_per_day[when.date()] += 1
-        label = faq_topic(parse) or full_label(parse)
+        label = "(handoff form)" if form_input else faq_topic(parse) or full_label(parse)
         if label:
             summary.topics[label] += 1
-        if intent in FALLBACK_INTENTS:
+        if missed:
             summary.fallbacks += 1
             summary.unanswered.append(event.get("text") or "")
         if when.weekday() >= 5 or not OFFICE_HOURS[0] <= when.hour < OFFICE_HOURS[1]:

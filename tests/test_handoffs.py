@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -136,3 +137,28 @@ def test_handoff_tables_are_separate_from_the_knowledge(tmp_path) -> None:
     new_ticket(queue)
     KnowledgeStore(engine).reset_schema()  # `knowledge init --reset` on a shared database
     assert len(queue.list()) == 1
+
+
+def test_report_counts_misses_not_form_answers_nor_follow_ups_resolved_from_context() -> None:
+    from bot import report
+
+    def user(sender, text, intent, at):
+        return {"event": "user", "sender_id": sender, "text": text, "timestamp": at,
+                "parse_data": {"intent": {"name": intent}}, "input_channel": "webchat"}
+
+    def action(sender, name, at):
+        return {"event": "action", "sender_id": sender, "name": name, "timestamp": at}
+
+    def slot(sender, value, at):
+        return {"event": "slot", "sender_id": sender, "name": "last_misunderstanding", "value": value, "timestamp": at}
+
+    events = [  # two conversations, interleaved as the tracker store keeps them
+        user("a", "blorp", "out_of_scope", 1), user("b", "Ada Lovelace", "out_of_scope", 2),
+        action("a", "action_handle_misunderstanding", 3), action("b", "handoff_form", 4), slot("a", "out_of_scope", 5),
+        user("a", "what about the MIM?", "nlu_fallback", 6), action("a", "action_handle_misunderstanding", 7),
+        slot("a", None, 8),
+    ]
+    since = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+    summary = report.summarize(events, since)
+    assert summary.user_messages == 3 and summary.fallbacks == 1 and summary.unanswered == ["blorp"]
+    assert summary.topics["(handoff form)"] == 1
