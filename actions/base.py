@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.advising import Reply
 from bot.config import Settings, load_settings
-from bot.handoffs import HandoffStore, Ticket, check_contact, notify_staff, open_handoffs, transcript
+from bot.handoffs import HandoffStore, Ticket, check_contact, default_handoffs, notify_staff, transcript
 from bot.store import KnowledgeStore, default_store
 
 Clock = Callable[[], dt.datetime]
@@ -87,9 +87,9 @@ class HandoffAction(KnowledgeAction, abc.ABC):
 
     @property
     def handoffs(self) -> HandoffStore:
-        """The injected ticket store, or the one at HANDOFF_DB_URL opened on first use."""
+        """The injected ticket store, or the process's one at HANDOFF_DB_URL."""
         if self._handoffs is None:
-            self._handoffs = open_handoffs()
+            self._handoffs = default_handoffs()
         return self._handoffs
 
     async def hand_off(self, tracker: Tracker, *, name: str = "", contact: str = "", question: str = "",

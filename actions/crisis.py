@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.base import HandoffAction, logger
+from actions.base import HandoffAction
 from bot import advising
+
+logger = logging.getLogger(__name__)
 
 
 class ActionCrisis(HandoffAction):

@@ -27,9 +27,9 @@ class ActionHandleMisunderstanding(KnowledgeAction):
             # The classifier hesitated, but a program named right after an answer is a follow-up to it.
             reply = advising.answer_topic(self.store, topic, program)
             return self.say(dispatcher, reply) + [SlotSet("handoff_offered", False),
-                                                  SlotSet("last_misunderstanding", None)]
+                                                  SlotSet(fallback.SLOT, None)]
         choices = fallback.choices(tracker.latest_message, self.store)
-        step = fallback.step(fallback.streak(tracker.events), tracker.get_slot("last_misunderstanding"),
+        step = fallback.step(fallback.streak(tracker.events), tracker.get_slot(fallback.SLOT),
                              unsure=unsure, has_choices=bool(choices))
         if step == "did_you_mean":
             # The domain's response carries the "none of these" button; the topics go before it.
@@ -39,4 +39,4 @@ class ActionHandleMisunderstanding(KnowledgeAction):
         else:
             dispatcher.utter_message(response=f"utter_{step}", **contact_values(self.store))
         # The rules accept a "yes" or "no" right after the offer of a person, and only then.
-        return [SlotSet("handoff_offered", step == "offer_person"), SlotSet("last_misunderstanding", step)]
+        return [SlotSet("handoff_offered", step == "offer_person"), SlotSet(fallback.SLOT, step)]

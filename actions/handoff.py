@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -9,8 +10,10 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.base import HandoffAction, UsesStore, logger
+from actions.base import HandoffAction, UsesStore
 from bot import advising, handoffs
+
+logger = logging.getLogger(__name__)
 
 FORM_SLOTS = ("handoff_name", "handoff_contact", "handoff_question", "handoff_confirmed")
 CHANGEABLE = {"name": "handoff_name", "contact": "handoff_contact", "question": "handoff_question"}

@@ -239,7 +239,7 @@ def _staff_report(args: argparse.Namespace, settings: Settings) -> int:
         print(f"--since takes 7d, 24h or a date like 2026-11-01, not {args.since!r}.", file=sys.stderr)
         return 2
     summary = report.summarize(report.read_events(args.tracker_db, since), since, settings.timezone)
-    tickets = [t for t in open_handoffs().list() if report.aware(t.created_at) >= since]
+    tickets = open_handoffs().list(since=since)
     page = report.write(summary, tickets, Path(args.out))
     if not summary.user_messages:
         print(f"No conversations since {since:%Y-%m-%d %H:%M} UTC; wrote an empty report to {page}.")

@@ -14,6 +14,7 @@ from bot.parse import RETRIEVAL_INTENT
 from bot.store import KnowledgeStore
 
 ACTION = "action_handle_misunderstanding"
+SLOT = "last_misunderstanding"  # the reply ACTION gave last; None when it answered from context
 # The replies, in order: each misunderstanding in a row gets the one after the previous reply. After
 # the offer of a person the assistant stops offering anything new (no loop back to "did you mean") and
 # points to the office instead.

@@ -8,6 +8,7 @@ are notified: a failed notification is recorded on the ticket and never loses it
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 import os
@@ -64,7 +65,7 @@ class Field:
 
 
 PROBLEMS = ("empty", "too_long", "not_email", "not_phone", "not_contact")
-PHONE = re.compile(r"^\+?[\d\s().-]+(\s*(x|ext\.?)\s*\d{1,6})?$", re.IGNORECASE)
+PHONE = re.compile(r"^(?P<number>\+?[\d\s().-]+?)(\s*(x|ext\.?)\s*\d{1,6})?$", re.IGNORECASE)
 
 
 def check_email(text: str) -> Field:
@@ -80,10 +81,10 @@ def check_email(text: str) -> Field:
 def check_phone(text: str) -> Field:
     """A phone number with its area code (7 to 15 digits, optional +, extension), or why not."""
     value = " ".join(text.split())
-    digits = sum(ch.isdigit() for ch in value.split("x")[0].split("ext")[0])
     if len(value) > LIMITS["phone"]:
         return Field("", "too_long")
-    if not PHONE.match(value) or not 7 <= digits <= 15:
+    match = PHONE.match(value)
+    if not match or not 7 <= sum(ch.isdigit() for ch in match["number"]) <= 15:
         return Field("", "not_phone")
     return Field(value)
 
@@ -138,11 +139,13 @@ class HandoffStore:
             session.add(ticket)
         return ticket
 
-    def list(self, status: str | None = None) -> list[Ticket]:
-        """Tickets, urgent first, then oldest first."""
+    def list(self, status: str | None = None, since: dt.datetime | None = None) -> list[Ticket]:
+        """Tickets (of one status, created since a time), urgent first, then oldest first."""
         stmt = select(Ticket).order_by(Ticket.urgent.desc(), Ticket.created_at)
         if status:
             stmt = stmt.where(Ticket.status == status)
+        if since:
+            stmt = stmt.where(Ticket.created_at >= since.astimezone(dt.timezone.utc))
         with self._sessions() as session:
             return list(session.scalars(stmt))
 
@@ -198,6 +201,12 @@ def notify_staff(ticket: Ticket, *, token: str | None = None, channel: str | Non
     if response.status_code != 200 or not body.get("ok"):
         return f"Slack refused the message: {body.get('error') or response.status_code}"
     return ""
+
+
+@functools.lru_cache(maxsize=1)
+def default_handoffs() -> HandoffStore:
+    """The process's ticket store, opened on first use (the actions share it)."""
+    return open_handoffs()
 
 
 def open_handoffs(url: str | None = None) -> HandoffStore:

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import create_engine, inspect, text
 
 from bot.fallback import ACTION as MISUNDERSTANDING_ACTION
+from bot.fallback import SLOT as MISUNDERSTANDING_SLOT
 from bot.parse import faq_topic, full_label
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -79,7 +80,7 @@ def turns(events: Iterable[dict[str, Any]]) -> list[tuple[dict[str, Any], bool, 
             current[sender] = [event, "", False]
         elif sender in current and kind == "action" and not current[sender][1]:
             current[sender][1] = event.get("name") or ""
-        elif sender in current and kind == "slot" and event.get("name") == "last_misunderstanding":
+        elif sender in current and kind == "slot" and event.get("name") == MISUNDERSTANDING_SLOT:
             current[sender][2] = current[sender][1] == MISUNDERSTANDING_ACTION and event.get("value") is not None
     found += current.values()
     return [(user, action == "handoff_form", missed) for user, action, missed in found]
@@ -197,8 +198,3 @@ def parse_since(value: str, now: dt.datetime) -> dt.datetime:
         return now - (dt.timedelta(days=amount) if match.group(2) == "d" else dt.timedelta(hours=amount))
     parsed = dt.datetime.fromisoformat(value)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
-
-
-def aware(value: dt.datetime) -> dt.datetime:
-    """``value`` with UTC assumed when the database handed it back naive (SQLite)."""
-    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)

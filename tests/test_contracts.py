@@ -72,6 +72,7 @@ def test_every_slot_set_or_read_in_code_is_in_the_domain() -> None:
         named |= set(re.findall(r'SlotSet\("(\w+)"', text)) | set(re.findall(r'get_slot\("(\w+)"\)', text))
         if path.parent.name == "actions":  # the form's slots, named in tuples
             named |= set(re.findall(r'"(handoff_\w+)"', text))
+    named.add(fallback.SLOT)  # set and read through its constant
     assert named, "the actions set and read slots"
     assert named - set(DOMAIN["slots"]) - {"requested_slot"} == set()
 
