@@ -8,7 +8,7 @@ RASA        := $(PY) -m rasa
 MODEL       := models/ischool.tar.gz
 SPACY_STAMP := build/spacy-ischool/vocabulary.sha
 CLINC       ?= ../shared/datasets/clinc150/data_full.json
-TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(SPACY_STAMP) bot/importer.py
+TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(SPACY_STAMP) bot/nlu/importer.py
 
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL   := 2
@@ -36,7 +36,7 @@ install: $(VENV)/.installed ## create .venv and install pinned dependencies
 
 # The stamp changes only when the ruler's patterns do, so an unrelated edit retrains nothing.
 # The repository's name files are the source of truth: load them into the store, then build the ruler.
-$(SPACY_STAMP): knowledge/programs.yml knowledge/vocabulary.yml bot/nlp.py | $(VENV)/.installed
+$(SPACY_STAMP): knowledge/programs.yml knowledge/vocabulary.yml bot/nlu/spacy_pipeline.py | $(VENV)/.installed
 	$(PY) -m bot knowledge import knowledge/programs.yml knowledge/vocabulary.yml
 	$(PY) -m bot nlp build
 

@@ -12,10 +12,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.advising import Reply
 from bot.config import Settings, load_settings
-from bot.handoffs import HandoffStore, Ticket, check_contact, default_handoffs, notify_staff, transcript
-from bot.store import KnowledgeStore, default_store
+from bot.conversation.advising import Reply
+from bot.handoffs.tickets import HandoffStore, Ticket, check_contact, default_handoffs, notify_staff, transcript
+from bot.knowledge.store import KnowledgeStore, default_store
 
 Clock = Callable[[], dt.datetime]
 logger = logging.getLogger(__name__)

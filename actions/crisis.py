@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.base import HandoffAction
-from bot import advising
+from bot.conversation import advising
 
 logger = logging.getLogger(__name__)
 

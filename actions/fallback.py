@@ -9,27 +9,27 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import KnowledgeAction
-from bot import advising, fallback
-from bot.advising import contact_values
+from bot.conversation import advising, misunderstanding
+from bot.conversation.advising import contact_values
 
 
 class ActionHandleMisunderstanding(KnowledgeAction):
     """Answer a message the assistant could not place, one step further each time in a row."""
 
     def name(self) -> Text:
-        return fallback.ACTION
+        return misunderstanding.ACTION
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         unsure = tracker.latest_message.get("intent", {}).get("name") == "nlu_fallback"
         program, topic = self.entity(tracker, "program"), tracker.get_slot("last_topic")
-        if unsure and program and topic and fallback.runner_up(tracker.latest_message) == "follow_up":
+        if unsure and program and topic and misunderstanding.runner_up(tracker.latest_message) == "follow_up":
             # The classifier hesitated, but a program named right after an answer is a follow-up to it.
             reply = advising.answer_topic(self.store, topic, program)
             return self.say(dispatcher, reply) + [SlotSet("handoff_offered", False),
-                                                  SlotSet(fallback.SLOT, None)]
-        choices = fallback.choices(tracker.latest_message, self.store)
-        step = fallback.step(fallback.streak(tracker.events), tracker.get_slot(fallback.SLOT),
+                                                  SlotSet(misunderstanding.SLOT, None)]
+        choices = misunderstanding.choices(tracker.latest_message, self.store)
+        step = misunderstanding.step(misunderstanding.streak(tracker.events), tracker.get_slot(misunderstanding.SLOT),
                              unsure=unsure, has_choices=bool(choices))
         if step == "did_you_mean":
             # The domain's response carries the "none of these" button; the topics go before it.
@@ -39,4 +39,4 @@ class ActionHandleMisunderstanding(KnowledgeAction):
         else:
             dispatcher.utter_message(response=f"utter_{step}", **contact_values(self.store))
         # The rules accept a "yes" or "no" right after the offer of a person, and only then.
-        return [SlotSet("handoff_offered", step == "offer_person"), SlotSet(fallback.SLOT, step)]
+        return [SlotSet("handoff_offered", step == "offer_person"), SlotSet(misunderstanding.SLOT, step)]

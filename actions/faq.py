@@ -8,8 +8,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import KnowledgeAction
-from bot import advising
-from bot.parse import faq_topic
+from bot.conversation import advising
+from bot.conversation.parse import faq_topic
 
 
 def predicted_topic(tracker: Tracker) -> Optional[str]:

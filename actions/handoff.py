@@ -11,7 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.base import HandoffAction, UsesStore
-from bot import advising, handoffs
+from bot.conversation import advising
+from bot.handoffs import tickets
 
 logger = logging.getLogger(__name__)
 
@@ -37,12 +38,12 @@ class ValidateHandoffForm(UsesStore, FormValidationAction):
               tracker: Tracker) -> Dict[Text, Any]:
         if _intent(tracker) == "skip":
             return {slot: ""}
-        field = handoffs.check_text(kind, str(value or ""))
+        field = tickets.check_text(kind, str(value or ""))
         if field.problem:
             dispatcher.utter_message(response=f"utter_invalid_{field.problem}")
             return {slot: None}
         if field.cut:
-            dispatcher.utter_message(response=f"utter_cut_{slot}", limit=handoffs.LIMITS[kind])
+            dispatcher.utter_message(response=f"utter_cut_{slot}", limit=tickets.LIMITS[kind])
         return {slot: field.value}
 
     def validate_handoff_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -61,7 +62,7 @@ class ValidateHandoffForm(UsesStore, FormValidationAction):
         if _intent(tracker) == "skip":
             dispatcher.utter_message(response="utter_contact_skipped", **advising.contact_values(self.store))
             return {"handoff_contact": ""}
-        _, field = handoffs.check_contact(str(value or ""))
+        _, field = tickets.check_contact(str(value or ""))
         if field.problem:
             dispatcher.utter_message(response=f"utter_invalid_{field.problem}", value=str(value or "")[:80])
             return {"handoff_contact": None}

@@ -8,7 +8,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import KnowledgeAction
-from bot import advising
+from bot.conversation import advising
 
 
 class ActionSpecializations(KnowledgeAction):

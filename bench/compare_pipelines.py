@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot import evaluate, servers  # noqa: E402
+from bot.devtools import evaluate, servers  # noqa: E402
 
 
 def main() -> int:

@@ -45,7 +45,7 @@ def test_import_then_refused_import_leaves_data(settings, tmp_path, capsys) -> N
     assert "Nothing was changed" in err and "info_sessions.csv:2: starts_at" in err
     import datetime as dt
 
-    from bot.store import open_store
+    from bot.knowledge.store import open_store
 
     titles = [s.title for s in open_store(settings).upcoming_sessions(dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))]
     assert titles == ["Winter webinar"]

@@ -12,14 +12,15 @@ import pytest
 import yaml
 from rasa_sdk.executor import ActionExecutor
 
-from bot import advising, fallback, handoffs
 from bot.cli import build_parser
 from bot.config import PROJECT_ROOT
-from bot.servers import child_env
-from bot.store import KnowledgeStore
+from bot.conversation import advising, misunderstanding
+from bot.devtools.servers import child_env
+from bot.handoffs import tickets
+from bot.knowledge.store import KnowledgeStore
 
 DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())
-CODE = {p: p.read_text() for d in ("actions", "bot") for p in (PROJECT_ROOT / d).glob("*.py")}
+CODE = {p: p.read_text() for d in ("actions", "bot") for p in (PROJECT_ROOT / d).rglob("*.py")}
 
 
 def nlu_examples(path: Path) -> dict[str, list[str]]:
@@ -43,9 +44,9 @@ def responses_used_in_code() -> set[str]:
     for text in CODE.values():
         found |= set(re.findall(r'"(utter_\w+)"', text))
     # Names built from codes: a form field's problem, a cut field, a misunderstanding step.
-    found |= {f"utter_invalid_{problem}" for problem in handoffs.PROBLEMS}
+    found |= {f"utter_invalid_{problem}" for problem in tickets.PROBLEMS}
     found |= {f"utter_cut_{slot}" for slot in ("handoff_name", "handoff_question")}
-    found |= {f"utter_{step}" for step in fallback.ORDER}
+    found |= {f"utter_{step}" for step in misunderstanding.ORDER}
     # A form asks for each of its slots with utter_ask_<slot> (or action_ask_<slot>).
     found |= {f"utter_ask_{slot}" for form in DOMAIN["forms"].values() for slot in form["required_slots"]
               if f"action_ask_{slot}" not in DOMAIN["actions"]}
@@ -72,7 +73,7 @@ def test_every_slot_set_or_read_in_code_is_in_the_domain() -> None:
         named |= set(re.findall(r'SlotSet\("(\w+)"', text)) | set(re.findall(r'get_slot\("(\w+)"\)', text))
         if path.parent.name == "actions":  # the form's slots, named in tuples
             named |= set(re.findall(r'"(handoff_\w+)"', text))
-    named.add(fallback.SLOT)  # set and read through its constant
+    named.add(misunderstanding.SLOT)  # set and read through its constant
     assert named, "the actions set and read slots"
     assert named - set(DOMAIN["slots"]) - {"requested_slot"} == set()
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot import servers
-from bot.handoffs import HandoffStore, Ticket
-from bot.store import make_engine
+from bot.devtools import servers
+from bot.handoffs.tickets import HandoffStore, Ticket
+from bot.knowledge.store import make_engine
 from tests.conftest import PROJECT_ROOT, free_port, require_model
 from tests.fake_slack import FakeSlackApi
 

@@ -13,9 +13,10 @@ from sqlalchemy.exc import OperationalError
 from actions.crisis import ActionCrisis
 from actions.fallback import ActionHandleMisunderstanding
 from actions.handoff import ActionAskHandoffConfirmed, ActionCancelHandoff, ActionSubmitHandoff, ValidateHandoffForm
-from bot import fallback, handoffs
 from bot.config import PROJECT_ROOT
-from bot.store import make_engine
+from bot.conversation import misunderstanding
+from bot.handoffs import tickets
+from bot.knowledge.store import make_engine
 from tests.conftest import NOW, entity, tracker
 
 DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())
@@ -37,7 +38,7 @@ def turn(intent: str, action: str, text: str = "...") -> list[dict]:
             {"event": "action", "name": "action_listen"}]
 
 
-MISS = turn("nlu_fallback", fallback.ACTION)
+MISS = turn("nlu_fallback", misunderstanding.ACTION)
 RANKED = {"intent_ranking": [{"name": "nlu_fallback", "confidence": 0.6}, {"name": "faq", "confidence": 0.45},
                              {"name": "out_of_scope", "confidence": 0.4}],
           "response_selector": {"faq": {"ranking": [
@@ -58,7 +59,7 @@ RANKED = {"intent_ranking": [{"name": "nlu_fallback", "confidence": 0.6}, {"name
 ])
 def test_misunderstandings_are_counted_in_a_row(before, expected) -> None:
     events = [*before, {"event": "user", "text": "?"}]
-    assert fallback.streak(events) == expected
+    assert misunderstanding.streak(events) == expected
 
 
 def after(previous: str | None) -> dict:
@@ -78,7 +79,7 @@ def after(previous: str | None) -> dict:
     (9, "still_not_understood", True, True, "still_not_understood"),  # no loop back
 ])
 def test_each_reply_goes_one_step_further(misunderstood, previous, unsure, has_choices, expected) -> None:
-    assert fallback.step(misunderstood, previous, unsure=unsure, has_choices=has_choices) == expected
+    assert misunderstanding.step(misunderstood, previous, unsure=unsure, has_choices=has_choices) == expected
 
 
 def test_first_misunderstanding_says_what_the_assistant_covers(store, dispatcher) -> None:
@@ -159,7 +160,7 @@ def test_name_is_kept_skipped_or_cut_with_notice(store, dispatcher) -> None:
     assert validate(store, dispatcher, "handoff_name", "  Ada   Lovelace ") == {"handoff_name": "Ada Lovelace"}
     assert validate(store, dispatcher, "handoff_name", "skip", intent="skip") == {"handoff_name": ""}
     long_name = validate(store, dispatcher, "handoff_name", "A" * 300)
-    assert long_name == {"handoff_name": "A" * handoffs.LIMITS["name"]}
+    assert long_name == {"handoff_name": "A" * tickets.LIMITS["name"]}
     assert dispatcher.messages[-1] == {**dispatcher.messages[-1], "response": "utter_cut_handoff_name", "limit": 100}
 
 
@@ -184,7 +185,7 @@ def test_skipping_the_contact_warns_that_staff_cannot_reply(store, dispatcher) -
 
 def test_long_question_is_cut_with_notice(store, dispatcher) -> None:
     result = validate(store, dispatcher, "handoff_question", "why " * 600, intent="faq")
-    assert len(result["handoff_question"]) == handoffs.LIMITS["question"]
+    assert len(result["handoff_question"]) == tickets.LIMITS["question"]
     assert responses(dispatcher) == ["utter_cut_handoff_question"]
 
 
@@ -211,19 +212,19 @@ class Notifier:
     def __init__(self, error: str = "") -> None:
         self.error, self.tickets = error, []
 
-    def __call__(self, ticket: handoffs.Ticket) -> str:
+    def __call__(self, ticket: tickets.Ticket) -> str:
         self.tickets.append(ticket.reference)
         return self.error
 
 
 @pytest.fixture
-def queue(tmp_path) -> handoffs.HandoffStore:
-    return handoffs.HandoffStore(make_engine(f"sqlite:///{tmp_path}/handoffs.db"))
+def queue(tmp_path) -> tickets.HandoffStore:
+    return tickets.HandoffStore(make_engine(f"sqlite:///{tmp_path}/handoffs.db"))
 
 
 FILLED = {"handoff_name": "Ada", "handoff_contact": "301-555-0123", "handoff_question": "Can I defer a year?",
           "handoff_confirmed": "yes"}
-EARLIER = turn("nlu_fallback", fallback.ACTION, text="can I defer a year")
+EARLIER = turn("nlu_fallback", misunderstanding.ACTION, text="can I defer a year")
 
 
 def test_submit_stores_the_ticket_tells_staff_and_the_user(store, queue, dispatcher) -> None:

@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from bot import handoffs
 from bot.cli import main
 from bot.config import load_settings
-from bot.store import make_engine
+from bot.handoffs import tickets
+from bot.knowledge.store import make_engine
 from tests.conftest import free_port
 from tests.fake_slack import FakeSlackApi
 
@@ -19,9 +19,9 @@ TRANSCRIPT = [{"from": "user", "text": "can I defer my start by a year?"},
 
 
 @pytest.fixture
-def queue(tmp_path, monkeypatch) -> handoffs.HandoffStore:
+def queue(tmp_path, monkeypatch) -> tickets.HandoffStore:
     monkeypatch.setenv("HANDOFF_DB_URL", f"sqlite:///{tmp_path}/h.db")
-    return handoffs.open_handoffs()
+    return tickets.open_handoffs()
 
 
 def new_ticket(queue, **overrides):
@@ -46,16 +46,16 @@ def new_ticket(queue, **overrides):
     ("   ", "", "", "empty"),
 ])
 def test_contact_is_an_email_or_phone_or_a_reason(text, kind, value, problem) -> None:
-    found, field = handoffs.check_contact(text)
+    found, field = tickets.check_contact(text)
     assert (found, field.value, field.problem) == (kind, value, problem)
-    assert problem in ("", *handoffs.PROBLEMS)
+    assert problem in ("", *tickets.PROBLEMS)
 
 
 def test_over_long_text_is_cut_and_flagged() -> None:
-    field = handoffs.check_text("question", "why " * 400)
-    assert len(field.value) == handoffs.LIMITS["question"]
+    field = tickets.check_text("question", "why " * 400)
+    assert len(field.value) == tickets.LIMITS["question"]
     assert field.cut
-    assert handoffs.check_text("name", "   ").problem == "empty"
+    assert tickets.check_text("name", "   ").problem == "empty"
 
 
 def test_transcript_keeps_user_and_bot_messages_in_order() -> None:
@@ -64,10 +64,10 @@ def test_transcript_keeps_user_and_bot_messages_in_order() -> None:
               {"event": "bot", "text": "Hello!", "timestamp": 1795800001.0},
               {"event": "slot", "name": "program", "value": "MLS"},
               {"event": "user", "text": "", "timestamp": 1795800002.0}]
-    turns = handoffs.transcript(events)
+    turns = tickets.transcript(events)
     assert [(t["from"], t["text"]) for t in turns] == [("user", "hi"), ("bot", "Hello!")]
     assert turns[0]["at"] == "2026-11-27T17:20:00+00:00"
-    assert len(handoffs.transcript(events * 40, limit=50)) == 50
+    assert len(tickets.transcript(events * 40, limit=50)) == 50
 
 
 def test_tickets_are_stored_with_transcript_and_unguessable_reference(queue) -> None:
@@ -93,7 +93,7 @@ def test_close_keeps_the_answer_as_a_draft(queue) -> None:
 def test_staff_are_told_on_slack_with_question_contact_and_transcript(queue) -> None:
     ticket = new_ticket(queue, urgent=True)
     with FakeSlackApi() as api:
-        error = handoffs.notify_staff(ticket, token="xoxb-t", channel="C0STAFF", api_url=api.url)
+        error = tickets.notify_staff(ticket, token="xoxb-t", channel="C0STAFF", api_url=api.url)
         posts = api.posts()
     assert error == ""
     assert len(posts) == 1 and posts[0]["channel"] == "C0STAFF"
@@ -104,13 +104,13 @@ def test_staff_are_told_on_slack_with_question_contact_and_transcript(queue) -> 
 
 def test_a_failed_notification_never_loses_the_ticket(queue) -> None:
     ticket = new_ticket(queue)
-    error = handoffs.notify_staff(ticket, token="xoxb-t", channel="C0STAFF",
+    error = tickets.notify_staff(ticket, token="xoxb-t", channel="C0STAFF",
                                   api_url=f"http://127.0.0.1:{free_port()}/api/", timeout=2)
     assert error.startswith("Slack unreachable")
     queue.record_notification(ticket, error)
     stored = queue.get(ticket.reference)
     assert stored.status == "open" and not stored.notified and stored.notify_error == error
-    assert handoffs.notify_staff(ticket, token="", channel="").startswith("staff Slack channel not configured")
+    assert tickets.notify_staff(ticket, token="", channel="").startswith("staff Slack channel not configured")
 
 
 def test_staff_queue_commands(queue, capsys) -> None:
@@ -130,17 +130,17 @@ def test_staff_queue_commands(queue, capsys) -> None:
 
 
 def test_handoff_tables_are_separate_from_the_knowledge(tmp_path) -> None:
-    from bot.store import KnowledgeStore
+    from bot.knowledge.store import KnowledgeStore
 
     engine = make_engine(f"sqlite:///{tmp_path}/same.db")
-    queue = handoffs.HandoffStore(engine)
+    queue = tickets.HandoffStore(engine)
     new_ticket(queue)
     KnowledgeStore(engine).reset_schema()  # `knowledge init --reset` on a shared database
     assert len(queue.list()) == 1
 
 
 def test_report_counts_misses_not_form_answers_nor_follow_ups_resolved_from_context() -> None:
-    from bot import report
+    from bot.staff import report
 
     def user(sender, text, intent, at):
         return {"event": "user", "sender_id": sender, "text": text, "timestamp": at,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import loader
-from bot.store import KnowledgeStore
+from bot.knowledge import loader
+from bot.knowledge.store import KnowledgeStore
 from tests.conftest import KNOWLEDGE_DIR, NOW
 
 SESSIONS_HEADER = "starts_at,format,campus,title,registration_url\n"

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from bot import nlp
-from bot.store import KnowledgeStore
+from bot.knowledge.store import KnowledgeStore
+from bot.nlu import spacy_pipeline
 
 
 @pytest.fixture(scope="module")
 def pipeline():
     from tests.conftest import fresh_store
 
-    return nlp.build(fresh_store().synonyms())
+    return spacy_pipeline.build(fresh_store().synonyms())
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -33,8 +33,8 @@ def test_lookup_lemmatizer_normalises_words(pipeline) -> None:
 
 
 def test_build_to_disk_is_skipped_when_the_vocabulary_is_unchanged(store: KnowledgeStore, tmp_path) -> None:
-    assert nlp.build_to_disk(store.synonyms(), tmp_path / "p") is True
-    assert nlp.build_to_disk(store.synonyms(), tmp_path / "p") is False
+    assert spacy_pipeline.build_to_disk(store.synonyms(), tmp_path / "p") is True
+    assert spacy_pipeline.build_to_disk(store.synonyms(), tmp_path / "p") is False
     import spacy
 
     loaded = spacy.load(tmp_path / "p")
@@ -54,7 +54,7 @@ def test_build_to_disk_is_skipped_when_the_vocabulary_is_unchanged(store: Knowle
 def test_crisis_phrases_override_the_classifier(text, crisis) -> None:
     from rasa.shared.nlu.training_data.message import Message
 
-    from bot.safety import CrisisPhraseClassifier
+    from bot.nlu.safety import CrisisPhraseClassifier
 
     table = [{"name": "crisis_phrases", "elements": ["hurting myself", "threatening me", "don't feel safe",
                                                      "self-harm", "raped"]}]
@@ -74,7 +74,7 @@ def test_crisis_phrases_are_kept_with_the_model(tmp_path) -> None:
     from rasa.shared.nlu.training_data.message import Message
     from rasa.shared.nlu.training_data.training_data import TrainingData
 
-    from bot.safety import CrisisPhraseClassifier
+    from bot.nlu.safety import CrisisPhraseClassifier
 
     storage, resource = LocalModelStorage(tmp_path), Resource("crisis")
     config = CrisisPhraseClassifier.get_default_config()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot import evaluate
+from bot.devtools import evaluate
 from tests.conftest import PROJECT_ROOT, require_model
 
 pytestmark = pytest.mark.model

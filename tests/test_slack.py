@@ -10,8 +10,8 @@ import pytest
 import requests
 from slack_sdk.signature import SignatureVerifier
 
-from bot import servers
 from bot.channels.slack import SlackChannel
+from bot.devtools import servers
 from tests.conftest import free_port, require_model
 from tests.fake_slack import FakeSlackApi
 

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from bot import calendar, exporter, loader
+from bot.channels import ics
 from bot.cli import main
 from bot.config import load_settings
-from bot.store import KnowledgeStore, SchemaError, make_engine, open_store
+from bot.knowledge import exporter, loader
+from bot.knowledge.store import KnowledgeStore, SchemaError, make_engine, open_store
 from tests.conftest import KNOWLEDGE_DIR, NOW, fresh_store
 
 
@@ -73,7 +74,7 @@ def test_calendar_file_is_a_valid_icalendar(store: KnowledgeStore) -> None:
     import icalendar
 
     session = store.upcoming_sessions(NOW)[0]
-    text = calendar.session_ics(session, NOW)
+    text = ics.session_ics(session, NOW)
     parsed = icalendar.Calendar.from_ical(text)
     events = [c for c in parsed.walk() if c.name == "VEVENT"]
     assert len(events) == 1
@@ -87,7 +88,7 @@ def test_calendar_file_is_a_valid_icalendar(store: KnowledgeStore) -> None:
 def test_long_titles_are_folded_and_escaped(store: KnowledgeStore) -> None:
     session = store.upcoming_sessions(NOW)[0]
     long = session.__class__(**{**session.__dict__, "title": "Ünïcode, semi;colons " * 10})
-    text = calendar.session_ics(long, NOW)
+    text = ics.session_ics(long, NOW)
     assert "\r\n " in text and "\\;" in text and "\\," in text
 
 

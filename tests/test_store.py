@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import text
 
-from bot.store import KnowledgeStore
+from bot.knowledge.store import KnowledgeStore
 from tests.conftest import NOW, fresh_store, require_service
 
 
@@ -68,7 +68,7 @@ def test_schedule_by_program_and_semester(store: KnowledgeStore) -> None:
 
 def test_open_store_creates_and_loads_a_sqlite_file_on_first_use(tmp_path) -> None:
     from bot.config import load_settings
-    from bot.store import open_store
+    from bot.knowledge.store import open_store
 
     settings = load_settings({"KNOWLEDGE_DB_URL": f"sqlite:///{tmp_path}/sub/k.db"})
     store = open_store(settings)
@@ -79,7 +79,7 @@ def test_open_store_creates_and_loads_a_sqlite_file_on_first_use(tmp_path) -> No
 @pytest.mark.postgres
 def test_postgresql_store_round_trip() -> None:
     require_service("PostgreSQL", "127.0.0.1", 5432)
-    from bot.store import make_engine
+    from bot.knowledge.store import make_engine
 
     admin = make_engine("postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
     name = "ischool_test_store"

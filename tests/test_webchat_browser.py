@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import servers
+from bot.devtools import servers
 from tests.conftest import IN_CI, PROJECT_ROOT, free_port, require_model
 
 pytestmark = [pytest.mark.model, pytest.mark.servers, pytest.mark.browser]

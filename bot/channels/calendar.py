@@ -15,8 +15,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.calendar import session_ics
-from bot.store import default_store
+from bot.channels.ics import session_ics
+from bot.knowledge.store import default_store
 
 
 class CalendarChannel(InputChannel):

@@ -12,7 +12,8 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import loader, models
+from bot.knowledge import loader
+from bot.knowledge import tables as models
 
 
 class _Literal(str):

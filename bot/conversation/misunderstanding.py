@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from bot.parse import RETRIEVAL_INTENT
-from bot.store import KnowledgeStore
+from bot.conversation.parse import RETRIEVAL_INTENT
+from bot.knowledge.store import KnowledgeStore
 
 ACTION = "action_handle_misunderstanding"
 SLOT = "last_misunderstanding"  # the reply ACTION gave last; None when it answered from context

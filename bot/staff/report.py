@@ -18,9 +18,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import create_engine, inspect, text
 
-from bot.fallback import ACTION as MISUNDERSTANDING_ACTION
-from bot.fallback import SLOT as MISUNDERSTANDING_SLOT
-from bot.parse import faq_topic, full_label
+from bot.conversation.misunderstanding import ACTION as MISUNDERSTANDING_ACTION
+from bot.conversation.misunderstanding import SLOT as MISUNDERSTANDING_SLOT
+from bot.conversation.parse import faq_topic, full_label
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 PHONE = re.compile(r"(?:\+?\d[\s().-]*){7,}\d")

@@ -212,7 +212,7 @@ def default_handoffs() -> HandoffStore:
 def open_handoffs(url: str | None = None) -> HandoffStore:
     """The handoff store at HANDOFF_DB_URL (default var/handoffs.db)."""
     from bot.config import PROJECT_ROOT
-    from bot.store import make_engine
+    from bot.knowledge.store import make_engine
 
     return HandoffStore(make_engine(url or os.environ.get("HANDOFF_DB_URL",
                                                           f"sqlite:///{PROJECT_ROOT / 'var' / 'handoffs.db'}")))

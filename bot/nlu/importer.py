@@ -16,8 +16,8 @@ from rasa.shared.importers.importer import TrainingDataImporter
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.config import load_settings
-from bot.parse import RETRIEVAL_INTENT
-from bot.store import open_store
+from bot.conversation.parse import RETRIEVAL_INTENT
+from bot.knowledge.store import open_store
 
 
 class KnowledgeTopicsImporter(TrainingDataImporter):

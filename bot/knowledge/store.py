@@ -14,8 +14,9 @@ from sqlalchemy import create_engine, event, func, inspect, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import loader, models
 from bot.config import Settings, load_settings
+from bot.knowledge import loader
+from bot.knowledge import tables as models
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from bot.parse import full_label
+from bot.conversation.parse import full_label
 
 REJECTED = {"out_of_scope", "nlu_fallback"}
 # CLINC150 domains that overlap with a chat assistant's own small talk; every other domain is off-topic.

@@ -20,7 +20,7 @@ import yaml
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from bot import models
+from bot.knowledge import tables as models
 
 MAX_FILE_BYTES = 2_000_000
 PROGRAM_LABELS = ("program", "specialization")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.store import SessionView
+from bot.knowledge.store import SessionView
 
 PRODID = "-//UMD iSchool//Online programs assistant//EN"
 

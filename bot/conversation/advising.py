@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.store import CourseView, KnowledgeStore, SessionView
+from bot.knowledge.store import CourseView, KnowledgeStore, SessionView
 
 STUDENT_SERVICES = "student_services"
 # Knowledge topics read by actions other than action_answer_faq (they need no training examples).

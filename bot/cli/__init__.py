@@ -1,0 +1,36 @@
+"""Command line for staff and developers: ``python -m bot --help``.
+
+Each command group lives in its own module and registers its subcommands with ``register``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Callable, Sequence
+
+from bot.cli import dev, handoffs, knowledge, nlp, report
+from bot.config import Settings, load_settings
+from bot.knowledge.store import SchemaError
+
+GROUPS = (knowledge, handoffs, report, dev, nlp)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every command and its help."""
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Advising assistant tools for staff.")
+    commands = parser.add_subparsers(dest="area", required=True, metavar="{knowledge,handoffs,report,serve,eval,nlp}")
+    for group in GROUPS:
+        group.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, settings: Settings | None = None) -> int:
+    """Run one command; returns the process exit code."""
+    args = build_parser().parse_args(argv)
+    handler: Callable[[argparse.Namespace, Settings], int] = args.handler
+    try:
+        return handler(args, settings or load_settings())
+    except SchemaError as exc:
+        print(exc, file=sys.stderr)
+        return 1

@@ -1,0 +1,29 @@
+"""``python -m bot nlp``: build the spaCy pipeline the NLU uses."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from bot.config import Settings
+from bot.knowledge.store import open_store
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add this group's commands."""
+    nlp_parser = commands.add_parser("nlp", help="build the spaCy pipeline used by the NLU")
+    n = nlp_parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p = n.add_parser("build", help="build the pipeline and entity ruler from the knowledge store")
+    p.add_argument("--out", help="output folder (default: build/spacy-ischool)")
+    p.add_argument("--force", action="store_true", help="rebuild even when the vocabulary is unchanged")
+    p.set_defaults(handler=_nlp_build)
+
+
+def _nlp_build(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.nlu import spacy_pipeline as nlp  # spaCy (and the TensorFlow it probes for) load only for this command
+
+    store = open_store(settings)
+    out = Path(args.out) if args.out else settings.spacy_model_dir
+    built = nlp.build_to_disk(store.synonyms(), out, force=args.force)
+    print(f"spaCy pipeline {'built' if built else 'up to date'}: {out}")
+    return 0

@@ -1,0 +1,1 @@
+"""Handoffs to Student Services staff: tickets, contact checks, transcripts and staff notifications."""

@@ -1,0 +1,1 @@
+"""The knowledge store: tables, staff file formats, import, export and queries."""

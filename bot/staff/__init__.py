@@ -1,0 +1,1 @@
+"""Staff tools: the conversation report."""
