@@ -80,16 +80,25 @@ def test_calendar_file_is_a_valid_icalendar(store: KnowledgeStore) -> None:
     assert len(events) == 1
     event = events[0]
     assert event.decoded("dtstart") == session.starts_at
+    assert "DTSTART:" + session.starts_at.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ") in text, "in UTC"
+    assert event.decoded("dtstamp") == NOW and "DTEND" not in text
     assert str(event["summary"]) == session.title
     assert str(event["uid"]).startswith(f"info-session-{session.uid}@")
+    assert str(event["location"]) == (f"{session.campus} campus" if session.campus else "Online")
+    assert str(event["url"]) == session.registration_url
+    assert str(event["description"]) == f"Register: {session.registration_url}"
     assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
 
 
 def test_long_titles_are_folded_and_escaped(store: KnowledgeStore) -> None:
+    import icalendar
+
     session = store.upcoming_sessions(NOW)[0]
     long = session.__class__(**{**session.__dict__, "title": "Ünïcode, semi;colons " * 10})
     text = ics.session_ics(long, NOW)
     assert "\r\n " in text and "\\;" in text and "\\," in text
+    assert all(len(line.encode()) <= 75 for line in text.split("\r\n")), "folded by octets, not characters"
+    assert str(icalendar.Calendar.from_ical(text).walk("VEVENT")[0]["summary"]) == long.title
 
 
 def test_session_ids_survive_a_re_import(store: KnowledgeStore) -> None:
