@@ -5,6 +5,7 @@ from __future__ import annotations
 import abc
 import asyncio
 import datetime as dt
+import functools
 import logging
 from typing import Any, Callable, Dict, List, Optional, Text
 
@@ -14,7 +15,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.config import Settings, load_settings
 from bot.conversation.advising import Reply
-from bot.handoffs.tickets import HandoffStore, Ticket, check_contact, default_handoffs, notify_staff, transcript
+from bot.handoffs import transcript
+from bot.handoffs.contacts import check_contact
+from bot.handoffs.notify import Notifier, staff_notifier
+from bot.handoffs.tickets import HandoffStore, Ticket, default_handoffs
 from bot.knowledge.store import KnowledgeStore, default_store
 
 Clock = Callable[[], dt.datetime]
@@ -26,6 +30,12 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+@functools.lru_cache(maxsize=1)
+def process_settings() -> Settings:
+    """The action server's settings, read from its environment once and shared by every action."""
+    return load_settings()
+
+
 class UsesStore:
     """Collaborators of an action: the knowledge store, a clock and settings; tests pass their own."""
 
@@ -33,7 +43,7 @@ class UsesStore:
                  settings: Optional[Settings] = None) -> None:
         self._store = store
         self.clock = clock
-        self.settings = settings or load_settings()
+        self.settings = settings or process_settings()
 
     @property
     def store(self) -> KnowledgeStore:
@@ -72,24 +82,21 @@ class KnowledgeAction(UsesStore, Action, abc.ABC):
         return [SlotSet(name, value) for name, value in reply.slots.items()]
 
 
-Notifier = Callable[[Ticket], str]
-
-
 class HandoffAction(KnowledgeAction, abc.ABC):
     """An action that hands a conversation to staff: a ticket in the handoff store, then a Slack message."""
 
     def __init__(self, store: Optional[KnowledgeStore] = None, clock: Clock = utc_now,
                  settings: Optional[Settings] = None, handoffs: Optional[HandoffStore] = None,
-                 notify: Notifier = notify_staff) -> None:
+                 notify: Optional[Notifier] = None) -> None:
         super().__init__(store, clock, settings)
         self._handoffs = handoffs
-        self.notify = notify
+        self.notify = notify or staff_notifier(self.settings)
 
     @property
     def handoffs(self) -> HandoffStore:
-        """The injected ticket store, or the process's one at HANDOFF_DB_URL."""
+        """The injected ticket store, or the process's one at the settings' ``handoff_db_url``."""
         if self._handoffs is None:
-            self._handoffs = default_handoffs()
+            self._handoffs = default_handoffs(self.settings.handoff_db_url)
         return self._handoffs
 
     async def hand_off(self, tracker: Tracker, *, name: str = "", contact: str = "", question: str = "",
@@ -99,10 +106,10 @@ class HandoffAction(KnowledgeAction, abc.ABC):
         ticket = self.handoffs.create(
             channel=tracker.get_latest_input_channel() or "", sender_id=tracker.sender_id, name=name,
             email=checked.value if kind == "email" else "", phone=checked.value if kind == "phone" else "",
-            question=question, transcript=transcript(tracker.events), urgent=urgent, now=self.clock())
+            question=question, transcript=transcript.from_events(tracker.events), urgent=urgent, now=self.clock())
         # requests is blocking: post from a worker thread so the action server keeps serving others.
         error = await asyncio.get_running_loop().run_in_executor(None, self.notify, ticket)
-        if error:
+        if error is not None:
             logger.warning("Staff were not told about %s: %s", ticket.reference, error)
         self.handoffs.record_notification(ticket, error)
         return ticket

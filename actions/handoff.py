@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.base import HandoffAction, UsesStore
 from bot.conversation import advising
-from bot.handoffs import tickets
+from bot.handoffs import contacts
 
 logger = logging.getLogger(__name__)
 
@@ -38,12 +38,12 @@ class ValidateHandoffForm(UsesStore, FormValidationAction):
               tracker: Tracker) -> Dict[Text, Any]:
         if _intent(tracker) == "skip":
             return {slot: ""}
-        field = tickets.check_text(kind, str(value or ""))
+        field = contacts.check_text(kind, str(value or ""))
         if field.problem:
             dispatcher.utter_message(response=f"utter_invalid_{field.problem}")
             return {slot: None}
         if field.cut:
-            dispatcher.utter_message(response=f"utter_cut_{slot}", limit=tickets.LIMITS[kind])
+            dispatcher.utter_message(response=f"utter_cut_{slot}", limit=contacts.LIMITS[kind])
         return {slot: field.value}
 
     def validate_handoff_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -62,11 +62,11 @@ class ValidateHandoffForm(UsesStore, FormValidationAction):
         if _intent(tracker) == "skip":
             dispatcher.utter_message(response="utter_contact_skipped", **advising.contact_values(self.store))
             return {"handoff_contact": ""}
-        _, field = tickets.check_contact(str(value or ""))
+        _, field = contacts.check_contact(str(value or ""))
         if field.problem:
             dispatcher.utter_message(response=f"utter_invalid_{field.problem}", value=str(value or "")[:80])
             return {"handoff_contact": None}
-        return {"handoff_contact": field.value}
+        return {"handoff_contact": field.shown}
 
     def validate_handoff_confirmed(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                    domain: Dict[Text, Any]) -> Dict[Text, Any]:

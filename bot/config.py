@@ -1,36 +1,67 @@
-"""Settings read from the environment, with defaults that need no running services."""
+"""Settings: every environment variable the application reads, read once by :func:`load_settings`.
+
+Modules take a :class:`Settings` (or the values they need from it) instead of reading ``os.environ``;
+README "Configuration" lists the variables. The defaults need no running services.
+"""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SLACK_API_URL = "https://slack.com/api/"
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Where the knowledge lives and how stale facts are judged."""
+    """Where the knowledge and the tickets live, how stale facts are judged, and the channels' secrets."""
 
-    database_url: str
-    knowledge_dir: Path
-    spacy_model_dir: Path
-    stale_after_days: int
-    timezone: str
-    public_url: str
+    database_url: str  # KNOWLEDGE_DB_URL
+    knowledge_dir: Path  # KNOWLEDGE_DIR
+    spacy_model_dir: Path  # SPACY_MODEL_DIR
+    stale_after_days: int  # KNOWLEDGE_STALE_DAYS
+    timezone: str  # CAMPUS_TIMEZONE
+    public_url: str  # PUBLIC_BASE_URL, without a trailing slash
+    handoff_db_url: str  # HANDOFF_DB_URL
+    handoff_slack_token: str  # HANDOFF_SLACK_TOKEN, else SLACK_BOT_TOKEN
+    handoff_slack_channel: str  # HANDOFF_SLACK_CHANNEL
+    slack_bot_token: str  # SLACK_BOT_TOKEN
+    slack_signing_secret: str  # SLACK_SIGNING_SECRET
+    slack_api_url: str  # SLACK_API_URL, with a trailing slash
+    webchat_allowed_origins: tuple[str, ...]  # WEBCHAT_ALLOWED_ORIGINS, comma-separated
 
 
-def load_settings(environ: dict[str, str] | None = None) -> Settings:
-    """Build settings from ``environ`` (the process environment by default)."""
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build settings from ``environ`` (the process environment by default); the one reader of it."""
     env = os.environ if environ is None else environ
-    default_db = PROJECT_ROOT / "var" / "knowledge.db"
+    var = PROJECT_ROOT / "var"
+    slack_bot_token = env.get("SLACK_BOT_TOKEN", "")
     return Settings(
-        database_url=env.get("KNOWLEDGE_DB_URL", f"sqlite:///{default_db}"),
-        knowledge_dir=Path(env.get("KNOWLEDGE_DIR", PROJECT_ROOT / "knowledge")),
-        spacy_model_dir=Path(env.get("SPACY_MODEL_DIR", PROJECT_ROOT / "build" / "spacy-ischool")),
-        stale_after_days=int(env.get("KNOWLEDGE_STALE_DAYS", "180")),
-        timezone=env.get("CAMPUS_TIMEZONE", "America/New_York"),
+        database_url=env.get("KNOWLEDGE_DB_URL") or f"sqlite:///{var / 'knowledge.db'}",
+        knowledge_dir=Path(env.get("KNOWLEDGE_DIR") or PROJECT_ROOT / "knowledge"),
+        spacy_model_dir=Path(env.get("SPACY_MODEL_DIR") or PROJECT_ROOT / "build" / "spacy-ischool"),
+        stale_after_days=_whole_number(env, "KNOWLEDGE_STALE_DAYS", 180),
+        timezone=env.get("CAMPUS_TIMEZONE") or "America/New_York",
         # Where users reach the Rasa server; links to calendar files start with it.
-        public_url=env.get("PUBLIC_BASE_URL", "http://localhost:5005").rstrip("/"),
+        public_url=(env.get("PUBLIC_BASE_URL") or "http://localhost:5005").rstrip("/"),
+        handoff_db_url=env.get("HANDOFF_DB_URL") or f"sqlite:///{var / 'handoffs.db'}",
+        # Staff may sit in another workspace than the students' Slack; else the bot's token serves both.
+        handoff_slack_token=env.get("HANDOFF_SLACK_TOKEN") or slack_bot_token,
+        handoff_slack_channel=env.get("HANDOFF_SLACK_CHANNEL", ""),
+        slack_bot_token=slack_bot_token,
+        slack_signing_secret=env.get("SLACK_SIGNING_SECRET", ""),
+        slack_api_url=(env.get("SLACK_API_URL") or SLACK_API_URL).rstrip("/") + "/",
+        webchat_allowed_origins=tuple(o.strip().rstrip("/") for o in env.get("WEBCHAT_ALLOWED_ORIGINS", "").split(",")
+                                      if o.strip()),
     )
+
+
+def _whole_number(env: Mapping[str, str], name: str, default: int) -> int:
+    text = env.get(name) or str(default)
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {text!r}") from None

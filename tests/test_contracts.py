@@ -16,7 +16,7 @@ from bot.cli import build_parser
 from bot.config import PROJECT_ROOT
 from bot.conversation import advising, misunderstanding
 from bot.devtools.servers import child_env
-from bot.handoffs import tickets
+from bot.handoffs import contacts
 from bot.knowledge.store import KnowledgeStore
 
 DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())
@@ -44,7 +44,7 @@ def responses_used_in_code() -> set[str]:
     for text in CODE.values():
         found |= set(re.findall(r'"(utter_\w+)"', text))
     # Names built from codes: a form field's problem, a cut field, a misunderstanding step.
-    found |= {f"utter_invalid_{problem}" for problem in tickets.PROBLEMS}
+    found |= {f"utter_invalid_{problem}" for problem in contacts.PROBLEMS}
     found |= {f"utter_cut_{slot}" for slot in ("handoff_name", "handoff_question")}
     found |= {f"utter_{step}" for step in misunderstanding.ORDER}
     # A form asks for each of its slots with utter_ask_<slot> (or action_ask_<slot>).

@@ -15,7 +15,7 @@ from actions.fallback import ActionHandleMisunderstanding
 from actions.handoff import ActionAskHandoffConfirmed, ActionCancelHandoff, ActionSubmitHandoff, ValidateHandoffForm
 from bot.config import PROJECT_ROOT
 from bot.conversation import misunderstanding
-from bot.handoffs import tickets
+from bot.handoffs import contacts, tickets
 from bot.knowledge.store import make_engine
 from tests.conftest import NOW, entity, tracker
 
@@ -160,13 +160,15 @@ def test_name_is_kept_skipped_or_cut_with_notice(store, dispatcher) -> None:
     assert validate(store, dispatcher, "handoff_name", "  Ada   Lovelace ") == {"handoff_name": "Ada Lovelace"}
     assert validate(store, dispatcher, "handoff_name", "skip", intent="skip") == {"handoff_name": ""}
     long_name = validate(store, dispatcher, "handoff_name", "A" * 300)
-    assert long_name == {"handoff_name": "A" * tickets.LIMITS["name"]}
+    assert long_name == {"handoff_name": "A" * contacts.LIMITS["name"]}
     assert dispatcher.messages[-1] == {**dispatcher.messages[-1], "response": "utter_cut_handoff_name", "limit": 100}
 
 
 @pytest.mark.parametrize(("text", "slot_value", "response"), [
     ("ada@example.edu", "ada@example.edu", None),
-    ("301 555 0123", "301 555 0123", None),
+    ("Ada@Example.EDU", "Ada@example.edu", None),
+    ("301 555 0123", "+1 301-555-0123", None),  # the summary and the final message show it this way
+    ("+44 20 7946 0958", "+44 20 7946 0958", None),
     ("ada@example", None, "utter_invalid_not_email"),
     ("555-01", None, "utter_invalid_not_phone"),
     ("by carrier pigeon", None, "utter_invalid_not_contact"),
@@ -185,7 +187,7 @@ def test_skipping_the_contact_warns_that_staff_cannot_reply(store, dispatcher) -
 
 def test_long_question_is_cut_with_notice(store, dispatcher) -> None:
     result = validate(store, dispatcher, "handoff_question", "why " * 600, intent="faq")
-    assert len(result["handoff_question"]) == tickets.LIMITS["question"]
+    assert len(result["handoff_question"]) == contacts.LIMITS["question"]
     assert responses(dispatcher) == ["utter_cut_handoff_question"]
 
 
@@ -207,12 +209,12 @@ def test_summary_shows_each_field_or_a_dash(store, dispatcher) -> None:
 
 
 class Notifier:
-    """Stands in for the Slack call: records tickets, answers with a fixed error."""
+    """Stands in for the Slack call: records tickets, answers None (sent) or a fixed error."""
 
-    def __init__(self, error: str = "") -> None:
+    def __init__(self, error: str | None = None) -> None:
         self.error, self.tickets = error, []
 
-    def __call__(self, ticket: tickets.Ticket) -> str:
+    def __call__(self, ticket: tickets.Ticket) -> str | None:
         self.tickets.append(ticket.reference)
         return self.error
 
@@ -222,7 +224,7 @@ def queue(tmp_path) -> tickets.HandoffStore:
     return tickets.HandoffStore(make_engine(f"sqlite:///{tmp_path}/handoffs.db"))
 
 
-FILLED = {"handoff_name": "Ada", "handoff_contact": "301-555-0123", "handoff_question": "Can I defer a year?",
+FILLED = {"handoff_name": "Ada", "handoff_contact": "+1 301-555-0123", "handoff_question": "Can I defer a year?",
           "handoff_confirmed": "yes"}
 EARLIER = turn("nlu_fallback", misunderstanding.ACTION, text="can I defer a year")
 
@@ -232,14 +234,14 @@ def test_submit_stores_the_ticket_tells_staff_and_the_user(store, queue, dispatc
     action = ActionSubmitHandoff(store, clock=lambda: NOW, handoffs=queue, notify=notifier)
     events = run(action, dispatcher, tracker("yes", "affirm", slots=FILLED, events=EARLIER))
     ticket = queue.list("open")[0]
-    assert (ticket.name, ticket.phone, ticket.email) == ("Ada", "301-555-0123", "")
+    assert (ticket.name, ticket.phone, ticket.email) == ("Ada", "+13015550123", ""), "stored in E.164"
     assert ticket.question == "Can I defer a year?"
     assert ticket.channel == "webchat" and ticket.sender_id == "test" and not ticket.urgent
     assert [t["text"] for t in json.loads(ticket.transcript)] == ["can I defer a year", "(answer)", "yes"]
     assert notifier.tickets == [ticket.reference] and queue.get(ticket.reference).notified
     reply = dispatcher.messages[0]
     assert reply["response"] == "utter_handoff_submitted"
-    assert (reply["reference"], reply["contact"], reply["name"]) == (ticket.reference, "301-555-0123", " Ada")
+    assert (reply["reference"], reply["contact"], reply["name"]) == (ticket.reference, "+1 301-555-0123", " Ada")
     assert reply["contact_phone"] == "301-405-2038" and reply["reply_time"] == "as soon as they can"
     assert all(isinstance(e, dict) and e["value"] is None for e in events), "the form is emptied for next time"
 

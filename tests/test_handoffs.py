@@ -1,4 +1,4 @@
-"""Handoff tickets: storage, staff notification (fake Slack API), the staff queue commands."""
+"""Handoffs: contact checks, transcripts, ticket storage, staff notification (fake Slack API), the staff queue."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from bot.cli import main
 from bot.config import load_settings
-from bot.handoffs import tickets
+from bot.handoffs import contacts, notify, tickets, transcript
 from bot.knowledge.store import make_engine
 from tests.conftest import free_port
 from tests.fake_slack import FakeSlackApi
@@ -19,9 +19,13 @@ TRANSCRIPT = [{"from": "user", "text": "can I defer my start by a year?"},
 
 
 @pytest.fixture
-def queue(tmp_path, monkeypatch) -> tickets.HandoffStore:
-    monkeypatch.setenv("HANDOFF_DB_URL", f"sqlite:///{tmp_path}/h.db")
-    return tickets.open_handoffs()
+def settings(tmp_path):
+    return load_settings({"HANDOFF_DB_URL": f"sqlite:///{tmp_path}/h.db"})
+
+
+@pytest.fixture
+def queue(settings) -> tickets.HandoffStore:
+    return tickets.open_handoffs(settings.handoff_db_url)
 
 
 def new_ticket(queue, **overrides):
@@ -33,29 +37,67 @@ def new_ticket(queue, **overrides):
 @pytest.mark.parametrize(("text", "kind", "value", "problem"), [
     ("ada@example.edu", "email", "ada@example.edu", ""),
     (" ada@example.edu ", "email", "ada@example.edu", ""),
+    ("Ada.Lovelace+mls@Example.EDU", "email", "Ada.Lovelace+mls@example.edu", ""),  # the domain is lower-cased
+    ("josé@bücher.de", "email", "josé@bücher.de", ""),
     ("ada@example", "email", "", "not_email"),
     ("a b@x.edu", "email", "", "not_email"),
+    ("ada..b@example.edu", "email", "", "not_email"),
+    ("ada@example.edu.", "email", "", "not_email"),
+    ("ada@@example.edu", "email", "", "not_email"),
+    ("ada@localhost", "email", "", "not_email"),
+    ("ada@site.test", "email", "", "not_email"),  # a reserved name no mail reaches
+    ("my email is ada@example.edu", "email", "", "not_email"),
     ("x" * 250 + "@example.edu", "email", "", "too_long"),
-    ("301-555-0123", "phone", "301-555-0123", ""),
-    ("+44 20 7946 0958", "phone", "+44 20 7946 0958", ""),
-    ("(301) 555-0123 ext. 12", "phone", "(301) 555-0123 ext. 12", ""),
+    ("301-555-0123", "phone", "+13015550123", ""),
+    ("(301) 555-0123", "phone", "+13015550123", ""),
+    ("301.555.0123", "phone", "+13015550123", ""),
+    ("1 301 555 0123", "phone", "+13015550123", ""),
+    ("+1 301 555 0123", "phone", "+13015550123", ""),
+    ("+44 20 7946 0958", "phone", "+442079460958", ""),
+    ("0044 20 7946 0958", "phone", "+442079460958", ""),  # 00 dials abroad outside North America
+    ("011 44 20 7946 0958", "phone", "+442079460958", ""),
+    ("(301) 555-0123 ext. 12", "phone", "+13015550123;ext=12", ""),
+    ("240-555-0133 x7", "phone", "+12405550133;ext=7", ""),
     ("555-01", "phone", "", "not_phone"),
+    ("555-0123", "phone", "", "not_phone"),  # no area code
+    ("123-456-7890", "phone", "", "not_phone"),  # no such area code
     ("call me at 301 555 0123 after 5pm", "phone", "", "not_phone"),
     ("1" * 41, "phone", "", "too_long"),
     ("ada", "", "", "not_contact"),
     ("   ", "", "", "empty"),
 ])
 def test_contact_is_an_email_or_phone_or_a_reason(text, kind, value, problem) -> None:
-    found, field = tickets.check_contact(text)
+    found, field = contacts.check_contact(text)
     assert (found, field.value, field.problem) == (kind, value, problem)
-    assert problem in ("", *tickets.PROBLEMS)
+    assert problem in ("", *contacts.PROBLEMS)
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ("301-555-0123", "+1 301-555-0123"),
+    ("3015550123", "+1 301-555-0123"),
+    ("+44 20 7946 0958", "+44 20 7946 0958"),
+    ("(301) 555-0123 ext. 12", "+1 301-555-0123 ext. 12"),
+    ("ada@example.edu", "ada@example.edu"),
+])
+def test_contacts_are_shown_readably_and_read_back_the_same(text, shown) -> None:
+    _, field = contacts.check_contact(text)
+    assert field.shown == shown
+    _, again = contacts.check_contact(field.shown)  # the form keeps what it showed; the ticket re-checks it
+    assert again.value == field.value
+    if field.display:
+        assert contacts.readable_phone(field.value) == shown
+
+
+def test_readable_phone_leaves_what_is_not_a_number() -> None:
+    assert contacts.readable_phone("") == ""
+    assert contacts.readable_phone("(unknown)") == "(unknown)"
 
 
 def test_over_long_text_is_cut_and_flagged() -> None:
-    field = tickets.check_text("question", "why " * 400)
-    assert len(field.value) == tickets.LIMITS["question"]
+    field = contacts.check_text("question", "why " * 400)
+    assert len(field.value) == contacts.LIMITS["question"]
     assert field.cut
-    assert tickets.check_text("name", "   ").problem == "empty"
+    assert contacts.check_text("name", "   ").problem == "empty"
 
 
 def test_transcript_keeps_user_and_bot_messages_in_order() -> None:
@@ -64,10 +106,10 @@ def test_transcript_keeps_user_and_bot_messages_in_order() -> None:
               {"event": "bot", "text": "Hello!", "timestamp": 1795800001.0},
               {"event": "slot", "name": "program", "value": "MLS"},
               {"event": "user", "text": "", "timestamp": 1795800002.0}]
-    turns = tickets.transcript(events)
+    turns = transcript.from_events(events)
     assert [(t["from"], t["text"]) for t in turns] == [("user", "hi"), ("bot", "Hello!")]
     assert turns[0]["at"] == "2026-11-27T17:20:00+00:00"
-    assert len(tickets.transcript(events * 40, limit=50)) == 50
+    assert len(transcript.from_events(events * 40, limit=50)) == 50
 
 
 def test_tickets_are_stored_with_transcript_and_unguessable_reference(queue) -> None:
@@ -91,35 +133,72 @@ def test_close_keeps_the_answer_as_a_draft(queue) -> None:
 
 
 def test_staff_are_told_on_slack_with_question_contact_and_transcript(queue) -> None:
-    ticket = new_ticket(queue, urgent=True)
+    ticket = new_ticket(queue, urgent=True, phone="+13015550123;ext=12")
     with FakeSlackApi() as api:
-        error = tickets.notify_staff(ticket, token="xoxb-t", channel="C0STAFF", api_url=api.url)
-        posts = api.posts()
-    assert error == ""
-    assert len(posts) == 1 and posts[0]["channel"] == "C0STAFF"
-    text = posts[0]["text"]
+        error = notify.notify_staff(ticket, token="xoxb-t", channel="C0STAFF", api_url=api.url)
+        calls = api.calls
+    assert error is None
+    [(method, token, body)] = calls
+    assert (method, token, body["channel"]) == ("chat.postMessage", "Bearer xoxb-t", "C0STAFF")
+    text = body["text"]
     assert text.startswith(f"URGENT Handoff {ticket.reference}")
-    assert "ada@example.edu" in text and "can I defer my start" in text and "> bot: Sorry" in text
+    assert "ada@example.edu" in text and "+1 301-555-0123 ext. 12" in text
+    assert "can I defer my start" in text and "> bot: Sorry" in text
+
+
+@pytest.mark.parametrize(("reply", "expected"), [
+    ({"ok": True}, None),
+    ({"ok": False, "error": "channel_not_found"}, "Slack refused the message: channel_not_found"),
+    ({"ok": False, "error": "invalid_auth"}, "Slack refused the message: invalid_auth"),
+])
+def test_notify_returns_none_or_the_reason(queue, monkeypatch, reply, expected) -> None:
+    class Answer:
+        status_code, headers = 200, {"content-type": "application/json; charset=utf-8"}
+
+        @staticmethod
+        def json():
+            return reply
+
+    monkeypatch.setattr(notify.requests, "post", lambda *args, **kwargs: Answer())
+    assert notify.notify_staff(new_ticket(queue), token="xoxb-t", channel="C0STAFF") == expected
 
 
 def test_a_failed_notification_never_loses_the_ticket(queue) -> None:
     ticket = new_ticket(queue)
-    error = tickets.notify_staff(ticket, token="xoxb-t", channel="C0STAFF",
-                                  api_url=f"http://127.0.0.1:{free_port()}/api/", timeout=2)
+    error = notify.notify_staff(ticket, token="xoxb-t", channel="C0STAFF",
+                                api_url=f"http://127.0.0.1:{free_port()}/api/", timeout=2)
     assert error.startswith("Slack unreachable")
     queue.record_notification(ticket, error)
     stored = queue.get(ticket.reference)
     assert stored.status == "open" and not stored.notified and stored.notify_error == error
-    assert tickets.notify_staff(ticket, token="", channel="").startswith("staff Slack channel not configured")
+    assert notify.notify_staff(ticket, token="", channel="").startswith("staff Slack channel not configured")
+    queue.record_notification(ticket, None)
+    stored = queue.get(ticket.reference)
+    assert stored.notified and stored.notify_error == ""
 
 
-def test_staff_queue_commands(queue, capsys) -> None:
-    settings = load_settings({})
+def test_the_staff_notifier_uses_the_settings(queue) -> None:
     ticket = new_ticket(queue)
+    with FakeSlackApi() as api:
+        settings = load_settings({"SLACK_BOT_TOKEN": "xoxb-bot", "HANDOFF_SLACK_CHANNEL": "C0STAFF",
+                                  "SLACK_API_URL": api.url.rstrip("/")})
+        assert notify.staff_notifier(settings)(ticket) is None
+        staff = load_settings({"SLACK_BOT_TOKEN": "xoxb-bot", "HANDOFF_SLACK_TOKEN": "xoxb-staff",
+                               "HANDOFF_SLACK_CHANNEL": "C0STAFF", "SLACK_API_URL": api.url})
+        assert notify.staff_notifier(staff)(ticket) is None
+        tokens = [token for _, token, _ in api.calls]
+    assert tokens == ["Bearer xoxb-bot", "Bearer xoxb-staff"], "the staff token wins over the bot's"
+    assert notify.staff_notifier(load_settings({}))(ticket).startswith("staff Slack channel not configured")
+
+
+def test_staff_queue_commands(queue, settings, capsys) -> None:
+    ticket = new_ticket(queue, phone="+13015550123")
     assert main(["handoffs", "list", "--status", "open"], settings) == 0
     assert ticket.reference in capsys.readouterr().out
     assert main(["handoffs", "list", "--json"], settings) == 0
-    assert json.loads(capsys.readouterr().out)[0]["email"] == "ada@example.edu"
+    [listed] = json.loads(capsys.readouterr().out)
+    assert listed == {**ticket.as_dict(), "created_at": listed["created_at"]} and "transcript" not in listed
+    assert (listed["email"], listed["phone"], listed["staff_notified"]) == ("ada@example.edu", "+13015550123", False)
     assert main(["handoffs", "show", ticket.reference], settings) == 0
     assert json.loads(capsys.readouterr().out)["transcript"] == TRANSCRIPT
     assert main(["handoffs", "close", ticket.reference, "--answer", "Deferral is possible."], settings) == 0

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
 
 from bot.config import Settings
 
@@ -29,48 +28,54 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=_handoffs_drafts)
 
 
-
 def _handoffs_list(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.handoffs.contacts import readable_phone
     from bot.handoffs.tickets import open_handoffs
 
-    tickets = open_handoffs().list(args.status)
+    tickets = open_handoffs(settings.handoff_db_url).list(args.status)
     if args.json:
-        print(json.dumps([_ticket_dict(t) for t in tickets], indent=2))
+        print(json.dumps([t.as_dict() for t in tickets], indent=2))
         return 0
     if not tickets:
         print(f"No {args.status + ' ' if args.status else ''}handoff tickets.")
     for t in tickets:
         flag = "URGENT " if t.urgent else ""
         print(f"{t.reference}  {t.status:<6} {t.created_at:%Y-%m-%d %H:%M}  {flag}{t.channel:<8} "
-              f"{t.email or t.phone or '(no contact)'}: {t.question[:70]}")
+              f"{t.email or readable_phone(t.phone) or '(no contact)'}: {t.question[:70]}")
     return 0
+
+
 def _handoffs_show(args: argparse.Namespace, settings: Settings) -> int:
     from bot.handoffs.tickets import open_handoffs
 
-    ticket = open_handoffs().get(args.id)
+    ticket = open_handoffs(settings.handoff_db_url).get(args.id)
     if ticket is None:
         print(f"No handoff ticket {args.id}.", file=sys.stderr)
         return 1
-    print(json.dumps(_ticket_dict(ticket, transcript=True), indent=2))
+    print(json.dumps(ticket.as_dict(transcript=True), indent=2))
     return 0
+
+
 def _handoffs_close(args: argparse.Namespace, settings: Settings) -> int:
     from bot.handoffs.tickets import open_handoffs
 
     if not args.answer.strip():
         print("Give the answer you sent with --answer TEXT.", file=sys.stderr)
         return 2
-    ticket = open_handoffs().close(args.id, args.answer)
+    ticket = open_handoffs(settings.handoff_db_url).close(args.id, args.answer)
     if ticket is None:
         print(f"No handoff ticket {args.id}.", file=sys.stderr)
         return 1
     print(f"Closed {ticket.reference}. Its answer is kept as a draft: python -m bot handoffs drafts")
     return 0
+
+
 def _handoffs_drafts(args: argparse.Namespace, settings: Settings) -> int:
     import yaml
 
     from bot.handoffs.tickets import open_handoffs
 
-    drafts = open_handoffs().drafts()
+    drafts = open_handoffs(settings.handoff_db_url).drafts()
     if not drafts:
         print("No drafts: close tickets with --answer to collect them.")
         return 0
@@ -78,11 +83,3 @@ def _handoffs_drafts(args: argparse.Namespace, settings: Settings) -> int:
     print("# knowledge/answers.yml (and examples to data/nlu/faq.yml), then import and train.")
     print(yaml.safe_dump({"drafts": drafts}, sort_keys=False, allow_unicode=True, width=100))
     return 0
-def _ticket_dict(ticket: Any, transcript: bool = False) -> dict[str, Any]:
-    data = {"reference": ticket.reference, "id": ticket.id, "status": ticket.status, "urgent": ticket.urgent,
-            "created_at": ticket.created_at.isoformat(), "channel": ticket.channel, "name": ticket.name,
-            "email": ticket.email, "phone": ticket.phone, "question": ticket.question, "answer": ticket.answer,
-            "staff_notified": ticket.notified, "notify_error": ticket.notify_error}
-    if transcript:
-        data["transcript"] = json.loads(ticket.transcript)
-    return data

@@ -20,7 +20,6 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=_staff_report)
 
 
-
 def _staff_report(args: argparse.Namespace, settings: Settings) -> int:
     from bot.handoffs.tickets import open_handoffs
     from bot.staff import report
@@ -32,7 +31,7 @@ def _staff_report(args: argparse.Namespace, settings: Settings) -> int:
         print(f"--since takes 7d, 24h or a date like 2026-11-01, not {args.since!r}.", file=sys.stderr)
         return 2
     summary = report.summarize(report.read_events(args.tracker_db, since), since, settings.timezone)
-    tickets = open_handoffs().list(since=since)
+    tickets = open_handoffs(settings.handoff_db_url).list(since=since)
     page = report.write(summary, tickets, Path(args.out))
     if not summary.user_messages:
         print(f"No conversations since {since:%Y-%m-%d %H:%M} UTC; wrote an empty report to {page}.")

@@ -1,8 +1,8 @@
 """Handoff tickets: what the assistant could not answer, passed to staff with everything they need.
 
-Tickets live in their own database (HANDOFF_DB_URL, default SQLite at var/handoffs.db), apart from the
-knowledge tables, so rebuilding the knowledge never touches them. A ticket is committed before staff
-are notified: a failed notification is recorded on the ticket and never loses it.
+Tickets live in their own database (``Settings.handoff_db_url``), apart from the knowledge tables, so
+rebuilding the knowledge never touches them. A ticket is committed before staff are notified: a failed
+notification is recorded on the ticket and never loses it.
 """
 
 from __future__ import annotations
@@ -10,28 +10,23 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-import logging
-import os
-import re
 import secrets
-from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
-import requests
 from sqlalchemy import Boolean, Column, DateTime, Integer, String, Text, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import declarative_base, sessionmaker
 
-logger = logging.getLogger(__name__)
+from bot.handoffs.contacts import LIMITS
+from bot.knowledge.store import make_engine
 
 HandoffBase = declarative_base()
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
-LIMITS = {"name": 100, "email": 254, "phone": 40, "question": 1000}
 STATUSES = ("open", "closed")
+NOTIFY_ERROR_MAX = 300
 
 
 class Ticket(HandoffBase):
-    """One question handed to staff."""
+    """One question handed to staff. ``phone`` is kept in E.164; ``transcript`` is a JSON list of turns."""
 
     __tablename__ = "handoff_tickets"
     id = Column(Integer, primary_key=True)
@@ -49,74 +44,22 @@ class Ticket(HandoffBase):
     answer = Column(Text, nullable=False, default="")
     closed_at = Column(DateTime(timezone=True))
     notified = Column(Boolean, nullable=False, default=False)
-    notify_error = Column(String(300), nullable=False, default="")
+    notify_error = Column(String(NOTIFY_ERROR_MAX), nullable=False, default="")
 
+    def turns(self) -> list[dict[str, str]]:
+        """The transcript: the conversation's messages, oldest first."""
+        return list(json.loads(self.transcript or "[]"))
 
-@dataclass(frozen=True)
-class Field:
-    """A form value after checking: the value kept, or why it was refused (a code the domain words).
-
-    ``problem`` is one of PROBLEMS; the assistant answers with the response ``utter_invalid_<problem>``.
-    """
-
-    value: str
-    problem: str = ""
-    cut: bool = False
-
-
-PROBLEMS = ("empty", "too_long", "not_email", "not_phone", "not_contact")
-PHONE = re.compile(r"^(?P<number>\+?[\d\s().-]+?)(\s*(x|ext\.?)\s*\d{1,6})?$", re.IGNORECASE)
-
-
-def check_email(text: str) -> Field:
-    """A usable email address, or the reason it is not one."""
-    value = text.strip()
-    if len(value) > LIMITS["email"]:
-        return Field("", "too_long")
-    if not EMAIL.match(value):
-        return Field("", "not_email")
-    return Field(value)
-
-
-def check_phone(text: str) -> Field:
-    """A phone number with its area code (7 to 15 digits, optional +, extension), or why not."""
-    value = " ".join(text.split())
-    if len(value) > LIMITS["phone"]:
-        return Field("", "too_long")
-    match = PHONE.match(value)
-    if not match or not 7 <= sum(ch.isdigit() for ch in match["number"]) <= 15:
-        return Field("", "not_phone")
-    return Field(value)
-
-
-def check_contact(text: str) -> tuple[str, Field]:
-    """How staff can reply: ('email', field) or ('phone', field), judged by what the text looks like."""
-    value = text.strip()
-    if "@" in value:
-        return "email", check_email(value)
-    if any(ch.isdigit() for ch in value):
-        return "phone", check_phone(value)
-    return "", Field("", "empty" if not value else "not_contact")
-
-
-def check_text(kind: str, text: str) -> Field:
-    """A name or question, cut to its limit (the caller tells the user when it was cut)."""
-    value = " ".join(text.split())
-    if not value:
-        return Field("", "empty")
-    limit = LIMITS[kind]
-    return Field(value[:limit], cut=len(value) > limit)
-
-
-def transcript(events: Iterable[dict[str, Any]], limit: int = 50) -> list[dict[str, str]]:
-    """The conversation's messages from Rasa tracker events, oldest first, the last ``limit`` of them."""
-    turns = []
-    for event in events:
-        if event.get("event") in ("user", "bot") and event.get("text"):
-            at = event.get("timestamp")
-            turns.append({"from": event["event"], "text": str(event["text"])[:2000],
-                          "at": dt.datetime.fromtimestamp(at, dt.timezone.utc).isoformat() if at else ""})
-    return turns[-limit:]
+    def as_dict(self, transcript: bool = False) -> dict[str, Any]:
+        """The ticket as plain JSON-ready data for staff tools, with its transcript when asked."""
+        data: dict[str, Any] = {
+            "reference": self.reference, "id": self.id, "status": self.status, "urgent": self.urgent,
+            "created_at": self.created_at.isoformat(), "channel": self.channel, "name": self.name,
+            "email": self.email, "phone": self.phone, "question": self.question, "answer": self.answer,
+            "staff_notified": self.notified, "notify_error": self.notify_error}
+        if transcript:
+            data["transcript"] = self.turns()
+        return data
 
 
 class HandoffStore:
@@ -163,11 +106,11 @@ class HandoffStore:
             ticket.status, ticket.answer, ticket.closed_at = "closed", answer.strip(), now or _now()
             return ticket
 
-    def record_notification(self, ticket: Ticket, error: str = "") -> None:
-        """Remember whether staff were told."""
+    def record_notification(self, ticket: Ticket, error: str | None = None) -> None:
+        """Remember whether staff were told: ``error`` is None when they were, else why not."""
         with self._sessions.begin() as session:
             stored = session.get(Ticket, ticket.id)
-            stored.notified, stored.notify_error = not error, error[:300]
+            stored.notified, stored.notify_error = error is None, (error or "")[:NOTIFY_ERROR_MAX]
 
     def drafts(self) -> list[dict[str, str]]:
         """Closed tickets' questions and answers, ready to become entries of knowledge/answers.yml."""
@@ -176,46 +119,15 @@ class HandoffStore:
                 for t in self.list("closed") if t.answer]
 
 
-def notify_staff(ticket: Ticket, *, token: str | None = None, channel: str | None = None,
-                 api_url: str | None = None, timeout: float = 10) -> str:
-    """Post the ticket to the staff Slack channel; returns '' on success or the reason it failed."""
-    # Staff may sit in another workspace than the students' Slack: HANDOFF_SLACK_TOKEN, else the bot's token.
-    if token is None:
-        token = os.environ.get("HANDOFF_SLACK_TOKEN") or os.environ.get("SLACK_BOT_TOKEN", "")
-    channel = channel if channel is not None else os.environ.get("HANDOFF_SLACK_CHANNEL", "")
-    if not token or not channel:
-        return "staff Slack channel not configured (HANDOFF_SLACK_CHANNEL, HANDOFF_SLACK_TOKEN or SLACK_BOT_TOKEN)"
-    base = (api_url or os.environ.get("SLACK_API_URL") or "https://slack.com/api/").rstrip("/") + "/"
-    lines = [f"{'URGENT ' if ticket.urgent else ''}Handoff {ticket.reference} from {ticket.channel}",
-             f"Contact: {ticket.name or '(no name)'}, email {ticket.email or '-'}, phone {ticket.phone or '-'}",
-             f"Question: {ticket.question or '(not given; see the transcript)'}", "Transcript:"]
-    lines += [f"> {turn.get('from', '?')}: {turn.get('text', '')}" for turn in json.loads(ticket.transcript)[-20:]]
-    try:
-        response = requests.post(base + "chat.postMessage", timeout=timeout,
-                                 headers={"Authorization": f"Bearer {token}"},
-                                 json={"channel": channel, "text": "\n".join(lines)})
-        body = response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
-    except (requests.RequestException, ValueError) as exc:
-        logger.warning("Could not notify staff about %s: %s", ticket.reference, exc)
-        return f"Slack unreachable: {type(exc).__name__}"
-    if response.status_code != 200 or not body.get("ok"):
-        return f"Slack refused the message: {body.get('error') or response.status_code}"
-    return ""
+def open_handoffs(url: str) -> HandoffStore:
+    """The handoff store at the SQLAlchemy ``url`` (``Settings.handoff_db_url``)."""
+    return HandoffStore(make_engine(url))
 
 
-@functools.lru_cache(maxsize=1)
-def default_handoffs() -> HandoffStore:
-    """The process's ticket store, opened on first use (the actions share it)."""
-    return open_handoffs()
-
-
-def open_handoffs(url: str | None = None) -> HandoffStore:
-    """The handoff store at HANDOFF_DB_URL (default var/handoffs.db)."""
-    from bot.config import PROJECT_ROOT
-    from bot.knowledge.store import make_engine
-
-    return HandoffStore(make_engine(url or os.environ.get("HANDOFF_DB_URL",
-                                                          f"sqlite:///{PROJECT_ROOT / 'var' / 'handoffs.db'}")))
+@functools.lru_cache(maxsize=4)
+def default_handoffs(url: str) -> HandoffStore:
+    """The process's ticket store at ``url``, opened on first use (the actions share it)."""
+    return open_handoffs(url)
 
 
 def _by_key(key: str) -> Any:

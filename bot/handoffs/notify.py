@@ -1,0 +1,52 @@
+"""Telling staff about a new ticket: a message in their Slack channel, through the Web API."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from typing import Callable, Optional
+
+import requests
+
+from bot.config import Settings
+from bot.handoffs.contacts import readable_phone
+from bot.handoffs.tickets import Ticket
+
+logger = logging.getLogger(__name__)
+
+Notifier = Callable[[Ticket], Optional[str]]
+TRANSCRIPT_TURNS = 20
+
+
+def staff_message(ticket: Ticket) -> str:
+    """What staff read in Slack: the ticket, how to reply, the question and the end of the transcript."""
+    phone = readable_phone(ticket.phone) if ticket.phone else "-"
+    lines = [f"{'URGENT ' if ticket.urgent else ''}Handoff {ticket.reference} from {ticket.channel}",
+             f"Contact: {ticket.name or '(no name)'}, email {ticket.email or '-'}, phone {phone}",
+             f"Question: {ticket.question or '(not given; see the transcript)'}", "Transcript:"]
+    lines += [f"> {turn.get('from', '?')}: {turn.get('text', '')}" for turn in ticket.turns()[-TRANSCRIPT_TURNS:]]
+    return "\n".join(lines)
+
+
+def notify_staff(ticket: Ticket, *, token: str, channel: str, api_url: str = "https://slack.com/api/",
+                 timeout: float = 10) -> str | None:
+    """Post the ticket to the staff Slack channel; None on success, else the reason it failed."""
+    if not token or not channel:
+        return "staff Slack channel not configured (HANDOFF_SLACK_CHANNEL, HANDOFF_SLACK_TOKEN or SLACK_BOT_TOKEN)"
+    try:
+        response = requests.post(api_url.rstrip("/") + "/chat.postMessage", timeout=timeout,
+                                 headers={"Authorization": f"Bearer {token}"},
+                                 json={"channel": channel, "text": staff_message(ticket)})
+        body = response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
+    except (requests.RequestException, ValueError) as exc:
+        logger.warning("Could not notify staff about %s: %s", ticket.reference, exc)
+        return f"Slack unreachable: {type(exc).__name__}"
+    if response.status_code != 200 or not body.get("ok"):
+        return f"Slack refused the message: {body.get('error') or response.status_code}"
+    return None
+
+
+def staff_notifier(settings: Settings) -> Notifier:
+    """``notify_staff`` with the staff channel, token and Slack API address from ``settings``."""
+    return functools.partial(notify_staff, token=settings.handoff_slack_token,
+                             channel=settings.handoff_slack_channel, api_url=settings.slack_api_url)
