@@ -1,9 +1,9 @@
 """Slack: Rasa's Slack connector, hardened for a real channel.
 
 On top of ``rasa.core.channels.slack.SlackInput`` this channel
-- reads SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET from the environment (credentials.yml may override),
-  and answers 503 instead of crashing the server when Slack is not configured;
-- sends the Web API calls to SLACK_API_URL when set (the tests point it at a local fake Slack API);
+- takes the bot token and signing secret from the settings (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET;
+  credentials.yml may override), and answers 503 instead of crashing the server when Slack is not configured;
+- sends the Web API calls to the settings' SLACK_API_URL (the tests point it at a local fake Slack API);
 - answers each question once, in its thread, even when Slack retries or delivers both the
   ``app_mention`` and the ``message`` event for one post;
 - unwraps Slack's link markup (<mailto:a@b.edu|a@b.edu>, <https://x.org|x.org>, <https://x.org>);
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import time
 from collections import OrderedDict
@@ -27,6 +26,8 @@ from rasa.core.channels.slack import SlackBot, SlackInput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+
+from bot.config import Settings, load_settings
 
 logger = logging.getLogger(__name__)
 
@@ -44,21 +45,23 @@ class SlackChannel(SlackInput):
         super().__init__(*args, **kwargs)
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
-        """Token and signing secret from credentials.yml or SLACK_BOT_TOKEN / SLACK_SIGNING_SECRET."""
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]],
+                         settings: Optional[Settings] = None) -> InputChannel:
+        """Token and signing secret from credentials.yml, else from the settings (read here when not given)."""
         credentials = credentials or {}
-        api_url = credentials.get("slack_api_url") or os.environ.get("SLACK_API_URL") or None
-        if api_url and not api_url.endswith("/"):
+        settings = settings or load_settings()
+        api_url = credentials.get("slack_api_url") or settings.slack_api_url
+        if not api_url.endswith("/"):
             api_url += "/"
         return cls(
-            credentials.get("slack_token") or os.environ.get("SLACK_BOT_TOKEN", ""),
+            credentials.get("slack_token") or settings.slack_bot_token,
             credentials.get("slack_channel"),
             credentials.get("proxy"),
             credentials.get("slack_retry_reason_header", "x-slack-retry-reason"),
             credentials.get("slack_retry_number_header", "x-slack-retry-num"),
             credentials.get("errors_ignore_retry", None),
             credentials.get("use_threads", True),
-            credentials.get("slack_signing_secret") or os.environ.get("SLACK_SIGNING_SECRET", ""),
+            credentials.get("slack_signing_secret") or settings.slack_signing_secret,
             credentials.get("conversation_granularity", "thread"),
             api_url=api_url,
         )
@@ -88,7 +91,7 @@ class SlackChannel(SlackInput):
 
     def get_output_channel(self, channel: Optional[Text] = None,
                            thread_id: Optional[Text] = None) -> OutputChannel:
-        """Rasa's Slack output, pointed at SLACK_API_URL when set."""
+        """Rasa's Slack output, pointed at the configured Slack Web API."""
         bot = SlackBot(self.slack_token, channel or self.slack_channel, thread_id, self.proxy)
         if self.api_url:
             bot.client.base_url = self.api_url

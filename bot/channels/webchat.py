@@ -5,13 +5,12 @@ Under /webhooks/webchat/ the Rasa server answers:
   GET  /widget.js   the widget script any site embeds with one <script> tag
   GET  /widget.css  its stylesheet
   POST /webhook     {"sender": "...", "message": "..."} -> [{"text": ..., "buttons": [...]}]
-CORS for the message endpoint is limited to the origins in WEBCHAT_ALLOWED_ORIGINS (comma-separated).
+CORS for the message endpoint is limited to the origins in the settings (WEBCHAT_ALLOWED_ORIGINS, comma-separated).
 """
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
@@ -20,6 +19,8 @@ from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+
+from bot.config import Settings, load_settings
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 MAX_MESSAGE = 2000
@@ -41,9 +42,10 @@ class WebchatInput(RestInput):
         return "webchat"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> WebchatInput:
-        """Origins from credentials.yml (``allowed_origins``) or WEBCHAT_ALLOWED_ORIGINS."""
-        configured = (credentials or {}).get("allowed_origins") or os.environ.get("WEBCHAT_ALLOWED_ORIGINS", "")
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]],
+                         settings: Optional[Settings] = None) -> WebchatInput:
+        """Origins from credentials.yml (``allowed_origins``), else from the settings (read here when not given)."""
+        configured = (credentials or {}).get("allowed_origins") or (settings or load_settings()).webchat_allowed_origins
         if isinstance(configured, str):
             configured = [o.strip() for o in configured.split(",")]
         return cls([o.rstrip("/") for o in configured if o])
