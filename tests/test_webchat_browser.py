@@ -17,13 +17,18 @@ ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
+def require_chromium() -> None:
+    """Skip without Debian's chromium; fail instead in CI, where it must be there."""
     if not Path(CHROMIUM).exists():
         message = "Debian's chromium is not installed (make test installs it: apt-get install chromium)"
         if IN_CI:
             pytest.fail(message)
         pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    require_chromium()
     db = tmp_path_factory.mktemp("db") / "knowledge.db"
     port = free_port()
     with servers.running(require_model(), rasa_port=port, action_port=free_port(),
@@ -35,6 +40,8 @@ def site(tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
+
+    require_chromium()  # before launching: a test may ask for the browser before the site
 
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
