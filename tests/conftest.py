@@ -13,6 +13,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.config import PROJECT_ROOT, load_settings
+from bot.knowledge import files
 from bot.knowledge.store import KnowledgeStore, make_engine
 
 KNOWLEDGE_DIR = PROJECT_ROOT / "knowledge"
@@ -26,7 +27,7 @@ def fresh_store(url: str = "sqlite://") -> KnowledgeStore:
     """A store with the schema created and the repository's knowledge loaded."""
     store = KnowledgeStore(make_engine(url))
     store.create_schema()
-    store.load_directory(KNOWLEDGE_DIR)
+    files.import_directory(store, KNOWLEDGE_DIR)
     return store
 
 

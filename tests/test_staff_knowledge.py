@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import threading
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 from bot.channels import ics
 from bot.cli import main
 from bot.config import load_settings
-from bot.knowledge import exporter, loader
+from bot.knowledge import files
 from bot.knowledge.store import KnowledgeStore, SchemaError, make_engine, open_store
 from tests.conftest import KNOWLEDGE_DIR, NOW, fresh_store
 
@@ -20,7 +21,8 @@ def snapshot(store: KnowledgeStore) -> dict:
     return {
         "topics": {t: [(v.program, v.title, v.text, v.covered) for v in store.answer_variants(t)]
                    for t in store.topics()},
-        "sessions": [(s.uid, s.starts_at, s.format, s.campus, s.title) for s in store.upcoming_sessions(NOW, limit=99)],
+        "sessions": [(s.uid, s.starts_at, s.format, s.campus, s.title)
+                     for s in store.upcoming_info_sessions(NOW, limit=99)],
         "schedule": {p: store.schedule(p) for p in store.program_codes()},
         "synonyms": sorted((s.label, s.value, s.term) for s in store.synonyms()),
         "contact": store.contact().phone,
@@ -28,13 +30,12 @@ def snapshot(store: KnowledgeStore) -> dict:
 
 
 def test_export_then_import_reproduces_the_knowledge(store: KnowledgeStore, tmp_path: Path) -> None:
-    with store.session() as session:
-        exporter.export(session, tmp_path)
-    for name in loader.LOAD_ORDER:
-        loader.parse_file(tmp_path / name)
+    files.export(store, tmp_path)
+    for name in files.LOAD_ORDER:
+        files.parse_file(tmp_path / name)
     copy = KnowledgeStore(make_engine("sqlite://"))
     copy.create_schema()
-    copy.load_directory(tmp_path)
+    files.import_directory(copy, tmp_path)
     assert snapshot(copy) == snapshot(store)
 
 
@@ -73,7 +74,7 @@ def test_export_command_writes_valid_files(tmp_path) -> None:
 def test_calendar_file_is_a_valid_icalendar(store: KnowledgeStore) -> None:
     import icalendar
 
-    session = store.upcoming_sessions(NOW)[0]
+    session = store.upcoming_info_sessions(NOW)[0]
     text = ics.session_ics(session, NOW)
     parsed = icalendar.Calendar.from_ical(text)
     events = [c for c in parsed.walk() if c.name == "VEVENT"]
@@ -93,8 +94,8 @@ def test_calendar_file_is_a_valid_icalendar(store: KnowledgeStore) -> None:
 def test_long_titles_are_folded_and_escaped(store: KnowledgeStore) -> None:
     import icalendar
 
-    session = store.upcoming_sessions(NOW)[0]
-    long = session.__class__(**{**session.__dict__, "title": "Ünïcode, semi;colons " * 10})
+    session = store.upcoming_info_sessions(NOW)[0]
+    long = dataclasses.replace(session, title="Ünïcode, semi;colons " * 10)
     text = ics.session_ics(long, NOW)
     assert "\r\n " in text and "\\;" in text and "\\," in text
     assert all(len(line.encode()) <= 75 for line in text.split("\r\n")), "folded by octets, not characters"
@@ -102,37 +103,37 @@ def test_long_titles_are_folded_and_escaped(store: KnowledgeStore) -> None:
 
 
 def test_session_ids_survive_a_re_import(store: KnowledgeStore) -> None:
-    before = {s.uid for s in store.upcoming_sessions(NOW, limit=99)}
-    store.load([KNOWLEDGE_DIR / "info_sessions.csv"])
-    assert {s.uid for s in store.upcoming_sessions(NOW, limit=99)} == before
+    before = {s.uid for s in store.upcoming_info_sessions(NOW, limit=99)}
+    files.import_files(store, [KNOWLEDGE_DIR / "info_sessions.csv"])
+    assert {s.uid for s in store.upcoming_info_sessions(NOW, limit=99)} == before
 
 
 def test_two_imports_at_once_leave_one_complete_version(tmp_path) -> None:
     url = f"sqlite:///{tmp_path}/k.db"
     open_store(load_settings({"KNOWLEDGE_DB_URL": url}))
-    files = []
+    versions = []
     for n in range(2):
         path = tmp_path / f"v{n}" / "info_sessions.csv"
         path.parent.mkdir()
         rows = "".join(f"2027-0{m + 1}-1{n}T10:00:00-05:00,online,,Version {n} session {m},https://e.edu/{m}\n"
                        for m in range(8))
         path.write_text("starts_at,format,campus,title,registration_url\n" + rows)
-        files.append(path)
+        versions.append(path)
     errors: list[BaseException] = []
 
     def run(path: Path) -> None:
         try:
-            KnowledgeStore(make_engine(url)).load([path])
+            files.import_files(KnowledgeStore(make_engine(url)), [path])
         except BaseException as exc:  # noqa: BLE001 - collected and asserted below
             errors.append(exc)
 
-    threads = [threading.Thread(target=run, args=(p,)) for p in files * 3]
+    threads = [threading.Thread(target=run, args=(p,)) for p in versions * 3]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     assert errors == []
-    titles = [s.title for s in KnowledgeStore(make_engine(url)).upcoming_sessions(NOW, limit=99)]
+    titles = [s.title for s in KnowledgeStore(make_engine(url)).upcoming_info_sessions(NOW, limit=99)]
     assert len(titles) == 8 and len({t.split(" session")[0] for t in titles}) == 1
 
 
@@ -146,7 +147,7 @@ def test_an_old_database_is_refused_with_instructions(tmp_path) -> None:
         open_store(load_settings({"KNOWLEDGE_DB_URL": f"sqlite:///{path}"}))
     settings = load_settings({"KNOWLEDGE_DB_URL": f"sqlite:///{path}"})
     assert main(["knowledge", "init", "--reset"], settings) == 0
-    assert open_store(settings).upcoming_sessions(NOW)
+    assert open_store(settings).upcoming_info_sessions(NOW)
 
 
 def test_fresh_store_helper_matches_the_repository() -> None:

@@ -43,7 +43,7 @@ class CalendarChannel(InputChannel):
         @calendar.route("/sessions/<filename>", methods=["GET"])
         async def session_file(_: Request, filename: str) -> HTTPResponse:
             uid = filename.removesuffix(".ics")
-            found = default_store().session_by_uid(uid) if filename.endswith(".ics") and uid.isalnum() else None
+            found = default_store().info_session(uid) if filename.endswith(".ics") and uid.isalnum() else None
             if found is None:
                 return response.text("No such information session. It may have been rescheduled: ask the "
                                      "assistant for the current schedule.", status=404)

@@ -6,12 +6,12 @@ import datetime as dt
 
 import icalendar
 
-from bot.knowledge.store import SessionView
+from bot.knowledge.records import InfoSession
 
 PRODID = "-//UMD iSchool//Online programs assistant//EN"
 
 
-def session_ics(session: SessionView, now: dt.datetime, domain: str = "ischool.umd.edu") -> str:
+def session_ics(session: InfoSession, now: dt.datetime, domain: str = "ischool.umd.edu") -> str:
     """One VEVENT calendar for ``session``; the page gives no end time, so none is invented."""
     event = icalendar.Event()
     event.add("uid", f"info-session-{session.uid}@{domain}")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sys
 
-from bot.knowledge import loader
+from bot.knowledge.formats import Problem
 
 
-def print_problems(problems: list[loader.Problem]) -> int:
+def print_problems(problems: list[Problem]) -> int:
     """Print each problem on stderr; returns exit code 1."""
     for problem in problems:
         print(f"  {problem}", file=sys.stderr)

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from bot.cli.common import print_problems, safe_url
 from bot.config import Settings
-from bot.knowledge import loader
+from bot.knowledge import files
+from bot.knowledge.formats import KnowledgeError, Problem
 from bot.knowledge.store import KnowledgeStore, make_engine, open_store
 
 
@@ -22,7 +23,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=_init)
     p = k.add_parser("import", help="validate knowledge files and replace their tables atomically")
     p.add_argument("paths", nargs="+", metavar="PATH",
-                   help="files named after what they hold: " + ", ".join(loader.PARSERS))
+                   help="files named after what they hold: " + ", ".join(files.LOAD_ORDER))
     p.set_defaults(handler=_import)
     p = k.add_parser("check", help="validate the knowledge files without loading them")
     p.add_argument("--dir", help="folder to check (default: the repository's knowledge/)")
@@ -36,17 +37,18 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=_stale)
 
 
-
 def _import(args: argparse.Namespace, settings: Settings) -> int:
     store = open_store(settings)
     paths = [Path(p) for p in args.paths]
     try:
-        kinds = store.load(paths)
-    except loader.KnowledgeError as exc:
+        kinds = files.import_files(store, paths)
+    except KnowledgeError as exc:
         print("Nothing was changed. Fix these problems and import again:", file=sys.stderr)
         return print_problems(exc.problems)
     print(f"Imported {', '.join(kinds)} into {safe_url(settings.database_url)}.")
     return 0
+
+
 def _init(args: argparse.Namespace, settings: Settings) -> int:
     store = KnowledgeStore(make_engine(settings.database_url))
     if args.reset:
@@ -60,30 +62,32 @@ def _init(args: argparse.Namespace, settings: Settings) -> int:
         print(f"Knowledge database already loaded: {safe_url(settings.database_url)} (use --reset to reload).")
         return 0
     try:
-        kinds = store.load_directory(settings.knowledge_dir)
-    except loader.KnowledgeError as exc:
+        kinds = files.import_directory(store, settings.knowledge_dir)
+    except KnowledgeError as exc:
         return print_problems(exc.problems)
     print(f"Loaded {', '.join(kinds)} from {settings.knowledge_dir} into {safe_url(settings.database_url)}.")
     return 0
+
+
 def _check(args: argparse.Namespace, settings: Settings) -> int:
     directory = Path(args.dir) if args.dir else settings.knowledge_dir
-    missing = [loader.Problem(name, 0, "(file)", f"missing from {directory}")
-               for name in loader.LOAD_ORDER if not (directory / name).exists()]
-    parsed, problems = loader.validate([directory / n for n in loader.LOAD_ORDER if (directory / n).exists()], set())
+    missing = [Problem(name, 0, "(file)", f"missing from {directory}")
+               for name in files.LOAD_ORDER if not (directory / name).exists()]
+    parsed, problems = files.validate([directory / n for n in files.LOAD_ORDER if (directory / n).exists()], set())
     if missing or problems:
         print_problems(missing + problems)
         print(f"{len(missing + problems)} problem(s) in {directory}.", file=sys.stderr)
         return 1
     print(f"All {len(parsed)} knowledge files in {directory} are valid.")
     return 0
-def _export(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.knowledge import exporter
 
-    store = open_store(settings)
-    with store.session() as session:
-        written = exporter.export(session, Path(args.dir))
+
+def _export(args: argparse.Namespace, settings: Settings) -> int:
+    written = files.export(open_store(settings), Path(args.dir))
     print(f"Wrote {len(written)} files to {args.dir}: {', '.join(p.name for p in written)}")
     return 0
+
+
 def _stale(args: argparse.Namespace, settings: Settings) -> int:
     days = args.days if args.days is not None else settings.stale_after_days
     facts = open_store(settings).stale(dt.datetime.now(dt.timezone.utc), days)

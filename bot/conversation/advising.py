@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.knowledge.store import CourseView, KnowledgeStore, SessionView
+from bot.knowledge.records import Course, InfoSession
+from bot.knowledge.store import KnowledgeStore
 
 STUDENT_SERVICES = "student_services"
 # Knowledge topics read by actions other than action_answer_faq (they need no training examples).
@@ -72,7 +73,7 @@ def clock_time(local: dt.datetime) -> str:
     return f"{local.hour % 12 or 12}:{local:%M %p %Z}"
 
 
-def session_line(session: SessionView, campus_zone: ZoneInfo, user_zone: ZoneInfo | None, public_url: str) -> str:
+def session_line(session: InfoSession, campus_zone: ZoneInfo, user_zone: ZoneInfo | None, public_url: str) -> str:
     """One bullet of the sessions list: campus time, the user's time if known, links."""
     when = format_time(session.starts_at, campus_zone)
     if user_zone is not None and user_zone.key != campus_zone.key:
@@ -98,7 +99,7 @@ def info_sessions(store: KnowledgeStore, now: dt.datetime, *, campus: str | None
         format = "in-person"
     zone = ZoneInfo(timezone)
     user_zone = ZoneInfo(user_timezone) if user_timezone else None
-    sessions = store.upcoming_sessions(now, campus=campus, format=format)
+    sessions = store.upcoming_info_sessions(now, campus=campus, format=format)
     intro = next((v.text for v in store.answer_variants("info_sessions") if not v.program), "")
     filters = [f for f in (format, campus and f"at {campus}") if f]
     values = {"intro": intro, "filter": " ".join(filters) + " " if filters else "", **contact_values(store),
@@ -123,7 +124,7 @@ def specializations(store: KnowledgeStore, program: str | None) -> list[Reply]:
     return replies
 
 
-def semesters_for(term: str | None, courses: list[CourseView]) -> tuple[list[int], str]:
+def semesters_for(term: str | None, courses: list[Course]) -> tuple[list[int], str]:
     """The cohort semesters a term phrase refers to ('first summer' -> [3]) and a label for it."""
     order = sorted({(c.semester, c.term) for c in courses})
     if not term:
@@ -159,8 +160,9 @@ def class_schedule(store: KnowledgeStore, program: str | None, term: str | None)
     for semester in sorted({c.semester for c in chosen}):
         rows = [c for c in chosen if c.semester == semester]
         courses_text = "; ".join(
-            f"{c.course_code} {c.course_title}" + (f" ({c.session} summer session{'s' if c.session == 'both' else ''})"
-                                                  if c.session else "")
+            f"{c.course_code} {c.course_title}"
+            + (f" ({c.summer_session} summer session{'s' if c.summer_session == 'both' else ''})"
+               if c.summer_session else "")
             for c in rows)
         lines.append(f"- Semester {semester} ({rows[0].term}): {courses_text}")
     return Reply(response="utter_class_schedule", values={**values, "items": "\n".join(lines)},

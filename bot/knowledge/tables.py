@@ -1,4 +1,8 @@
-"""SQLAlchemy tables for what the assistant knows."""
+"""SQLAlchemy tables for what the assistant knows; only the store reads and writes them.
+
+Each row class mirrors a record in ``records``: the same attribute names, plus the keys and positions
+the database needs.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ from sqlalchemy.orm import declarative_base
 Base = declarative_base()
 
 
-class Program(Base):
+class ProgramRow(Base):
     """An online degree program (MLS, MIM)."""
 
     __tablename__ = "programs"
@@ -28,7 +32,7 @@ class Program(Base):
     reviewed = Column(Date, nullable=False)
 
 
-class Specialization(Base):
+class SpecializationRow(Base):
     """A specialization an online student can complete within a program."""
 
     __tablename__ = "specializations"
@@ -42,7 +46,7 @@ class Specialization(Base):
     position = Column(Integer, nullable=False, default=0)
 
 
-class Synonym(Base):
+class SynonymRow(Base):
     """A phrase people use for a named thing: ``term`` means ``value`` of kind ``label``."""
 
     __tablename__ = "synonyms"
@@ -53,7 +57,7 @@ class Synonym(Base):
     term = Column(String(200), nullable=False)
 
 
-class Answer(Base):
+class AnswerRow(Base):
     """The answer to one FAQ topic, for everyone (program '') or for one program."""
 
     __tablename__ = "answers"
@@ -68,7 +72,7 @@ class Answer(Base):
     reviewed = Column(Date, nullable=False)
 
 
-class Contact(Base):
+class ContactRow(Base):
     """An office people can reach."""
 
     __tablename__ = "contacts"
@@ -87,7 +91,7 @@ class Contact(Base):
     reviewed = Column(Date, nullable=False)
 
 
-class InfoSession(Base):
+class InfoSessionRow(Base):
     """An information session; ``starts_at`` is stored in UTC."""
 
     __tablename__ = "info_sessions"
@@ -101,7 +105,7 @@ class InfoSession(Base):
     registration_url = Column(String(500), nullable=False)
 
 
-class Course(Base):
+class CourseRow(Base):
     """One course in a program's cohort schedule."""
 
     __tablename__ = "course_schedule"
@@ -109,13 +113,14 @@ class Course(Base):
     program = Column(String(16), nullable=False, index=True)
     semester = Column(Integer, nullable=False)
     term = Column(String(16), nullable=False)
-    session = Column(String(16), nullable=False, default="")
+    # The column keeps the name staff use in course_schedule.csv; existing databases stay valid.
+    summer_session = Column("session", String(16), key="summer_session", nullable=False, default="")
     course_code = Column(String(32), nullable=False)
     course_title = Column(String(300), nullable=False)
     credits = Column(Integer, nullable=False)
 
 
-class KnowledgeImport(Base):
+class KnowledgeImportRow(Base):
     """When each kind of knowledge was last loaded, and from what file content."""
 
     __tablename__ = "knowledge_imports"

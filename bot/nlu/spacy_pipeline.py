@@ -15,7 +15,7 @@ from typing import Any, Iterable
 import spacy
 from spacy.language import Language
 
-from bot.knowledge.tables import Synonym
+from bot.knowledge.records import Synonym
 
 PIPELINE_NAME = "ischool_en"
 

@@ -1,4 +1,4 @@
-"""Knowledge files: valid ones load, bad ones are refused whole with file, line and field."""
+"""Knowledge files: valid ones load, bad ones are refused whole with file, line and field; each format round-trips."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.knowledge import loader
+from bot.knowledge import course_schedule, files
+from bot.knowledge.formats import KnowledgeError
 from bot.knowledge.store import KnowledgeStore
 from tests.conftest import KNOWLEDGE_DIR, NOW
 
 SESSIONS_HEADER = "starts_at,format,campus,title,registration_url\n"
+SCHEDULE_HEADER = "program,semester,term,session,course_code,course_title,credits\n"
 
 
 def write(tmp_path: Path, name: str, content: str) -> Path:
@@ -21,8 +23,24 @@ def write(tmp_path: Path, name: str, content: str) -> Path:
 
 
 def test_repository_files_are_valid() -> None:
-    for name in loader.LOAD_ORDER:
-        loader.parse_file(KNOWLEDGE_DIR / name)
+    for name in files.LOAD_ORDER:
+        files.parse_file(KNOWLEDGE_DIR / name)
+
+
+@pytest.mark.parametrize("fmt", files.FORMATS, ids=lambda f: f.FILE_NAME)
+def test_each_format_round_trips(fmt: files.Format) -> None:
+    records = fmt.parse((KNOWLEDGE_DIR / fmt.FILE_NAME).read_text(encoding="utf-8"))
+    assert records.items, "the repository's file holds something"
+    text = fmt.dump(records.items)
+    again = fmt.parse(text)
+    assert again.items == records.items
+    assert fmt.dump(again.items) == text, "an export of an export is the same file"
+
+
+def test_the_summer_session_keeps_its_column_name() -> None:
+    records = course_schedule.parse(SCHEDULE_HEADER + "MLS,3,summer,First,LBSC 690,Information Technology,3\n")
+    assert [c.summer_session for c in records.items] == ["first"]
+    assert course_schedule.dump(records.items).splitlines()[0] + "\n" == SCHEDULE_HEADER
 
 
 @pytest.mark.parametrize(("content", "line", "field", "fragment"), [
@@ -38,8 +56,8 @@ def test_repository_files_are_valid() -> None:
     (SESSIONS_HEADER + "2027-05-01T10:00:00-04:00,online\n", 2, "(row)", "cells"),
 ])
 def test_bad_session_rows_are_reported_with_line_and_field(tmp_path, content, line, field, fragment) -> None:
-    with pytest.raises(loader.KnowledgeError) as error:
-        loader.parse_file(write(tmp_path, "info_sessions.csv", content))
+    with pytest.raises(KnowledgeError) as error:
+        files.parse_file(write(tmp_path, "info_sessions.csv", content))
     problem = error.value.problems[0]
     assert (problem.file, problem.line, problem.field) == ("info_sessions.csv", line, field)
     assert fragment in problem.message
@@ -54,39 +72,47 @@ def test_bad_session_rows_are_reported_with_line_and_field(tmp_path, content, li
     ("topics: [unclosed\n", "(file)", "not valid YAML"),
 ])
 def test_bad_answers_are_refused(tmp_path, content, field, fragment) -> None:
-    with pytest.raises(loader.KnowledgeError) as error:
-        loader.parse_file(write(tmp_path, "answers.yml", content))
+    with pytest.raises(KnowledgeError) as error:
+        files.parse_file(write(tmp_path, "answers.yml", content))
     assert any(p.field == field and fragment in p.message for p in error.value.problems), error.value.problems
 
 
+def test_problems_read_file_line_field_message(tmp_path) -> None:
+    path = write(tmp_path, "programs.yml", "programs:\n  - code: MLS\n    name: Library Science\n"
+                                           "    synonyms: [mls]\n    source: s\n    reviewed: 2026-01-01\n"
+                                           "  - code: MLS\n    name: Again\n    source: s\n    reviewed: 2026-01-01\n")
+    with pytest.raises(KnowledgeError) as error:
+        files.parse_file(path)
+    assert str(error.value) == "programs.yml:7: programs.1.code: duplicate program MLS"
+
+
 def test_unknown_file_names_and_huge_files_are_refused(tmp_path) -> None:
-    with pytest.raises(loader.KnowledgeError, match="unknown knowledge file"):
-        loader.parse_file(write(tmp_path, "sessions.csv", SESSIONS_HEADER))
-    huge = write(tmp_path, "info_sessions.csv", SESSIONS_HEADER + "#" * (loader.MAX_FILE_BYTES + 1))
-    with pytest.raises(loader.KnowledgeError, match="limit"):
-        loader.parse_file(huge)
+    with pytest.raises(KnowledgeError, match="unknown knowledge file"):
+        files.parse_file(write(tmp_path, "sessions.csv", SESSIONS_HEADER))
+    huge = write(tmp_path, "info_sessions.csv", SESSIONS_HEADER + "#" * (files.MAX_FILE_BYTES + 1))
+    with pytest.raises(KnowledgeError, match="limit"):
+        files.parse_file(huge)
 
 
 def test_a_refused_import_changes_nothing(store: KnowledgeStore, tmp_path) -> None:
-    before = store.upcoming_sessions(NOW, limit=100)
+    before = store.upcoming_info_sessions(NOW, limit=100)
     good = tmp_path / "course_schedule.csv"
     shutil.copy(KNOWLEDGE_DIR / "course_schedule.csv", good)
     bad = write(tmp_path, "info_sessions.csv", SESSIONS_HEADER + "2027-05-01T10:00:00,online,,T,https://x.org\n")
-    with pytest.raises(loader.KnowledgeError):
-        store.load([good, bad])
-    assert store.upcoming_sessions(NOW, limit=100) == before
+    with pytest.raises(KnowledgeError):
+        files.import_files(store, [good, bad])
+    assert store.upcoming_info_sessions(NOW, limit=100) == before
 
 
 def test_an_import_replaces_the_table(store: KnowledgeStore, tmp_path) -> None:
     path = write(tmp_path, "info_sessions.csv", SESSIONS_HEADER +
                  "2027-06-01T18:00:00-04:00,online,,Summer webinar,https://example.edu/s\n")
-    store.load([path])
-    sessions = store.upcoming_sessions(NOW, limit=100)
+    assert files.import_files(store, [path]) == ["info_sessions"]
+    sessions = store.upcoming_info_sessions(NOW, limit=100)
     assert [(s.title, s.starts_at.hour) for s in sessions] == [("Summer webinar", 22)]
 
 
 def test_schedule_must_name_known_programs(store: KnowledgeStore, tmp_path) -> None:
-    path = write(tmp_path, "course_schedule.csv",
-                 "program,semester,term,session,course_code,course_title,credits\nMBA,1,fall,,X 1,T,3\n")
-    with pytest.raises(loader.KnowledgeError, match="MBA is not a program"):
-        store.load([path])
+    path = write(tmp_path, "course_schedule.csv", SCHEDULE_HEADER + "MBA,1,fall,,X 1,T,3\n")
+    with pytest.raises(KnowledgeError, match="MBA is not a program"):
+        files.import_files(store, [path])
