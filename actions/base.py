@@ -14,6 +14,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.config import Settings, load_settings
+from bot.conversation import advising, misunderstanding
 from bot.conversation.advising import Reply
 from bot.handoffs import transcript
 from bot.handoffs.contacts import check_contact
@@ -71,6 +72,18 @@ class KnowledgeAction(UsesStore, Action, abc.ABC):
     def program(self, tracker: Tracker) -> Optional[str]:
         """The program named in this message, else the one the conversation is about."""
         return self.entity(tracker, "program") or tracker.get_slot("program")
+
+    def completes_pending(self, tracker: Tracker) -> bool:
+        """Whether the latest message is little more than a program's name, typed after a question back."""
+        text = tracker.latest_message.get("text") or ""
+        return bool(tracker.get_slot("pending_topic") and self.entity(tracker, "program")
+                    and len(text.split()) <= misunderstanding.FOLLOW_UP_MAX_WORDS)
+
+    def follow_up(self, tracker: Tracker) -> List[Reply]:
+        """The pending (or last) topic again, for the program named now or else the other one."""
+        topic = tracker.get_slot("pending_topic") or tracker.get_slot("last_topic")
+        program = self.entity(tracker, "program") or advising.other_program(self.store, tracker.get_slot("program"))
+        return advising.follow_up(self.store, topic, program, tracker.get_slot("term"))
 
     @staticmethod
     def say(dispatcher: CollectingDispatcher, reply: Reply) -> List[Dict[Text, Any]]:

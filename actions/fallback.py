@@ -9,7 +9,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import KnowledgeAction
-from bot.conversation import advising, misunderstanding
+from bot.conversation import misunderstanding
 from bot.conversation.advising import contact_values
 
 
@@ -22,12 +22,14 @@ class ActionHandleMisunderstanding(KnowledgeAction):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         unsure = tracker.latest_message.get("intent", {}).get("name") == "nlu_fallback"
-        program, topic = self.entity(tracker, "program"), tracker.get_slot("last_topic")
-        if unsure and program and topic and misunderstanding.runner_up(tracker.latest_message) == "follow_up":
-            # The classifier hesitated, but a program named right after an answer is a follow-up to it.
-            reply = advising.answer_topic(self.store, topic, program)
-            return self.say(dispatcher, reply) + [SlotSet("handoff_offered", False),
-                                                  SlotSet(misunderstanding.SLOT, None)]
+        topic = tracker.get_slot("pending_topic") or tracker.get_slot("last_topic")
+        if topic and self.entity(tracker, "program") and misunderstanding.names_a_program(
+                tracker.latest_message, unsure=unsure):
+            # A program named right after a question back or an answer ("MLS", "the library one") completes it.
+            events: List[Dict[Text, Any]] = []
+            for reply in self.follow_up(tracker):
+                events += self.say(dispatcher, reply)
+            return events + [SlotSet("handoff_offered", False), SlotSet(misunderstanding.SLOT, None)]
         choices = misunderstanding.choices(tracker.latest_message, self.store)
         step = misunderstanding.step(misunderstanding.streak(tracker.events), tracker.get_slot(misunderstanding.SLOT),
                              unsure=unsure, has_choices=bool(choices))

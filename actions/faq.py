@@ -18,14 +18,18 @@ def predicted_topic(tracker: Tracker) -> Optional[str]:
 
 
 class ActionAnswerFaq(KnowledgeAction):
-    """Answer the FAQ topic just asked, or the previous topic for the program just named."""
+    """Answer the FAQ topic just asked, or the pending or previous topic for the program just named."""
 
     def name(self) -> Text:
         return "action_answer_faq"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        intent = tracker.latest_message.get("intent", {}).get("name", "")
-        topic = tracker.get_slot("last_topic") if intent == "follow_up" else predicted_topic(tracker)
-        reply = advising.answer_topic(self.store, topic, self.program(tracker))
-        return self.say(dispatcher, reply)
+        follow_up = tracker.latest_message.get("intent", {}).get("name") == "follow_up"
+        if not (follow_up or self.completes_pending(tracker)):
+            return self.say(dispatcher, advising.answer_topic(self.store, predicted_topic(tracker),
+                                                               self.program(tracker)))
+        events: List[Dict[Text, Any]] = []
+        for reply in self.follow_up(tracker):
+            events += self.say(dispatcher, reply)
+        return events

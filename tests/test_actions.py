@@ -29,7 +29,6 @@ def texts(dispatcher) -> str:
     ("orientation_visit", "no exceptions"),
     ("field_study", "LBSC 707"),
     ("learning_platform", "Canvas"),
-    ("accreditation", None),  # per-program answer, no program known: asks which
 ])
 def test_faq_answers_from_the_store(store, dispatcher, topic, phrase) -> None:
     events = run(ActionAnswerFaq(store), dispatcher, tracker("q", "faq", topic=topic))
@@ -38,6 +37,65 @@ def test_faq_answers_from_the_store(store, dispatcher, topic, phrase) -> None:
     else:
         assert dispatcher.messages[0]["response"] == "utter_ask_which_program"
     assert SlotSet("last_topic", topic) in events
+
+
+@pytest.mark.parametrize(("topic", "mls", "mim"), [
+    ("accreditation", "American Library Association", "says nothing about accreditation for the MIM"),
+    ("duration", "two calendar years", "24-month"),
+    ("admissions", "MLS Admissions page", "MIM Admissions page"),
+])
+def test_program_unknown_and_answers_short_gives_both(store, dispatcher, topic, mls, mim) -> None:
+    events = run(ActionAnswerFaq(store), dispatcher, tracker("q", "faq", topic=topic))
+    message = dispatcher.messages[0]
+    assert message["response"] == "utter_answer_both"
+    assert mls in message["mls"] and mim in message["mim"]
+    assert SlotSet("pending_topic", None) in events
+
+
+def test_program_unknown_and_answers_long_gives_short_versions_then_asks(store, dispatcher) -> None:
+    events = run(ActionAnswerFaq(store), dispatcher, tracker("tell me about the program", "faq",
+                                                             topic="program_overview"))
+    message = dispatcher.messages[0]
+    assert message["response"] == "utter_answer_both_short"
+    assert message["mls"].endswith(".") and "\n" not in message["mls"] and message["mim"].endswith(".")
+    assert SlotSet("pending_topic", "program_overview") in events
+
+
+def test_a_program_typed_after_the_question_back_completes_it(store, dispatcher) -> None:
+    t = tracker("the library one", "follow_up", entities=[entity("program", "library science")],
+                slots={"pending_topic": "program_overview", "last_topic": "program_overview"})
+    events = run(ActionAnswerFaq(store), dispatcher, t)
+    assert "Master of Library Science (MLS) educates" in texts(dispatcher)
+    assert SlotSet("pending_topic", None) in events
+
+
+@pytest.mark.parametrize(("last_topic", "program", "expected"), [
+    ("specializations", "MLS", "Data Analytics"),
+    ("field_study", "MLS", None),
+    ("duration", "MIM", "two calendar years"),
+])
+def test_and_the_other_one_keeps_the_topic_and_switches_program(store, dispatcher, last_topic, program,
+                                                                expected) -> None:
+    t = tracker("and the other one?", "follow_up", slots={"last_topic": last_topic, "program": program})
+    events = run(ActionAnswerFaq(store), dispatcher, t)
+    other = "MIM" if program == "MLS" else "MLS"
+    assert SlotSet("program", other) in events
+    if last_topic == "specializations":
+        assert expected in dispatcher.messages[0]["items"]
+    elif expected:
+        assert expected in texts(dispatcher)
+    else:  # the field study is the MLS's; the page describes none for the MIM
+        assert dispatcher.messages[0]["response"] == "utter_not_covered" or "MIM" in texts(dispatcher)
+
+
+def test_schedule_follow_up_keeps_the_term_for_the_other_program(store, dispatcher) -> None:
+    t = tracker("same for the MIM?", "follow_up", entities=[entity("program", "MIM")],
+                slots={"last_topic": "class_schedule", "term": "first summer", "program": "MLS"})
+    run(ActionAnswerFaq(store), dispatcher, t)
+    message = dispatcher.messages[0]
+    assert message["response"] == "utter_class_schedule"
+    assert message["program_name"] == "Master of Information Management"
+    assert [line.split(" (")[0].lstrip("- ") for line in message["items"].splitlines()] == ["Semester 3"]
 
 
 def test_program_named_in_the_message_picks_the_variant(store, dispatcher) -> None:
@@ -97,6 +155,12 @@ def test_past_sessions_are_never_offered(store, dispatcher) -> None:
     assert message["contact_phone"] == "301-405-2038"
 
 
+def test_sessions_have_labelled_links(store, dispatcher) -> None:
+    run(ActionInfoSessions(store, clock=lambda: NOW), dispatcher, tracker("info sessions?", "ask_info_sessions"))
+    first = dispatcher.messages[0]["items"].splitlines()[0]
+    assert "[Register](http" in first and "[Add to calendar](http" in first and ".ics)" in first
+
+
 @pytest.mark.parametrize(("term", "semesters"), [
     ("first summer", ["Semester 3"]),
     ("second summer", ["Semester 6"]),
@@ -111,9 +175,10 @@ def test_class_schedule_by_semester(store, dispatcher, term, semesters) -> None:
     assert [line.split(" (")[0].lstrip("- ") for line in items.splitlines()] == semesters
 
 
-def test_class_schedule_asks_which_program(store, dispatcher) -> None:
-    run(ActionClassSchedule(store), dispatcher, tracker("schedule", "ask_class_schedule"))
+def test_class_schedule_asks_which_program_and_remembers_the_question(store, dispatcher) -> None:
+    events = run(ActionClassSchedule(store), dispatcher, tracker("schedule", "ask_class_schedule"))
     assert dispatcher.messages[0]["response"] == "utter_ask_schedule_program"
+    assert SlotSet("pending_topic", "class_schedule") in events
 
 
 def test_second_summer_includes_the_field_study(store, dispatcher) -> None:
@@ -136,3 +201,10 @@ def test_contact(store, dispatcher) -> None:
     run(ActionContact(store), dispatcher, tracker("phone?", "ask_contact"))
     assert dispatcher.messages[0]["phone"] == "301-405-2038"
     assert dispatcher.messages[0]["fax"] == "301-314-9145"
+
+
+def test_a_bare_program_completes_the_pending_question_whatever_the_intent(store, dispatcher) -> None:
+    t = tracker("mls", "faq", topic="program_overview", entities=[entity("program", "mls")],
+                slots={"pending_topic": "duration", "last_topic": "duration"})
+    run(ActionAnswerFaq(store), dispatcher, t)
+    assert "two calendar years" in texts(dispatcher)

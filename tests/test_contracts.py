@@ -42,7 +42,7 @@ for _file in sorted((PROJECT_ROOT / "data" / "nlu").glob("*.yml")):
 def responses_used_in_code() -> set[str]:
     found = set()
     for text in CODE.values():
-        found |= set(re.findall(r'"(utter_\w+)"', text))
+        found |= set(re.findall(r'"(utter_\w*[a-z0-9])"', text))  # "utter_line_" is a prefix, not a name
     # Names built from codes: a form field's problem, a cut field, a misunderstanding step.
     found |= {f"utter_invalid_{problem}" for problem in contacts.PROBLEMS}
     found |= {f"utter_cut_{slot}" for slot in ("handoff_name", "handoff_question")}

@@ -60,17 +60,26 @@ def ask(running, sender: str, message: str) -> str:
 
 def test_program_aware_conversation(running) -> None:
     sender = uuid.uuid4().hex
-    assert "Which program" in ask(running, sender, "how long is it?")
+    both = ask(running, sender, "how long is it?")
+    assert "two calendar years" in both and "24-month" in both and "Which program" not in both
     assert "24-month" in ask(running, sender, "what about the MIM?")
     assert "two calendar years" in ask(running, sender, "and the MLS?")
 
 
+def test_a_program_typed_after_a_question_back_completes_it(running) -> None:
+    sender = uuid.uuid4().hex
+    assert "Which program" in ask(running, sender, "what's the class schedule?")
+    assert "Semester 1" in ask(running, sender, "MLS")
+    other = ask(running, sender, "and the other one?")
+    assert "Master of Information Management" in other and "Semester 1" in other
+
+
 def test_buttons_reach_the_follow_up(running) -> None:
     sender = uuid.uuid4().hex
-    reply = running.say(sender, "is it accredited?")
+    reply = running.say(sender, "tell me about the program")
     payloads = [b["payload"] for m in reply for b in m.get("buttons", [])]
     assert payloads and "MLS" in payloads[0]
-    assert "American Library Association" in ask(running, sender, payloads[0])
+    assert "Master of Library Science (MLS) educates" in ask(running, sender, payloads[0])
 
 
 CHECKS = yaml.safe_load((PROJECT_ROOT / "tests" / "answer_checks.yml").read_text())["checks"]

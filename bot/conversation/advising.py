@@ -7,16 +7,23 @@ with the values it returns. Wording lives in the domain and the knowledge files,
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.conversation.wording import line
 from bot.knowledge.records import Course, InfoSession
 from bot.knowledge.store import KnowledgeStore
 
 STUDENT_SERVICES = "student_services"
 # Knowledge topics read by actions other than action_answer_faq (they need no training examples).
 ACTION_TOPICS = frozenset({"info_sessions"})
+# Topics answered by their own actions that a follow-up ("and the MIM?") can ask again for another program.
+SCHEDULE, SPECIALIZATIONS = "class_schedule", "specializations"
+# When the program is unknown and the answer differs by program, both answers are given when together they
+# fit in a few short lines; longer ones get a one-sentence version of each first, then a question back.
+BOTH_ANSWERS_MAX_CHARS = 600
 
 
 @dataclass(frozen=True)
@@ -38,14 +45,17 @@ def contact_values(store: KnowledgeStore) -> dict[str, str]:
 
 
 def answer_topic(store: KnowledgeStore, topic: str | None, program: str | None) -> Reply:
-    """The answer for ``topic``, for ``program`` when the answer depends on it, or a question back."""
+    """The answer for ``topic``: for ``program``, or for both programs when it is unknown.
+
+    A question back comes only when both answers would be long, and then after a short version of each.
+    """
     if not topic:
         if program:
             topic = "program_overview"
         else:
             return Reply(response="utter_default")
     variants = {v.program: v for v in store.answer_variants(topic)}
-    slots: dict[str, Any] = {"last_topic": topic}
+    slots: dict[str, Any] = {"last_topic": topic, "pending_topic": None}
     if program:
         slots["program"] = program
     if not variants:
@@ -55,11 +65,49 @@ def answer_topic(store: KnowledgeStore, topic: str | None, program: str | None) 
     if chosen is None and program is None and len(variants) == 1:
         chosen = next(iter(variants.values()))
     if chosen is None:
-        return Reply(response="utter_ask_which_program", slots=slots)
+        return both_programs(store, topic, variants, slots)
     if not chosen.covered:
         return Reply(response="utter_not_covered", values={"subject": chosen.title, **contact_values(store)},
                      slots=slots)
     return Reply(text=chosen.text, slots=slots)
+
+
+def both_programs(store: KnowledgeStore, topic: str, variants: dict[str, Any],
+                  slots: dict[str, Any]) -> Reply:
+    """The answer for each program (once when they are the same), or short versions and a question back."""
+    mls, mim = variants.get("MLS"), variants.get("MIM")
+    if mls is None or mim is None or not (mls.covered and mim.covered):
+        return Reply(response="utter_ask_which_program", slots={**slots, "pending_topic": topic})
+    if mls.text == mim.text:
+        return Reply(text=mls.text, slots=slots)
+    if len(mls.text) + len(mim.text) <= BOTH_ANSWERS_MAX_CHARS:
+        return Reply(response="utter_answer_both", values={"mls": mls.text, "mim": mim.text}, slots=slots)
+    return Reply(response="utter_answer_both_short",
+                 values={"mls": first_sentence(mls.text), "mim": first_sentence(mim.text)},
+                 slots={**slots, "pending_topic": topic})
+
+
+def first_sentence(text: str) -> str:
+    """The text up to the end of its first sentence."""
+    match = re.search(r"(?<=[.!?])\s", text)
+    return text[:match.start()] if match else text
+
+
+def other_program(store: KnowledgeStore, program: str | None) -> str | None:
+    """The program that is not ``program`` ("and the other one?"), or None when that is unclear."""
+    others = [code for code in store.program_codes() if code != program]
+    return others[0] if program and len(others) == 1 else None
+
+
+def follow_up(store: KnowledgeStore, topic: str | None, program: str | None, term: str | None) -> list[Reply]:
+    """The previous (or pending) topic answered again for ``program``: FAQ, schedule or specializations."""
+    if topic == SCHEDULE:
+        return [class_schedule(store, program, term)]
+    if topic == SPECIALIZATIONS:
+        return specializations(store, program)
+    if not topic and not program:
+        return [Reply(response="utter_ask_which_program")]
+    return [answer_topic(store, topic, program)]
 
 
 def format_time(moment: dt.datetime, zone: ZoneInfo) -> str:
@@ -74,16 +122,17 @@ def clock_time(local: dt.datetime) -> str:
 
 
 def session_line(session: InfoSession, campus_zone: ZoneInfo, user_zone: ZoneInfo | None, public_url: str) -> str:
-    """One bullet of the sessions list: campus time, the user's time if known, links."""
+    """One line of the sessions list: campus time, the user's time if known, labelled links."""
     when = format_time(session.starts_at, campus_zone)
     if user_zone is not None and user_zone.key != campus_zone.key:
         local = session.starts_at.astimezone(user_zone)
         same_day = local.date() == session.starts_at.astimezone(campus_zone).date()
         day = "" if same_day else f"{local:%a, %b} {local.day}, "
-        when += f" ({day}{clock_time(local)} your time)"
-    where = f"{session.campus} campus" if session.campus else "online"
-    return (f"- {when}: {session.title}, {where}. Register: {session.registration_url} "
-            f"| Add to calendar: {public_url}/webhooks/calendar/sessions/{session.uid}.ics")
+        when = line("utter_line_your_time", when=when, day=day, time=clock_time(local))
+    where = line("utter_line_campus", campus=session.campus) if session.campus else line("utter_line_online")
+    return line("utter_line_info_session", when=when, title=session.title, where=where,
+                register_url=session.registration_url,
+                calendar_url=f"{public_url}/webhooks/calendar/sessions/{session.uid}.ics")
 
 
 def as_of(store: KnowledgeStore, kind: str) -> str:
@@ -116,11 +165,13 @@ def specializations(store: KnowledgeStore, program: str | None) -> list[Reply]:
     codes = [program] if program else store.program_codes()
     replies = []
     for code in codes:
-        items = [f"- {s.name}: {s.summary}" + (f" (online since {s.online_since})" if s.online_since else "")
+        items = [line("utter_line_specialization_since" if s.online_since else "utter_line_specialization",
+                      name=s.name, summary=s.summary, since=s.online_since)
                  for s in store.specializations(code)]
+        slots: dict[str, Any] = {"last_topic": SPECIALIZATIONS, "pending_topic": None}
         replies.append(Reply(response="utter_specializations",
                              values={"program_name": store.program_name(code), "items": "\n".join(items)},
-                             slots={"program": program} if program else {}))
+                             slots={**slots, "program": program} if program else slots))
     return replies
 
 
@@ -146,8 +197,10 @@ def semesters_for(term: str | None, courses: list[Course]) -> tuple[list[int], s
 
 def class_schedule(store: KnowledgeStore, program: str | None, term: str | None) -> Reply:
     """A program's cohort schedule, whole or for one term ('first summer', 'fall', 'second year')."""
+    slots: dict[str, Any] = {"last_topic": SCHEDULE, "term": term}
     if not program:
-        return Reply(response="utter_ask_schedule_program")
+        return Reply(response="utter_ask_schedule_program", slots={**slots, "pending_topic": SCHEDULE})
+    slots.update(program=program, pending_topic=None)
     courses = store.schedule(program)
     semesters, label = semesters_for(term, courses)
     chosen = [c for c in courses if c.semester in semesters]
@@ -155,18 +208,22 @@ def class_schedule(store: KnowledgeStore, program: str | None, term: str | None)
               "as_of": as_of(store, "course_schedule"), **contact_values(store)}
     if not chosen:
         return Reply(response="utter_no_class_schedule", values={**values, "scope": label or "any semester"},
-                     slots={"program": program})
+                     slots=slots)
     lines = []
     for semester in sorted({c.semester for c in chosen}):
         rows = [c for c in chosen if c.semester == semester]
-        courses_text = "; ".join(
-            f"{c.course_code} {c.course_title}"
-            + (f" ({c.summer_session} summer session{'s' if c.summer_session == 'both' else ''})"
-               if c.summer_session else "")
-            for c in rows)
-        lines.append(f"- Semester {semester} ({rows[0].term}): {courses_text}")
-    return Reply(response="utter_class_schedule", values={**values, "items": "\n".join(lines)},
-                 slots={"program": program})
+        courses_text = "; ".join(course_line(c) for c in rows)
+        lines.append(line("utter_line_semester", semester=semester, term=rows[0].term, courses=courses_text))
+    return Reply(response="utter_class_schedule", values={**values, "items": "\n".join(lines)}, slots=slots)
+
+
+def course_line(course: Course) -> str:
+    """'LBSC 707 Field Study (both summer sessions)'."""
+    if not course.summer_session:
+        return line("utter_line_course", code=course.course_code, title=course.course_title)
+    name = ("utter_line_course_both_summer_sessions" if course.summer_session == "both"
+            else "utter_line_course_summer_session")
+    return line(name, code=course.course_code, title=course.course_title, summer_session=course.summer_session)
 
 
 def contact(store: KnowledgeStore) -> Reply:

@@ -25,6 +25,8 @@ MIN_FAQ_CONFIDENCE = 0.1
 MIN_STRONG_TOPIC = 0.5
 MIN_TOPIC_CONFIDENCE = 0.05
 MAX_CHOICES = 3
+# A message this short that names a program, right after a question back or an answer, completes it.
+FOLLOW_UP_MAX_WORDS = 4
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,16 @@ def step(misunderstood: int, previous: str | None, *, unsure: bool = False, has_
         return "did_you_mean" if unsure and has_choices else "out_of_scope"
     found = ORDER[min(ORDER.index(previous) + 1, len(ORDER) - 1)]
     return "rephrase" if found == "did_you_mean" and not has_choices else found
+
+
+def names_a_program(parse: dict[str, Any], *, unsure: bool) -> bool:
+    """Whether a message the classifier could not place is a program typed as an answer.
+
+    Either it is little more than the program's name ("MLS", "the library one please"), or the
+    classifier hesitated with the follow-up intent as its runner-up.
+    """
+    words = len((parse.get("text") or "").split())
+    return words <= FOLLOW_UP_MAX_WORDS or (unsure and runner_up(parse) == "follow_up")
 
 
 def runner_up(parse: dict[str, Any]) -> str | None:
