@@ -116,3 +116,12 @@ def test_channel_chatter_without_a_mention_is_ignored(slack) -> None:
     assert requests.post(url, timeout=10, **signed(body)).status_code == 200
     time.sleep(2)
     assert len(api.posts()) == before
+
+
+def test_labelled_links_are_written_as_slack_links() -> None:
+    from bot.channels.slack import slack_links
+
+    text = "- Thu: Info session, online. [Register](https://umd.edu/r?a=1) · [Add to calendar](http://h/s/1.ics)"
+    assert slack_links(text) == ("- Thu: Info session, online. <https://umd.edu/r?a=1|Register> · "
+                                 "<http://h/s/1.ics|Add to calendar>")
+    assert slack_links("see https://umd.edu and [not a link](ftp://x)") == "see https://umd.edu and [not a link](ftp://x)"

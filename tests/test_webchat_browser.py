@@ -97,6 +97,17 @@ def test_links_are_clickable_and_markup_stays_text(page, site) -> None:
     assert links.count() >= 2
     assert links.first.get_attribute("href").startswith("https://")
     assert links.first.get_attribute("rel") == "noopener noreferrer"
+    assert [links.nth(i).inner_text() for i in range(2)] == ["Register", "Add to calendar"]
+    assert "](" not in answer.inner_text()
+
+
+def test_starter_suggestions_under_the_greeting_answer_when_clicked(page, site) -> None:
+    open_widget(page, site)
+    starters = page.locator(".isa-buttons button")
+    assert starters.count() == 4
+    page.get_by_role("button", name="Do I need to visit campus?").click()
+    page.wait_for_function("document.querySelectorAll('.isa-bot').length >= 2")
+    assert "College Park" in page.locator(".isa-bot").last.inner_text()
 
 
 def test_history_survives_a_reload_with_the_same_unguessable_sender(page, site) -> None:

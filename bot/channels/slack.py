@@ -7,6 +7,7 @@ On top of ``rasa.core.channels.slack.SlackInput`` this channel
 - answers each question once, in its thread, even when Slack retries or delivers both the
   ``app_mention`` and the ``message`` event for one post;
 - unwraps Slack's link markup (<mailto:a@b.edu|a@b.edu>, <https://x.org|x.org>, <https://x.org>);
+- writes the assistant's labelled links ("[Register](https://...)") as Slack links (<https://...|Register>);
 - answers URL verification with the challenge, after checking the signature (missing, wrong or
   older than five minutes: 400, nothing processed).
 """
@@ -32,8 +33,21 @@ from bot.config import Settings, load_settings
 logger = logging.getLogger(__name__)
 
 LINK = re.compile(r"<((?:mailto:|https?://)[^|>]+)(?:\|([^>]*))?>")
+LABELLED_LINK = re.compile(r"\[([^\]\n]{1,80})\]\((https?://[^\s<>()|]+)\)")
 SEEN_TTL_SECONDS = 600
 SEEN_MAX = 10_000
+
+
+def slack_links(text: str) -> str:
+    """The assistant's labelled links in Slack's markup: [Register](https://x) -> <https://x|Register>."""
+    return LABELLED_LINK.sub(lambda m: f"<{m.group(2)}|{m.group(1)}>", text)
+
+
+class SlackOutput(SlackBot):
+    """Rasa's Slack output, with labelled links written the way Slack shows them."""
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        await super().send_text_message(recipient_id, slack_links(text), **kwargs)
 
 
 class SlackChannel(SlackInput):
@@ -92,7 +106,7 @@ class SlackChannel(SlackInput):
     def get_output_channel(self, channel: Optional[Text] = None,
                            thread_id: Optional[Text] = None) -> OutputChannel:
         """Rasa's Slack output, pointed at the configured Slack Web API."""
-        bot = SlackBot(self.slack_token, channel or self.slack_channel, thread_id, self.proxy)
+        bot = SlackOutput(self.slack_token, channel or self.slack_channel, thread_id, self.proxy)
         if self.api_url:
             bot.client.base_url = self.api_url
         return bot

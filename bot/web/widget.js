@@ -83,19 +83,20 @@
   root.appendChild(launcher);
   root.appendChild(panel);
 
-  var urlPattern = /(https?:\/\/[^\s<>"]+[^\s<>".,;:!?)\]])/g;
+  // A labelled link "[Register](https://...)" or a bare URL; only http(s) addresses become links.
+  var linkPattern = /\[([^\]\n]{1,80})\]\((https?:\/\/[^\s<>"()]+)\)|(https?:\/\/[^\s<>"]+[^\s<>".,;:!?)\]])/g;
 
   // Text with links made clickable: text nodes and <a> elements only, so no markup from the server runs.
   function richText(container, text) {
     text.split("\n").forEach(function (line, i) {
       if (i > 0) container.appendChild(document.createElement("br"));
       var last = 0;
-      line.replace(urlPattern, function (url, _g, offset) {
+      line.replace(linkPattern, function (match, label, labelled, bare, offset) {
         container.appendChild(document.createTextNode(line.slice(last, offset)));
-        var a = el("a", { href: url, target: "_blank", rel: "noopener noreferrer" }, url);
-        container.appendChild(a);
-        last = offset + url.length;
-        return url;
+        var url = labelled || bare;
+        container.appendChild(el("a", { href: url, target: "_blank", rel: "noopener noreferrer" }, label || url));
+        last = offset + match.length;
+        return match;
       });
       container.appendChild(document.createTextNode(line.slice(last)));
     });
@@ -176,6 +177,14 @@
     status.classList.add("isa-error");
   }
 
+  // Starter suggestions under the greeting (the same topics as the assistant's own greeting).
+  var STARTERS = [
+    { title: "Online vs on-campus", payload: "/faq/online_vs_campus" },
+    { title: "Do I need to visit campus?", payload: "/faq/orientation_visit" },
+    { title: "Specializations", payload: "/ask_specializations" },
+    { title: "Information sessions", payload: "/ask_info_sessions" }
+  ];
+
   function open() {
     panel.hidden = false;
     launcher.setAttribute("aria-expanded", "true");
@@ -184,7 +193,7 @@
     save();
     if (!state.log.length) {
       add({ from: "bot", text: "Hi! Ask me about the online MLS and MIM programs: requirements, " +
-        "specializations, the field study, information sessions and more." });
+        "specializations, the field study, information sessions and more.", buttons: STARTERS, live: true });
     }
     input.focus();
   }
