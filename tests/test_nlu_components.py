@@ -1,0 +1,112 @@
+"""The project's own NLU components: distilled embeddings and the topic confidence gate."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlu import static_embeddings
+from bot.nlu.topic_gate import TopicConfidenceGate, hesitant
+from tests.conftest import PROJECT_ROOT
+
+DISTILLED = PROJECT_ROOT / "build" / "static-embeddings"
+
+
+def tiny_table(directory: Path) -> Path:
+    """A four-word WordPiece vocabulary with 3-dimensional vectors."""
+    from tokenizers import Tokenizer, models, pre_tokenizers
+
+    vocab = {"[UNK]": 0, "field": 1, "study": 2, "##s": 3}
+    tokenizer = Tokenizer(models.WordPiece(vocab, unk_token="[UNK]"))
+    tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
+    directory.mkdir(parents=True, exist_ok=True)
+    tokenizer.save(str(directory / static_embeddings.TOKENIZER_FILE))
+    table = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1]], dtype=np.float32)
+    np.save(directory / static_embeddings.VECTORS_FILE, table)
+    return directory
+
+
+def test_a_word_is_the_mean_of_its_pieces(tmp_path) -> None:
+    vectors = static_embeddings.TokenVectors(tiny_table(tmp_path / "e"))
+    assert vectors.word("field").tolist() == [1, 0, 0]
+    assert vectors.word("studys").tolist() == [0, 0.5, 0.5]
+    assert vectors.word("").tolist() == [0, 0, 0]
+
+
+def test_the_featurizer_adds_one_vector_per_token_and_their_mean(tmp_path) -> None:
+    from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+
+    path = tiny_table(tmp_path / "e")
+    featurizer = static_embeddings.StaticEmbeddingFeaturizer(
+        {**static_embeddings.StaticEmbeddingFeaturizer.get_default_config(), "path": str(path),
+         "alias": "static"}, "static")
+    message = Message({TEXT: "field studys"})
+    WhitespaceTokenizer(WhitespaceTokenizer.get_default_config()).process([message])
+    featurizer.process([message])
+    sequence, sentence = message.get_dense_features(TEXT)
+    assert sequence.features.tolist() == [[1, 0, 0], [0, 0.5, 0.5]]
+    assert sentence.features.tolist() == [[0.5, 0.25, 0.25]]
+
+
+def test_missing_embeddings_say_how_to_build_them(tmp_path) -> None:
+    with pytest.raises(static_embeddings.EncoderError, match="nlp distill"):
+        static_embeddings.StaticEmbeddingFeaturizer({"path": str(tmp_path), "alias": "x"}, "x")
+
+
+def test_weights_other_than_the_pinned_ones_are_refused(tmp_path) -> None:
+    (tmp_path / "model.safetensors").write_bytes(b"not the model")
+    with pytest.raises(static_embeddings.EncoderError, match="expected 53aa5117"):
+        static_embeddings.check_weights(tmp_path)
+
+
+def test_the_installed_encoder_is_the_pinned_one() -> None:
+    static_embeddings.check_weights(static_embeddings.encoder_dir())
+
+
+@pytest.mark.skipif(not (DISTILLED / static_embeddings.VECTORS_FILE).exists(), reason="make build distils them")
+def test_distilled_embeddings_place_synonyms_nearer_than_unrelated_words() -> None:
+    vectors = static_embeddings.TokenVectors(DISTILLED)
+    info = json.loads((DISTILLED / static_embeddings.INFO_FILE).read_text())
+    assert info["weights_sha256"] == static_embeddings.ENCODER_SHA256
+
+    def cosine(a: str, b: str) -> float:
+        x, y = vectors.word(a), vectors.word(b)
+        return float(x @ y / np.linalg.norm(x) / np.linalg.norm(y))
+
+    assert cosine("lecturers", "faculty") > cosine("lecturers", "credits")
+    assert cosine("practicum", "internship") > cosine("practicum", "diploma")
+
+
+@pytest.mark.parametrize(("ranking", "expected"), [
+    ([{"confidence": 0.9}, {"confidence": 0.05}], False),
+    ([{"confidence": 0.45}, {"confidence": 0.05}], True),   # below the threshold
+    ([{"confidence": 0.52}, {"confidence": 0.46}], True),   # too close to the runner-up
+    ([{"confidence": 0.7}], False),
+    ([], False),
+])
+def test_hesitant_topic_choice(ranking, expected) -> None:
+    assert hesitant(ranking, threshold=0.5, margin=0.1) is expected
+
+
+def message(intent: str, topics: list[tuple[str, float]]) -> Message:
+    ranking = [{"intent_response_key": f"faq/{t}", "confidence": c} for t, c in topics]
+    msg = Message({TEXT: "q"})
+    msg.set(INTENT, {"name": intent, "confidence": 0.9})
+    msg.set(INTENT_RANKING_KEY, [{"name": intent, "confidence": 0.9}])
+    msg.set("response_selector", {"faq": {"ranking": ranking, "response": {}}})
+    return msg
+
+
+def test_the_gate_turns_a_hesitant_topic_into_the_fallback_and_keeps_the_ranking() -> None:
+    gate = TopicConfidenceGate(TopicConfidenceGate.get_default_config())
+    unsure, sure, other = (message("faq", [("credits", 0.5), ("duration", 0.45)]),
+                           message("faq", [("credits", 0.95)]), message("greet", [("credits", 0.1)]))
+    gate.process([unsure, sure, other])
+    assert unsure.get(INTENT)["name"] == "nlu_fallback"
+    assert [i["name"] for i in unsure.get(INTENT_RANKING_KEY)] == ["nlu_fallback", "faq"]
+    assert sure.get(INTENT)["name"] == "faq" and other.get(INTENT)["name"] == "greet"
