@@ -107,15 +107,25 @@ def test_every_response_is_in_the_domain_and_has_a_use() -> None:
     assert set(DOMAIN["responses"]) - used == set(), "responses nothing utters"
 
 
-def test_held_out_examples_are_never_trained_on() -> None:
+@pytest.mark.parametrize("name", ["heldout.yml", "uncovered.yml", "dev.yml"])
+def test_evaluation_examples_are_never_trained_on(name: str) -> None:
     def norm(text: str) -> str:
         return re.sub(r"[^a-z0-9 ]", "", text.lower()).strip()
 
     trained = {norm(t) for lines in TRAINING.values() for t in lines}
-    heldout = nlu_examples(PROJECT_ROOT / "tests" / "nlu" / "heldout.yml")
-    leaked = [t for lines in heldout.values() for t in lines if norm(t) in trained]
+    examples = nlu_examples(PROJECT_ROOT / "tests" / "nlu" / name)
+    leaked = [t for lines in examples.values() for t in lines if norm(t) in trained]
     assert leaked == []
-    assert set(heldout) <= set(TRAINING), "held-out labels the model was never taught"
+    if name != "uncovered.yml":
+        assert set(examples) <= set(TRAINING), "labels the model was never taught"
+
+
+def test_the_held_out_set_has_enough_unseen_phrasings_per_label() -> None:
+    examples = nlu_examples(PROJECT_ROOT / "tests" / "nlu" / "heldout.yml")
+    assert sum(len(v) for v in examples.values()) >= 400
+    assert {label: len(v) for label, v in examples.items() if len(v) < 5} == {}
+    # The catch-all not-covered topic is measured by uncovered.yml, on categories the training data lacks.
+    assert set(TRAINING) - {"faq/not_covered"} <= set(examples), "labels the held-out set does not measure"
 
 
 def _commands(parser: argparse.ArgumentParser, prefix: str = ""):

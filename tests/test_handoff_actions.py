@@ -143,6 +143,22 @@ def test_a_hesitant_follow_up_naming_a_program_is_answered_in_context(store, dis
     assert responses(dispatcher)[-1] == "utter_out_of_scope"
 
 
+@pytest.mark.parametrize(("text", "intent"), [("MLS", "out_of_scope"), ("the library one", "nlu_fallback")])
+def test_a_program_typed_after_a_question_back_completes_it(store, dispatcher, text, intent) -> None:
+    t = tracker(text, intent, entities=[entity("program", "MLS")],
+                slots={"pending_topic": "class_schedule", "last_topic": "class_schedule"})
+    events = run(ActionHandleMisunderstanding(store), dispatcher, t)
+    assert dispatcher.messages[0]["response"] == "utter_class_schedule"
+    assert SlotSet("pending_topic", None) in events and SlotSet("handoff_offered", False) in events
+
+
+def test_a_long_off_topic_message_naming_a_program_is_not_taken_for_a_follow_up(store, dispatcher) -> None:
+    t = tracker("is the weather in College Park nice for MLS students", "out_of_scope",
+                entities=[entity("program", "MLS")], slots={"last_topic": "duration"})
+    run(ActionHandleMisunderstanding(store), dispatcher, t)
+    assert responses(dispatcher) == ["utter_out_of_scope"]
+
+
 def test_after_the_offer_no_loop_just_the_office(store, dispatcher) -> None:
     run(ActionHandleMisunderstanding(store), dispatcher,
         tracker("?", "nlu_fallback", events=MISS * 3, **after("offer_person"), **RANKED))

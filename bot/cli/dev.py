@@ -11,6 +11,13 @@ from pathlib import Path
 from bot.config import Settings
 from bot.knowledge.store import open_store
 
+# Intents whose replies state facts: on a question the page does not answer, they are a wrong answer.
+ANSWERING_INTENTS = {"ask_info_sessions", "ask_class_schedule", "ask_specializations"}
+FIGURE_NAMES = {"accuracy": "held-out intent+topic", "intent_accuracy": "held-out intent",
+                "faq_topic_accuracy": "held-out FAQ topic", "macro_f1": "held-out macro F1",
+                "in_scope_false_rejection": "in-scope false rejection",
+                "uncovered_wrong_topic": "uncovered: wrong-topic answers", "clinc_rejection": "CLINC150 rejection"}
+
 
 def register(commands: argparse._SubParsersAction) -> None:
     """Add this group's commands."""
@@ -21,7 +28,16 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=_serve)
 
     p = commands.add_parser("eval", help="held-out NLU accuracy, CLINC150 rejection and REST answer checks")
-    p.add_argument("--model", default="models/ischool.tar.gz", help="trained model (default: %(default)s)")
+    p.add_argument("--model", default="models/ischool.tar.gz", help="trained model for --seeds 0 and --rest "
+                   "(default: %(default)s)")
+    p.add_argument("--seeds", type=int, default=3, help="train this many models with seeds 1..N and report the "
+                   "mean and spread; 0 evaluates --model alone (default: %(default)s)")
+    p.add_argument("--config", default="config.yml", help="pipeline to train for --seeds (default: %(default)s)")
+    p.add_argument("--models-dir", default="build/eval-models", help="where --seeds puts its models")
+    p.add_argument("--uncovered", default="tests/nlu/uncovered.yml",
+                   help="questions the page does not answer (default: %(default)s)")
+    p.add_argument("--conversations", default="tests/conversation_checks.yml",
+                   help="multi-turn checks for --rest (default: %(default)s)")
     p.add_argument("--heldout", default="tests/nlu/heldout.yml", help="held-out NLU file (default: %(default)s)")
     p.add_argument("--clinc", help="path to CLINC150 data_full.json (off-topic rejection)")
     p.add_argument("--clinc-split", default="test", choices=("test", "val"), help="CLINC150 split")
@@ -65,34 +81,50 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.devtools import evaluate
+    from bot.devtools import evaluate, seeds
 
     results = Path(args.out)
-    rows: list[tuple[str, str]] = []
-    parser = evaluate.Parser(Path(args.model))
+    store = open_store(settings)
+    answering = {f"faq/{t}" for t in store.topics() if any(v.covered for v in store.answer_variants(t))}
+    answering |= ANSWERING_INTENTS
     heldout = evaluate.read_examples(Path(args.heldout))
-    nlu = evaluate.summarize(heldout, parser.labels(e.text for e in heldout))
-    evaluate.write(results, "nlu_heldout", nlu)
-    rows += [("held-out examples", str(nlu["examples"])), ("intent accuracy", evaluate.percent(nlu["intent_accuracy"])),
-             ("intent+topic accuracy", evaluate.percent(nlu["accuracy"])),
-             ("FAQ topic accuracy", evaluate.percent(nlu["faq_topic_accuracy"])),
-             ("macro F1", f"{nlu['macro_f1']:.3f}")]
-    if args.clinc:
-        clinc = evaluate.read_clinc(Path(args.clinc), args.clinc_split, limit=args.clinc_limit)
-        off = evaluate.rejection(clinc, parser.labels(e.text for e in clinc))
-        evaluate.write(results, f"clinc150_{args.clinc_split}", off)
-        rows += [(f"CLINC150 {args.clinc_split} off-topic queries", str(off["queries"])),
-                 ("CLINC150 rejection", evaluate.percent(off["rejection_rate"]))]
+    unseen = evaluate.read_examples(Path(args.uncovered))
+    clinc = evaluate.read_clinc(Path(args.clinc), args.clinc_split, limit=args.clinc_limit) if args.clinc else []
+    models = [Path(args.model)] if args.seeds == 0 else [
+        seeds.train(Path(args.config), seed, Path(args.models_dir)) for seed in range(1, args.seeds + 1)]
+    runs = []
+    for n, model in enumerate(models):
+        parser = evaluate.Parser(model)
+        predicted = parser.labels(e.text for e in heldout)
+        nlu = evaluate.summarize(heldout, predicted)
+        gaps = evaluate.uncovered(unseen, parser.labels(e.text for e in unseen), answering)
+        figures = {"accuracy": nlu["accuracy"], "intent_accuracy": nlu["intent_accuracy"],
+                   "faq_topic_accuracy": nlu["faq_topic_accuracy"], "macro_f1": nlu["macro_f1"],
+                   "in_scope_false_rejection": evaluate.false_rejection(heldout, predicted),
+                   "uncovered_wrong_topic": gaps["wrong_topic_rate"]}
+        evaluate.write(results, f"nlu_heldout_run{n + 1}", nlu)
+        evaluate.write(results, f"uncovered_run{n + 1}", gaps)
+        if clinc:
+            off = evaluate.rejection(clinc, parser.labels(e.text for e in clinc))
+            figures["clinc_rejection"] = off["rejection_rate"]
+            evaluate.write(results, f"clinc150_{args.clinc_split}_run{n + 1}", off)
+        runs.append(figures)
+    summary = seeds.aggregate(runs)
+    evaluate.write(results, "nlu_summary", {"runs": runs, "summary": summary})
+    rows = [("held-out examples", str(len(heldout))), ("uncovered questions", str(len(unseen)))]
+    rows += [(FIGURE_NAMES[key], seeds.describe(figure)) for key, figure in summary.items() if key in FIGURE_NAMES]
     if args.rest:
         from bot.devtools import servers
 
         checks = evaluate.read_answer_checks(Path(args.answers))
+        conversations = evaluate.read_conversations(Path(args.conversations))
         with servers.running(Path(args.model), rasa_port=args.port, action_port=args.action_port) as running:
             answers = evaluate.check_answers(running, checks)
+            multi = evaluate.check_conversations(running, conversations)
         evaluate.write(results, "answers_rest", answers)
-        rows += [("REST answer checks", f"{answers['passed']}/{answers['checks']}")]
+        evaluate.write(results, "conversations_rest", multi)
+        rows += [("REST answer checks", f"{answers['passed']}/{answers['checks']}"),
+                 ("multi-turn REST checks", f"{multi['passed']}/{multi['conversations']}")]
     print(evaluate.table(rows))
-    for item in nlu["confusions"][:10]:
-        print(f"  confused: {item['expected']} -> {item['predicted']} ({item['count']})")
     print(f"Results written to {results}/")
     return 0

@@ -78,6 +78,25 @@ def summarize(examples: Sequence[Example], predicted: Sequence[str]) -> dict[str
     }
 
 
+def false_rejection(examples: Sequence[Example], predicted: Sequence[str]) -> float:
+    """Share of in-scope examples (any label but out_of_scope) that were rejected as off-topic."""
+    pairs = [(e, p) for e, p in zip(examples, predicted) if e.label != "out_of_scope"]
+    return sum(p.split("/")[0] in REJECTED for _, p in pairs) / len(pairs)
+
+
+def uncovered(examples: Sequence[Example], predicted: Sequence[str], answering: set[str]) -> dict[str, Any]:
+    """Questions the page does not answer: the share that would get a covered topic's answer.
+
+    ``answering``: the labels that answer with facts (covered FAQ topics and the information-session,
+    schedule and specialization intents). Anything else is honest: "I don't have that", a question back
+    or the misunderstanding steps.
+    """
+    wrong = [(e.text, p) for e, p in zip(examples, predicted) if p in answering]
+    return {"questions": len(examples), "wrong_topic_rate": len(wrong) / len(examples),
+            "answered_as": dict(Counter(p for _, p in wrong).most_common(15)),
+            "wrong": [{"text": t, "predicted": p} for t, p in wrong]}
+
+
 def rejection(examples: Sequence[Example], predicted: Sequence[str]) -> dict[str, Any]:
     """Share of off-topic queries ending in out_of_scope or nlu_fallback."""
     rejected = [p.split("/")[0] in REJECTED for p in predicted]
@@ -124,6 +143,31 @@ def write(results_dir: Path, name: str, payload: dict[str, Any]) -> Path:
     path = results_dir / f"{name}.json"
     path.write_text(json.dumps(payload, indent=2, default=str) + "\n")
     return path
+
+
+def read_conversations(path: Path) -> list[dict[str, Any]]:
+    """The multi-turn checks of a conversations file."""
+    import yaml
+
+    return list(yaml.safe_load(path.read_text())["conversations"])
+
+
+def check_conversations(servers: Any, conversations: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Play every conversation in a fresh session over REST; each turn's reply must hold its phrases."""
+    failures = []
+    run = uuid.uuid4().hex[:8]
+    for n, conversation in enumerate(conversations):
+        sender = f"conv-{run}-{n}"
+        for turn in conversation["turns"]:
+            reply = " ".join(m.get("text", "") for m in servers.say(sender, turn["say"]))
+            missing = [p for p in turn.get("expect", []) if p.lower() not in reply.lower()]
+            unwanted = [p for p in turn.get("reject", []) if p.lower() in reply.lower()]
+            if missing or unwanted:
+                failures.append({"name": conversation["name"], "say": turn["say"], "missing": missing,
+                                 "unwanted": unwanted, "reply": reply})
+                break
+    return {"conversations": len(conversations), "passed": len(conversations) - len(failures),
+            "failures": failures}
 
 
 def read_answer_checks(path: Path) -> list[dict[str, Any]]:
