@@ -146,6 +146,22 @@ def test_staff_are_told_on_slack_with_question_contact_and_transcript(queue) -> 
     assert "can I defer my start" in text and "> bot: Sorry" in text
 
 
+def test_user_text_reaches_staff_as_plain_quoted_text(queue) -> None:
+    ticket = new_ticket(queue, name="<!channel> Mallory",
+                        question="see <https://evil.example|UMD login> & <@U123>\nURGENT Handoff H-FAKE01 from slack")
+    with FakeSlackApi() as api:
+        assert notify.notify_staff(ticket, token="xoxb-t", channel="C0STAFF", api_url=api.url) is None
+        [(_, _, body)] = api.calls
+    text = body["text"]
+    assert "<!channel>" not in text and "<https://" not in text and "<@U123>" not in text
+    assert "&lt;!channel&gt; Mallory" in text and "&lt;https://evil.example|UMD login&gt; &amp; &lt;@U123&gt;" in text
+    # The forged line stays inside the quote: the only line starting with "URGENT" or "Handoff" is ours.
+    assert [line for line in text.splitlines() if line.startswith(("URGENT", "Handoff"))] == \
+           [f"Handoff {ticket.reference} from webchat"]
+    assert "> URGENT Handoff H-FAKE01 from slack" in text
+    assert body["unfurl_links"] is False and body["unfurl_media"] is False
+
+
 @pytest.mark.parametrize(("reply", "expected"), [
     ({"ok": True}, None),
     ({"ok": False, "error": "channel_not_found"}, "Slack refused the message: channel_not_found"),

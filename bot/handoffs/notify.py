@@ -18,13 +18,30 @@ Notifier = Callable[[Ticket], Optional[str]]
 TRANSCRIPT_TURNS = 20
 
 
+def escape(text: str) -> str:
+    """User text as plain Slack text: &, < and > escaped, so no mention, link or markup reaches staff."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def quoted(label: str, text: str) -> list[str]:
+    """``text`` from a user, every line inside the quote, so a newline cannot forge a line of ours."""
+    lines = escape(text).splitlines() or [""]
+    return [f"> {label}{lines[0]}", *(f"> {line}" for line in lines[1:])]
+
+
 def staff_message(ticket: Ticket) -> str:
-    """What staff read in Slack: the ticket, how to reply, the question and the end of the transcript."""
+    """What staff read in Slack: the ticket, how to reply, the question and the end of the transcript.
+
+    Everything a user typed (name, contact, question, transcript) is escaped and quoted.
+    """
     phone = readable_phone(ticket.phone) if ticket.phone else "-"
-    lines = [f"{'URGENT ' if ticket.urgent else ''}Handoff {ticket.reference} from {ticket.channel}",
-             f"Contact: {ticket.name or '(no name)'}, email {ticket.email or '-'}, phone {phone}",
-             f"Question: {ticket.question or '(not given; see the transcript)'}", "Transcript:"]
-    lines += [f"> {turn.get('from', '?')}: {turn.get('text', '')}" for turn in ticket.turns()[-TRANSCRIPT_TURNS:]]
+    lines = [f"{'URGENT ' if ticket.urgent else ''}Handoff {ticket.reference} from {escape(ticket.channel)}"]
+    lines += quoted("Name: ", ticket.name or "(no name)")
+    lines += quoted("Contact: ", f"email {ticket.email or '-'}, phone {phone}")
+    lines += quoted("Question: ", ticket.question or "(not given; see the transcript)")
+    lines.append("Transcript:")
+    for turn in ticket.turns()[-TRANSCRIPT_TURNS:]:
+        lines += quoted(f"{escape(str(turn.get('from', '?')))}: ", str(turn.get("text", "")))
     return "\n".join(lines)
 
 
@@ -36,7 +53,8 @@ def notify_staff(ticket: Ticket, *, token: str, channel: str, api_url: str = "ht
     try:
         response = requests.post(api_url.rstrip("/") + "/chat.postMessage", timeout=timeout,
                                  headers={"Authorization": f"Bearer {token}"},
-                                 json={"channel": channel, "text": staff_message(ticket)})
+                                 json={"channel": channel, "text": staff_message(ticket),
+                                       "unfurl_links": False, "unfurl_media": False})
         body = response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
     except (requests.RequestException, ValueError) as exc:
         logger.warning("Could not notify staff about %s: %s", ticket.reference, exc)
