@@ -1,9 +1,10 @@
-"""Train each candidate NLU pipeline on the same data and compare them on the held-out set and CLINC150 val.
+"""Train each candidate NLU pipeline on the same data; compare on the development set, held-out set, CLINC150 val.
 
     .venv/bin/python bench/compare_pipelines.py [--clinc PATH] [--limit 1000]
 
-Candidates are bench/pipelines/*.yml plus the project's config.yml. CLINC150's validation split is the
-one used for choices like this; the test split is kept for the reported figure (make eval).
+Candidates are bench/pipelines/*.yml plus the project's config.yml. Choices are made on the development
+set (tests/nlu/dev2.yml) and CLINC150's validation split; the held-out figure is reported beside them, and
+CLINC150's test split is kept for make eval.
 Writes results/pipelines.json and prints a table.
 """
 
@@ -31,7 +32,11 @@ def main() -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     candidates = [ROOT / "config.yml", *sorted((ROOT / "bench" / "pipelines").glob("*.yml"))]
+    if any("StaticEmbeddingFeaturizer" in c.read_text() for c in candidates) and \
+            not (ROOT / "build" / "static-embeddings" / "vectors.npy").exists():
+        subprocess.run([sys.executable, "-m", "bot", "nlp", "distill"], cwd=ROOT, env=servers.child_env(), check=True)
     heldout = evaluate.read_examples(ROOT / "tests" / "nlu" / "heldout.yml")
+    dev = evaluate.read_examples(ROOT / "tests" / "nlu" / "dev2.yml")
     clinc = evaluate.read_clinc(Path(args.clinc), "val", limit=args.limit)
     rows = {}
     for config in candidates:
@@ -43,18 +48,21 @@ def main() -> int:
         train_seconds = time.monotonic() - started
         parse = evaluate.Parser(out / f"{config.stem}.tar.gz")
         nlu = evaluate.summarize(heldout, parse.labels(e.text for e in heldout))
+        development = evaluate.summarize(dev, parse.labels(e.text for e in dev))
         started = time.monotonic()
         off = evaluate.rejection(clinc, parse.labels(e.text for e in clinc))
         per_query_ms = (time.monotonic() - started) * 1000 / len(clinc)
-        rows[name] = {"train_seconds": round(train_seconds), "heldout_accuracy": nlu["accuracy"],
+        rows[name] = {"train_seconds": round(train_seconds), "dev_accuracy": development["accuracy"],
+                      "heldout_accuracy": nlu["accuracy"],
                       "heldout_intent_accuracy": nlu["intent_accuracy"], "macro_f1": nlu["macro_f1"],
                       "clinc_val_rejection": off["rejection_rate"], "parse_ms": per_query_ms}
         print(name, rows[name], flush=True)
     (ROOT / "results").mkdir(exist_ok=True)
     (ROOT / "results" / "pipelines.json").write_text(json.dumps(rows, indent=2) + "\n")
-    print(f"\n{'pipeline':<28}{'train s':>8}{'held-out':>10}{'intent':>8}{'F1':>7}{'CLINC val':>11}{'parse ms':>10}")
+    print(f"\n{'pipeline':<34}{'train s':>8}{'dev2':>8}{'held-out':>10}{'intent':>8}{'F1':>7}"
+          f"{'CLINC val':>11}{'parse ms':>10}")
     for name, r in rows.items():
-        print(f"{name:<28}{r['train_seconds']:>8}{100 * r['heldout_accuracy']:>9.1f}%"
+        print(f"{name:<34}{r['train_seconds']:>8}{100 * r['dev_accuracy']:>7.1f}%{100 * r['heldout_accuracy']:>9.1f}%"
               f"{100 * r['heldout_intent_accuracy']:>7.1f}%{r['macro_f1']:>7.3f}"
               f"{100 * r['clinc_val_rejection']:>10.1f}%{r['parse_ms']:>10.1f}")
     return 0

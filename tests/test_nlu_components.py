@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -12,9 +11,6 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu import static_embeddings
 from bot.nlu.topic_gate import TopicConfidenceGate, hesitant
-from tests.conftest import PROJECT_ROOT
-
-DISTILLED = PROJECT_ROOT / "build" / "static-embeddings"
 
 
 def tiny_table(directory: Path) -> Path:
@@ -68,20 +64,6 @@ def test_the_installed_encoder_is_the_pinned_one() -> None:
     static_embeddings.check_weights(static_embeddings.encoder_dir())
 
 
-@pytest.mark.skipif(not (DISTILLED / static_embeddings.VECTORS_FILE).exists(), reason="make build distils them")
-def test_distilled_embeddings_place_synonyms_nearer_than_unrelated_words() -> None:
-    vectors = static_embeddings.TokenVectors(DISTILLED)
-    info = json.loads((DISTILLED / static_embeddings.INFO_FILE).read_text())
-    assert info["weights_sha256"] == static_embeddings.ENCODER_SHA256
-
-    def cosine(a: str, b: str) -> float:
-        x, y = vectors.word(a), vectors.word(b)
-        return float(x @ y / np.linalg.norm(x) / np.linalg.norm(y))
-
-    assert cosine("lecturers", "faculty") > cosine("lecturers", "credits")
-    assert cosine("practicum", "internship") > cosine("practicum", "diploma")
-
-
 @pytest.mark.parametrize(("ranking", "expected"), [
     ([{"confidence": 0.9}, {"confidence": 0.05}], False),
     ([{"confidence": 0.45}, {"confidence": 0.05}], True),   # below the threshold
@@ -110,3 +92,22 @@ def test_the_gate_turns_a_hesitant_topic_into_the_fallback_and_keeps_the_ranking
     assert unsure.get(INTENT)["name"] == "nlu_fallback"
     assert [i["name"] for i in unsure.get(INTENT_RANKING_KEY)] == ["nlu_fallback", "faq"]
     assert sure.get(INTENT)["name"] == "faq" and other.get(INTENT)["name"] == "greet"
+
+
+def fallback_message(ranking: list[tuple[str, float]], topics: list[tuple[str, float]]) -> Message:
+    msg = message("faq", topics)
+    msg.set(INTENT, {"name": "nlu_fallback", "confidence": 0.5})
+    msg.set(INTENT_RANKING_KEY, [{"name": "nlu_fallback", "confidence": 0.5}] +
+            [{"name": n, "confidence": c} for n, c in ranking])
+    return msg
+
+
+def test_a_sure_topic_lifts_the_fallback_only_when_the_faq_intent_leads() -> None:
+    gate = TopicConfidenceGate(TopicConfidenceGate.get_default_config())
+    rescued = fallback_message([("faq", 0.37), ("follow_up", 0.17)], [("duration", 0.96), ("credits", 0.01)])
+    off_topic = fallback_message([("out_of_scope", 0.39), ("faq", 0.22)], [("tuition", 0.93)])
+    unsure = fallback_message([("faq", 0.37), ("follow_up", 0.17)], [("duration", 0.6), ("credits", 0.3)])
+    gate.process([rescued, off_topic, unsure])
+    assert rescued.get(INTENT) == {"name": "faq", "confidence": 0.37}
+    assert [i["name"] for i in rescued.get(INTENT_RANKING_KEY)] == ["faq", "follow_up"]
+    assert off_topic.get(INTENT)["name"] == "nlu_fallback" and unsure.get(INTENT)["name"] == "nlu_fallback"

@@ -5,6 +5,11 @@ is one level down: the message is clearly an FAQ question, but the response sele
 two topics (field-study hours or field-study credits?) or trusts none. Answering the wrong topic is
 worse than saying so, so a hesitant topic choice becomes ``nlu_fallback``; the misunderstanding action
 then offers the likely topics as "did you mean" buttons (the selector's ranking stays in the parse).
+
+The other way round, the intent classifier sometimes hesitates on a plain FAQ question ("how long does
+the mim take": faq first at 0.37, below the fallback threshold) while the response selector is sure of
+the topic (duration, 0.96). When the FAQ intent leads the ranking and the topic is that sure, the
+fallback is lifted: the question is answered.
 """
 
 from __future__ import annotations
@@ -39,11 +44,12 @@ class TopicConfidenceGate(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         """Minimum confidence of the best topic and minimum lead over the second."""
-        return {"threshold": 0.5, "margin": 0.1}
+        return {"threshold": 0.5, "margin": 0.1, "rescue_threshold": 0.9}
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         self.threshold = float(config["threshold"])
         self.margin = float(config["margin"])
+        self.rescue_threshold = float(config["rescue_threshold"])
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -54,10 +60,11 @@ class TopicConfidenceGate(GraphComponent):
         """Replace the FAQ intent by the fallback where the topic choice hesitates."""
         for message in messages:
             intent = message.get(INTENT) or {}
-            if intent.get("name") != RETRIEVAL_INTENT:
+            topics = ((message.get("response_selector") or {}).get(RETRIEVAL_INTENT, {}).get("ranking") or [])
+            if intent.get("name") == FALLBACK:
+                self._rescue(message, topics)
                 continue
-            selected = (message.get("response_selector") or {}).get(RETRIEVAL_INTENT, {})
-            if not hesitant(selected.get("ranking") or [], self.threshold, self.margin):
+            if intent.get("name") != RETRIEVAL_INTENT or not hesitant(topics, self.threshold, self.margin):
                 continue
             confidence = 1.0 - float(intent.get("confidence") or 0.0)
             message.set(INTENT, {"name": FALLBACK, "confidence": confidence}, add_to_output=True)
@@ -65,3 +72,13 @@ class TopicConfidenceGate(GraphComponent):
             message.set(INTENT_RANKING_KEY, [{"name": FALLBACK, "confidence": confidence}, *ranking],
                         add_to_output=True)
         return messages
+
+    def _rescue(self, message: Message, topics: List[Dict[str, Any]]) -> None:
+        """Answer after all when the FAQ intent leads the ranking and its topic is beyond doubt."""
+        ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != FALLBACK]
+        if not ranking or ranking[0].get("name") != RETRIEVAL_INTENT:
+            return
+        if not topics or hesitant(topics, self.rescue_threshold, self.margin):
+            return
+        message.set(INTENT, dict(ranking[0]), add_to_output=True)
+        message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
