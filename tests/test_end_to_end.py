@@ -91,6 +91,19 @@ def test_answers_over_rest(running, check) -> None:
     assert [p for p in check["expect"] if p.lower() not in reply] == [], reply
 
 
+CONVERSATIONS = yaml.safe_load((PROJECT_ROOT / "tests" / "conversation_checks.yml").read_text())["conversations"]
+
+
+@pytest.mark.parametrize("conversation", CONVERSATIONS, ids=[c["name"][:50] for c in CONVERSATIONS])
+def test_multi_turn_conversations_over_rest(running, conversation) -> None:
+    """Clarifications, typed programs, program and topic switches, follow-ups after a handoff offer."""
+    sender = uuid.uuid4().hex
+    for turn in conversation["turns"]:
+        reply = ask(running, sender, turn["say"]).lower()
+        assert [p for p in turn.get("expect", []) if p.lower() not in reply] == [], (turn["say"], reply)
+        assert [p for p in turn.get("reject", []) if p.lower() in reply] == [], (turn["say"], reply)
+
+
 def test_empty_and_huge_messages_get_a_polite_answer(running) -> None:
     assert ask(running, uuid.uuid4().hex, "   ")
     assert ask(running, uuid.uuid4().hex, "tuition " * 2000)
