@@ -16,7 +16,7 @@ from actions.handoff import ActionAskHandoffConfirmed, ActionCancelHandoff, Acti
 from bot.config import PROJECT_ROOT
 from bot.conversation import misunderstanding
 from bot.handoffs import contacts, tickets
-from bot.knowledge.store import make_engine
+from bot.knowledge.store import KnowledgeStore, make_engine
 from tests.conftest import NOW, entity, tracker
 
 DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())
@@ -287,18 +287,34 @@ def test_cancel_forgets_the_form(store, dispatcher) -> None:
     assert {e["name"] for e in events} == set(FILLED) and all(e["value"] is None for e in events)
 
 
-def test_crisis_gets_resources_first_and_an_urgent_ticket(store, queue, dispatcher) -> None:
+def test_crisis_action_stores_an_urgent_ticket_and_says_staff_were_told(store, queue, dispatcher) -> None:
     notifier = Notifier()
     action = ActionCrisis(store, handoffs=queue, notify=notifier)
     events = run(action, dispatcher, tracker("someone in my class is threatening me", "crisis"))
-    first = dispatcher.messages[0]
-    assert first["response"] == "utter_crisis"
-    for phone in ("911", "988", "301-405-3333", "301-314-7651"):
-        assert phone in first["items"]
-    assert first["items"].index("911") < first["items"].index("301-314-7651"), "in the file's order"
     ticket = queue.list()[0]
     assert ticket.urgent and ticket.question == "someone in my class is threatening me"
     assert notifier.tickets == [ticket.reference]
-    assert dispatcher.messages[1]["response"] == "utter_crisis_staff_told"
-    assert dispatcher.messages[1]["reference"] == ticket.reference
+    [told] = dispatcher.messages
+    assert told["response"] == "utter_crisis_staff_told" and told["reference"] == ticket.reference
+    assert told["contact_phone"] == "301-405-2038"
     assert events == []
+
+
+def test_crisis_with_the_knowledge_database_down_still_stores_the_ticket(queue, dispatcher, tmp_path) -> None:
+    broken = KnowledgeStore(make_engine(f"sqlite:///{tmp_path}/missing/dir/knowledge.db"))
+    run(ActionCrisis(broken, handoffs=queue, notify=Notifier()), dispatcher, tracker("I want to end my life", "crisis"))
+    [ticket] = queue.list()
+    assert ticket.urgent
+    [told] = dispatcher.messages
+    assert told["response"] == "utter_crisis_staff_told" and told["reference"] == ticket.reference
+
+
+def test_the_static_crisis_response_lists_every_crisis_contact_in_order() -> None:
+    """The rules utter it before any custom action; it must match knowledge/contacts.yml (group: crisis)."""
+    import yaml
+
+    text = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())["responses"]["utter_crisis"][0]["text"]
+    contacts = [c for c in yaml.safe_load((PROJECT_ROOT / "knowledge" / "contacts.yml").read_text())["contacts"]
+                if c.get("group") == "crisis"]
+    lines = text.splitlines()[1:]
+    assert [f"- {c['name']}: {c['phone']} ({c['purpose']})" for c in contacts] == lines

@@ -36,9 +36,12 @@ class Reply:
     slots: dict[str, Any] = field(default_factory=dict)
 
 
-def contact_values(store: KnowledgeStore) -> dict[str, str]:
-    """Name and phone of the Student Services Office, for responses that refer people to it."""
-    contact = store.contact(STUDENT_SERVICES)
+def contact_values(store: KnowledgeStore | None) -> dict[str, str]:
+    """Name and phone of the Student Services Office, for responses that refer people to it.
+
+    Without a store (its database is down) the office is named and its phone left to the website.
+    """
+    contact = store.contact(STUDENT_SERVICES) if store is not None else None
     if contact is None:
         return {"contact_name": "Student Services Office", "contact_phone": "listed on the iSchool website"}
     return {"contact_name": contact.name, "contact_phone": contact.phone}
@@ -234,13 +237,6 @@ def contact(store: KnowledgeStore) -> Reply:
     return Reply(response="utter_contact", values={
         "name": office.name, "purpose": office.purpose, "phone": office.phone, "fax": office.fax,
         "source": office.source, "as_of": f"{office.reviewed:%b} {office.reviewed.day}, {office.reviewed.year}"})
-
-
-def crisis_resources(store: KnowledgeStore) -> Reply:
-    """The emergency and campus resources, in the order staff listed them."""
-    items = "\n".join(f"- {c.name}: {c.phone}" + (f" ({c.purpose})" if c.purpose else "")
-                      for c in store.contacts("crisis"))
-    return Reply(response="utter_crisis", values={"items": items, **contact_values(store)})
 
 
 def handoff_values(store: KnowledgeStore) -> dict[str, str]:
