@@ -132,6 +132,14 @@ def test_server_unreachable_shows_a_clear_message(page, site) -> None:
     assert page.get_by_role("button", name="Send").is_enabled()
 
 
+def test_an_empty_reply_never_leaves_silence(page, site) -> None:
+    open_widget(page, site)
+    page.route("**/webhooks/webchat/webhook",
+               lambda route: route.fulfill(status=200, content_type="application/json", body="[]"))
+    answer = ask(page, "hello?")
+    assert "no answer to that just now" in answer.inner_text() and "988" in answer.inner_text()
+
+
 def test_keyboard_only_and_focus_management(page, site) -> None:
     page.goto(site)
     launcher = page.get_by_role("button", name="Ask about online programs")

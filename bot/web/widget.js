@@ -157,12 +157,13 @@
         fail("Sorry, the assistant could not answer that" + detail + ". Please try again.");
         return;
       }
-      if (!replies.length) add({ from: "bot", text: "Sorry, I have no answer to that. Could you rephrase?" });
-      replies.forEach(function (r) {
-        if (r.text || (r.buttons && r.buttons.length)) {
-          add({ from: "bot", text: r.text || "", buttons: r.buttons || [], live: true });
-        }
-      });
+      var shown = replies.filter(function (r) { return r.text || (r.buttons && r.buttons.length); });
+      shown.forEach(function (r) { add({ from: "bot", text: r.text || "", buttons: r.buttons || [], live: true }); });
+      // Nothing to show (an empty reply, e.g. while part of the service is down): never leave silence.
+      if (!shown.length) {
+        add({ from: "bot", text: "Sorry, I have no answer to that just now. Could you rephrase, or contact the " +
+          "Student Services Office? If you or someone else is in danger, call 911 or the 988 Lifeline." });
+      }
     };
     request.onerror = request.ontimeout = function () {
       done();
