@@ -65,7 +65,7 @@ run: $(MODEL) ## install, build, train if needed, then start both servers (Ctrl-
 	$(PY) -m bot serve
 
 shell: $(MODEL) ## talk to the assistant in the terminal
-	@$(RASA) run actions --actions actions --port 5055 > var/actions-shell.log 2>&1 & pid=$$!; \
+	@$(PY) -m bot.action_server --port 5055 > var/actions-shell.log 2>&1 & pid=$$!; \
 	  trap "kill $$pid" EXIT; $(RASA) shell --model $(MODEL)
 
 validate: $(VENV)/.installed ## check the training data and the knowledge files

@@ -33,6 +33,8 @@ MAY_READ_ENVIRON = {Path("bot/config.py"), Path("bot/devtools/servers.py")}
     ("SLACK_API_URL", "http://127.0.0.1:9/api", "slack_api_url", "http://127.0.0.1:9/api/"),
     ("WEBCHAT_ALLOWED_ORIGINS", "https://a.edu/, https://b.org,,", "webchat_allowed_origins",
      ("https://a.edu", "https://b.org")),
+    ("ACTION_SERVER_HOST", "0.0.0.0", "action_server_host", "0.0.0.0"),  # noqa: S104 - a deployment's choice
+    ("ACTION_SERVER_TOKEN", "t0k3n", "action_server_token", "t0k3n"),
 ])
 def test_each_variable_is_read_from_the_mapping_given(variable, value, attribute, expected) -> None:
     assert getattr(load_settings({variable: value}), attribute) == expected
@@ -50,6 +52,7 @@ def test_defaults_need_no_services_and_ignore_the_process_environment(monkeypatc
     assert settings.slack_api_url == "https://slack.com/api/"
     assert settings.slack_bot_token == settings.handoff_slack_token == settings.handoff_slack_channel == ""
     assert settings.webchat_allowed_origins == ()
+    assert (settings.action_server_host, settings.action_server_token) == ("127.0.0.1", "")
 
 
 def test_the_staff_token_wins_over_the_bot_token() -> None:

@@ -62,14 +62,16 @@ def wait_until_up(url: str, process: subprocess.Popen, name: str, timeout: float
     raise RuntimeError(f"{name} did not answer {url} within {timeout:.0f} s")
 
 
-def endpoints_file(action_port: int, directory: Path, tracker_db: Path | None = None) -> Path:
-    """The repository's endpoints.yml, or a copy for another action port and tracker database."""
-    if action_port == 5055 and tracker_db is None:
+def endpoints_file(action_port: int, directory: Path, tracker_db: Path | None = None, token: str = "") -> Path:
+    """The repository's endpoints.yml, or a copy for another action port, tracker database or token."""
+    if action_port == 5055 and tracker_db is None and not token:
         return PROJECT_ROOT / "endpoints.yml"
     path = directory / f"endpoints-{action_port}.yml"
     text = (PROJECT_ROOT / "endpoints.yml").read_text().replace("127.0.0.1:5055", f"127.0.0.1:{action_port}")
     if tracker_db is not None:
         text = text.replace("db: var/tracker.db", f"db: {tracker_db}")
+    if token:
+        text = text.replace("  enable_selective_domain: true\n", f"  enable_selective_domain: true\n  token: {token}\n")
     path.write_text(text)
     return path
 
@@ -87,11 +89,12 @@ def start(model: Path, *, rasa_port: int = 5005, action_port: int = 5055, log_di
     try:
         action_log: IO[bytes] = open(log_dir / f"actions-{action_port}.log", "wb")
         servers.processes.append(subprocess.Popen(
-            rasa + ["run", "actions", "--actions", "actions", "--port", str(action_port)],
+            [sys.executable, "-m", "bot.action_server", "--actions", "actions", "--port", str(action_port)],
             cwd=PROJECT_ROOT, env=environment, stdout=action_log, stderr=subprocess.STDOUT))
         rasa_log: IO[bytes] = open(log_dir / f"rasa-{rasa_port}.log", "wb")
         command = rasa + ["run", "--model", str(model), "--port", str(rasa_port), "--interface", "127.0.0.1",
-                          "--endpoints", str(endpoints_file(action_port, log_dir, tracker_db)),
+                          "--endpoints", str(endpoints_file(action_port, log_dir, tracker_db,
+                                                            environment.get("ACTION_SERVER_TOKEN", ""))),
                           "--credentials", str(PROJECT_ROOT / "credentials.yml")]
         if enable_api:
             command.append("--enable-api")
