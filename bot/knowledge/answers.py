@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from bot.knowledge.formats import Problems, YamlDoc, block, digest, write_yaml
+from bot.knowledge.formats import YamlDoc, block, digest, write_yaml
 from bot.knowledge.records import Answer, Record, Records, of_kind
 
 FILE_NAME = "answers.yml"
@@ -18,9 +18,7 @@ HEADER = "FAQ answers (exported by `python -m bot knowledge export`)."
 
 def parse(text: str) -> Records:
     """Validate answers.yml whole; raise KnowledgeError listing every problem."""
-    problems = Problems(FILE_NAME)
-    doc = YamlDoc(text, problems)
-    root = doc.mapping(doc.data, ())
+    problems, doc, root = YamlDoc.open(FILE_NAME, text)
     doc.unknown_keys(root, ROOT_KEYS, ())
     defaults = doc.mapping(root.get("defaults", {}), ("defaults",))
     topics = doc.mapping(root.get("topics"), ("topics",))

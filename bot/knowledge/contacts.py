@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from bot.knowledge.formats import Problems, YamlDoc, digest, entry, write_yaml
+from bot.knowledge.formats import YamlDoc, digest, entry, write_yaml
 from bot.knowledge.records import Contact, Record, Records, of_kind
 
 FILE_NAME = "contacts.yml"
@@ -21,13 +21,8 @@ HEADER = "Contacts (exported by `python -m bot knowledge export`)."
 
 def parse(text: str) -> Records:
     """Validate contacts.yml whole; raise KnowledgeError listing every problem."""
-    problems = Problems(FILE_NAME)
-    doc = YamlDoc(text, problems)
-    root = doc.mapping(doc.data, ())
-    contacts = root.get("contacts")
-    if not isinstance(contacts, list) or not contacts:
-        doc.report(("contacts",), "must be a non-empty list")
-        raise problems.error()
+    problems, doc, root = YamlDoc.open(FILE_NAME, text)
+    contacts = doc.required_list(root, "contacts")
     items: list[Record] = []
     keys: set[str] = set()
     for i, raw in enumerate(contacts):
@@ -40,12 +35,7 @@ def parse(text: str) -> Records:
 
 def _contact(doc: YamlDoc, path: tuple, raw: object, keys: set[str]) -> Contact:
     """One contact; ``keys`` are those seen so far (this one is added)."""
-    item = doc.mapping(raw, path)
-    doc.unknown_keys(item, KEYS, path)
-    key = doc.text(item.get("key"), path + ("key",), limit=64)
-    if key in keys:
-        doc.report(path + ("key",), f"duplicate contact {key}")
-    keys.add(key)
+    item, key = doc.keyed_item(raw, path, KEYS, keys, "contact")
     reviewed = doc.date(item.get("reviewed"), path + ("reviewed",))
     values = {name: doc.text(item.get(name), path + (name,), limit=300) for name in ("name", "source")}
     for name in ("purpose", "phone", "fax", "email", "reply_time"):

@@ -137,6 +137,32 @@ class YamlDoc:
             self.report(path, f"must be a date like 2026-11-27, got {value!r}")
             return dt.date.min
 
+    @classmethod
+    def open(cls, file_name: str, text: str) -> tuple[Problems, YamlDoc, dict]:
+        """A staff file's problems collector, document and top-level mapping."""
+        problems = Problems(file_name)
+        doc = cls(text, problems)
+        return problems, doc, doc.mapping(doc.data, ())
+
+    def required_list(self, root: dict, key: str) -> list:
+        """The non-empty list under ``key``; raises KnowledgeError (with every problem so far) otherwise."""
+        value = root.get(key)
+        if not isinstance(value, list) or not value:
+            self.report((key,), "must be a non-empty list")
+            raise self.problems.error()
+        return value
+
+    def keyed_item(self, raw: Any, path: YamlPath, allowed: Iterable[str], seen: set[str],
+                   what: str) -> tuple[dict, str]:
+        """A list item with a unique ``key``: its mapping and key (added to ``seen``; a repeat is reported)."""
+        item = self.mapping(raw, path)
+        self.unknown_keys(item, allowed, path)
+        key = self.text(item.get("key"), path + ("key",), limit=64)
+        if key in seen:
+            self.report(path + ("key",), f"duplicate {what} {key}")
+        seen.add(key)
+        return item, key
+
     def mapping(self, value: Any, path: YamlPath) -> dict:
         """A mapping of names to values (empty, and reported, when it is something else)."""
         if not isinstance(value, dict):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from bot.knowledge.formats import Problems, YamlDoc, digest, entry, synonym_terms, write_yaml
+from bot.knowledge.formats import YamlDoc, digest, entry, synonym_terms, write_yaml
 from bot.knowledge.records import Program, Record, Records, Specialization, Synonym, of_kind
 
 FILE_NAME = "programs.yml"
@@ -20,13 +20,8 @@ HEADER = "Programs and specializations (exported by `python -m bot knowledge exp
 
 def parse(text: str) -> Records:
     """Validate programs.yml whole; raise KnowledgeError listing every problem."""
-    problems = Problems(FILE_NAME)
-    doc = YamlDoc(text, problems)
-    root = doc.mapping(doc.data, ())
-    programs = root.get("programs")
-    if not isinstance(programs, list) or not programs:
-        doc.report(("programs",), "must be a non-empty list")
-        raise problems.error()
+    problems, doc, root = YamlDoc.open(FILE_NAME, text)
+    programs = doc.required_list(root, "programs")
     items: list[Record] = []
     seen: dict[tuple[str, str], str] = {}
     codes: set[str] = set()
@@ -60,12 +55,7 @@ def _specializations(doc: YamlDoc, code: str, specs: list, path: tuple,
     keys: set[str] = set()
     for j, raw_spec in enumerate(specs):
         spath = path + ("specializations", j)
-        spec = doc.mapping(raw_spec, spath)
-        doc.unknown_keys(spec, SPECIALIZATION_KEYS, spath)
-        key = doc.text(spec.get("key"), spath + ("key",), limit=64)
-        if key in keys:
-            doc.report(spath + ("key",), f"duplicate specialization {key}")
-        keys.add(key)
+        spec, key = doc.keyed_item(raw_spec, spath, SPECIALIZATION_KEYS, keys, "specialization")
         items.append(Specialization(
             program_code=code, key=key,
             name=doc.text(spec.get("name"), spath + ("name",), limit=200),

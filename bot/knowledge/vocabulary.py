@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.knowledge.formats import Problems, YamlDoc, digest, synonym_terms, write_yaml
+from bot.knowledge.formats import YamlDoc, digest, synonym_terms, write_yaml
 from bot.knowledge.records import Record, Records, Synonym
 
 FILE_NAME = "vocabulary.yml"
@@ -18,9 +18,7 @@ HEADER = "Names the assistant recognises (exported by `python -m bot knowledge e
 
 def parse(text: str) -> Records:
     """Validate vocabulary.yml whole; raise KnowledgeError listing every problem."""
-    problems = Problems(FILE_NAME)
-    doc = YamlDoc(text, problems)
-    root = doc.mapping(doc.data, ())
+    problems, doc, root = YamlDoc.open(FILE_NAME, text)
     doc.unknown_keys(root, LABELS, ())
     items: list[Record] = []
     seen: dict[tuple[str, str], str] = {}
