@@ -111,3 +111,25 @@ def test_a_sure_topic_lifts_the_fallback_only_when_the_faq_intent_leads() -> Non
     assert rescued.get(INTENT) == {"name": "faq", "confidence": 0.37}
     assert [i["name"] for i in rescued.get(INTENT_RANKING_KEY)] == ["faq", "follow_up"]
     assert off_topic.get(INTENT)["name"] == "nlu_fallback" and unsure.get(INTENT)["name"] == "nlu_fallback"
+
+
+@pytest.mark.parametrize("text", [
+    "A" * 200_000 + "\U0001F600" * 5000,
+    "\U0001F600" * 3000,
+    ("word " * 1000) + "x" * 5000,
+])
+def test_the_worst_inputs_are_cut_before_tokenizing(text) -> None:
+    from bot.nlu.text_limit import TextLimit
+
+    message = Message({TEXT: text})
+    TextLimit(TextLimit.get_default_config()).process([message])
+    cut = message.get(TEXT)
+    assert len(cut) <= 2000 + 2000 // 60
+    assert max(len(word) for word in cut.split()) <= 60
+
+
+def test_ordinary_messages_are_left_alone() -> None:
+    from bot.nlu.text_limit import limited
+
+    question = "How many credits is the online MLS? See https://ischool.umd.edu/mls for context."
+    assert limited(question, 2000, 60) == question
