@@ -19,11 +19,23 @@ from bot.conversation.advising import Reply
 from bot.handoffs import transcript
 from bot.handoffs.contacts import check_contact
 from bot.handoffs.notify import Notifier, staff_notifier
-from bot.handoffs.tickets import HandoffStore, Ticket, default_handoffs
+from bot.handoffs.tickets import (
+    MAX_TICKETS_PER_HOUR,
+    URGENT_REPEAT_WINDOW,
+    HandoffStore,
+    Ticket,
+    TicketLimit,
+    default_handoffs,
+)
 from bot.knowledge.store import KnowledgeStore, default_store
 
 Clock = Callable[[], dt.datetime]
 logger = logging.getLogger(__name__)
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """SQLite gives back naive datetimes: they are UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
 def utc_now() -> dt.datetime:
@@ -114,12 +126,24 @@ class HandoffAction(KnowledgeAction, abc.ABC):
 
     async def hand_off(self, tracker: Tracker, *, name: str = "", contact: str = "", question: str = "",
                        urgent: bool = False) -> Ticket:
-        """Store a ticket with the transcript so far, then tell staff; a failed message is recorded, not raised."""
+        """Store a ticket with the transcript so far, then tell staff; a failed message is recorded, not raised.
+
+        A crisis repeated within the window returns the urgent ticket already stored; past the hourly
+        limit of ordinary tickets, TicketLimit is raised (a crisis is never limited).
+        """
+        now = self.clock()
+        recent = self.handoffs.from_sender(tracker.sender_id, now - dt.timedelta(hours=1))
+        if urgent:
+            repeat = next((t for t in recent if t.urgent and _aware(t.created_at) >= now - URGENT_REPEAT_WINDOW), None)
+            if repeat is not None:
+                return repeat  # staff already have it: no second page
+        elif len(recent) >= MAX_TICKETS_PER_HOUR:
+            raise TicketLimit(tracker.sender_id)
         kind, checked = check_contact(contact)
         ticket = self.handoffs.create(
             channel=tracker.get_latest_input_channel() or "", sender_id=tracker.sender_id, name=name,
             email=checked.value if kind == "email" else "", phone=checked.value if kind == "phone" else "",
-            question=question, transcript=transcript.from_events(tracker.events), urgent=urgent, now=self.clock())
+            question=question, transcript=transcript.from_events(tracker.events), urgent=urgent, now=now)
         # requests is blocking: post from a worker thread so the action server keeps serving others.
         error = await asyncio.get_running_loop().run_in_executor(None, self.notify, ticket)
         if error is not None:

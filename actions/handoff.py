@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.base import HandoffAction, UsesStore
 from bot.conversation import advising
 from bot.handoffs import contacts
+from bot.handoffs.tickets import TicketLimit
 
 logger = logging.getLogger(__name__)
 
@@ -109,6 +110,10 @@ class ActionSubmitHandoff(HandoffAction):
             ticket = await self.hand_off(tracker, name=name, contact=contact, question=question)
         except SQLAlchemyError:
             logger.exception("Could not store the handoff ticket for %s", tracker.sender_id)
+            dispatcher.utter_message(response="utter_handoff_failed", **values)
+            return _cleared()
+        except TicketLimit:
+            logger.warning("Ticket limit reached for %s", tracker.sender_id)
             dispatcher.utter_message(response="utter_handoff_failed", **values)
             return _cleared()
         response = "utter_handoff_submitted" if contact else "utter_handoff_submitted_no_contact"

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 
 import pytest
 import yaml
 from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import OperationalError
 
 from actions.crisis import ActionCrisis
@@ -260,6 +262,36 @@ def test_submit_stores_the_ticket_tells_staff_and_the_user(store, queue, dispatc
     assert (reply["reference"], reply["contact"], reply["name"]) == (ticket.reference, "+1 301-555-0123", " Ada")
     assert reply["contact_phone"] == "301-405-2038" and reply["reply_time"] == "as soon as they can"
     assert all(isinstance(e, dict) and e["value"] is None for e in events), "the form is emptied for next time"
+
+
+def test_one_conversation_cannot_flood_staff_with_tickets(store, queue) -> None:
+    notifier = Notifier()
+    replies = []
+    for minute in range(tickets.MAX_TICKETS_PER_HOUR + 2):
+        clock = (lambda m: lambda: NOW + dt.timedelta(minutes=m))(minute)
+        said = CollectingDispatcher()
+        run(ActionSubmitHandoff(store, clock=clock, handoffs=queue, notify=notifier), said,
+            tracker("yes", "affirm", slots=FILLED, events=EARLIER))
+        replies.append(said.messages[0]["response"])
+    assert len(queue.list()) == len(notifier.tickets) == tickets.MAX_TICKETS_PER_HOUR
+    assert replies[-2:] == ["utter_handoff_failed"] * 2
+    later = lambda: NOW + dt.timedelta(hours=2)  # noqa: E731
+    run(ActionSubmitHandoff(store, clock=later, handoffs=queue, notify=notifier), CollectingDispatcher(),
+        tracker("yes", "affirm", slots=FILLED, events=EARLIER))
+    assert len(queue.list()) == tickets.MAX_TICKETS_PER_HOUR + 1, "the limit is per hour"
+
+
+def test_a_repeated_crisis_joins_the_open_urgent_ticket_instead_of_paging_again(store, queue) -> None:
+    notifier = Notifier()
+    references = []
+    for minutes in (0, 5, 20, 45):
+        said = CollectingDispatcher()
+        clock = (lambda m: lambda: NOW + dt.timedelta(minutes=m))(minutes)
+        run(ActionCrisis(store, clock=clock, handoffs=queue, notify=notifier), said,
+            tracker("I want to end my life", "crisis"))
+        references.append(said.messages[0]["reference"])
+    assert references[0] == references[1] == references[2] != references[3], "a new page after the window"
+    assert len(notifier.tickets) == 2 and all(t.urgent for t in queue.list())
 
 
 def test_a_failed_slack_message_keeps_the_ticket(store, queue, dispatcher) -> None:

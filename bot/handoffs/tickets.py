@@ -62,6 +62,16 @@ class Ticket(HandoffBase):
         return data
 
 
+class TicketLimit(Exception):
+    """A conversation asked for more tickets than staff should receive from one sender."""
+
+
+# Floods: one conversation gets at most this many tickets an hour, and a crisis repeated within the
+# window joins the urgent ticket already open instead of paging staff again.
+MAX_TICKETS_PER_HOUR = 3
+URGENT_REPEAT_WINDOW = dt.timedelta(minutes=30)
+
+
 class HandoffStore:
     """Tickets: create, list, show, close, and the answers staff gave as drafts for the knowledge files."""
 
@@ -89,6 +99,14 @@ class HandoffStore:
             stmt = stmt.where(Ticket.status == status)
         if since:
             stmt = stmt.where(Ticket.created_at >= since.astimezone(dt.timezone.utc))
+        with self._sessions() as session:
+            return list(session.scalars(stmt))
+
+    def from_sender(self, sender_id: str, since: dt.datetime) -> list[Ticket]:
+        """The tickets one conversation created since ``since``, newest first."""
+        stmt = (select(Ticket).where(Ticket.sender_id == sender_id[:128],
+                                     Ticket.created_at >= since.astimezone(dt.timezone.utc))
+                .order_by(Ticket.created_at.desc()))
         with self._sessions() as session:
             return list(session.scalars(stmt))
 
