@@ -257,3 +257,15 @@ def test_report_counts_misses_not_form_answers_nor_follow_ups_resolved_from_cont
     summary = report.summarize(events, since)
     assert summary.user_messages == 3 and summary.fallbacks == 1 and summary.unanswered == ["blorp"]
     assert summary.topics["(handoff form)"] == 1
+
+
+def test_report_survives_hostile_channel_names(tmp_path) -> None:
+    from bot.staff import report
+
+    events = [{"event": "user", "sender_id": "x", "text": "hi", "timestamp": 1795800000.0,
+               "parse_data": {"intent": {"name": "greet"}}, "input_channel": channel}
+              for channel in ("$\\frac{$", "<script>alert(1)</script>", "$x^2$" * 50)]
+    summary = report.summarize(events, dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc))
+    page = report.write(summary, [], tmp_path / "out").read_text()
+    assert (tmp_path / "out" / "channels.png").stat().st_size > 1000
+    assert "<script>alert" not in page

@@ -137,7 +137,10 @@ def _bar(path: Path, title: str, labels: list[str], values: list[int]) -> str:
 
     fig, ax = plt.subplots(figsize=(7, 3.2))
     ax.bar(range(len(values)), values, color="#a50000")
-    ax.set_xticks(range(len(labels)), labels, rotation=40, ha="right", fontsize=8)
+    # Labels come from clients (a channel name is whatever a REST caller sends): shown as plain text, never
+    # parsed as matplotlib's mathtext ("$\\frac{$" crashed the report), and cut to a readable length.
+    plain = [label[:40].replace("$", r"\$") for label in labels]
+    ax.set_xticks(range(len(plain)), plain, rotation=40, ha="right", fontsize=8)
     ax.set_title(title)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
