@@ -113,6 +113,22 @@ def test_empty_and_huge_messages_get_a_polite_answer(running) -> None:
     assert "36 credit" in ask(running, uuid.uuid4().hex, "how many credits is the MLS?")
 
 
+def test_a_web_client_cannot_join_a_slack_conversation(running, tracker_db) -> None:
+    import sqlite3
+
+    import requests
+
+    slack_thread = f"slack:U0STUDENT_C0CHANNEL_{uuid.uuid4().hex[:8]}"
+    running.say(slack_thread, "how long is the MLS?")  # stands in for the thread's earlier messages
+    url = running.rest_url.replace("/rest/", "/webchat/")
+    reply = requests.post(url, json={"sender": slack_thread, "message": "what about the MIM?"}, timeout=30)
+    assert reply.status_code == 200
+    with sqlite3.connect(tracker_db) as db:
+        senders = {row[0] for row in db.execute("SELECT DISTINCT sender_id FROM events WHERE sender_id LIKE ?",
+                                                (f"%{slack_thread}",))}
+    assert senders == {slack_thread, f"webchat:{slack_thread}"}, "the web client got a conversation of its own"
+
+
 def test_webchat_endpoint_validates_input_and_limits_cors(running) -> None:
     import requests
 

@@ -125,3 +125,8 @@ def test_labelled_links_are_written_as_slack_links() -> None:
     assert slack_links(text) == ("- Thu: Info session, online. <https://umd.edu/r?a=1|Register> · "
                                  "<http://h/s/1.ics|Add to calendar>")
     assert slack_links("see https://umd.edu and [not a link](ftp://x)") == "see https://umd.edu and [not a link](ftp://x)"
+
+
+def test_slack_conversation_ids_are_namespaced() -> None:
+    channel = SlackChannel.from_credentials({"slack_token": "xoxb-t", "slack_signing_secret": "s"})
+    assert channel._get_conversation_id("U1", "C1", "17.1") == "slack:U1_C1_17.1"

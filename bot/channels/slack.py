@@ -103,6 +103,12 @@ class SlackChannel(SlackInput):
 
         return " ".join(LINK.sub(unwrap, text).split())
 
+    def _get_conversation_id(self, sender_id: Optional[Text], channel_id: Optional[Text] = None,
+                             thread_id: Optional[Text] = None) -> Optional[Text]:
+        """Rasa's id (user, channel, thread), namespaced so no other channel can name a Slack conversation."""
+        conversation = super()._get_conversation_id(sender_id, channel_id, thread_id)
+        return f"slack:{conversation}" if conversation else conversation
+
     def get_output_channel(self, channel: Optional[Text] = None,
                            thread_id: Optional[Text] = None) -> OutputChannel:
         """Rasa's Slack output, pointed at the configured Slack Web API."""

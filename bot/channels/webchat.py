@@ -25,6 +25,9 @@ from bot.config import Settings, load_settings
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 MAX_MESSAGE = 2000
 MAX_SENDER = 128
+# Conversation ids are namespaced per channel: a web client naming a Slack thread's id gets its own
+# conversation ("webchat:<id>"), never the thread's.
+SENDER_PREFIX = "webchat:"
 STATIC = {"": ("index.html", "text/html; charset=utf-8"),
           "widget.js": ("widget.js", "application/javascript; charset=utf-8"),
           "widget.css": ("widget.css", "text/css; charset=utf-8")}
@@ -98,7 +101,7 @@ class WebchatInput(RestInput):
             if problem:
                 return response.json({"error": problem}, status=400, headers=headers)
             collector = CollectingOutputChannel()
-            await on_new_message(UserMessage(payload["message"], collector, payload["sender"],
+            await on_new_message(UserMessage(payload["message"], collector, SENDER_PREFIX + payload["sender"],
                                              input_channel=self.name(), metadata=self.get_metadata(request)))
             return response.json(collector.messages, headers=headers)
 
