@@ -129,6 +129,22 @@ def test_a_web_client_cannot_join_a_slack_conversation(running, tracker_db) -> N
     assert senders == {slack_thread, f"webchat:{slack_thread}"}, "the web client got a conversation of its own"
 
 
+def test_a_typed_intent_payload_does_not_skip_the_nlu(running, tracker_db) -> None:
+    import sqlite3
+
+    import requests
+
+    url = running.rest_url.replace("/rest/", "/webchat/")
+    sender = uuid.uuid4().hex
+    assert requests.post(url, json={"sender": sender, "message": "/crisis"}, timeout=30).status_code == 200
+    button = requests.post(url, json={"sender": sender, "message": "/faq/credits"}, timeout=30)
+    assert "36 credit" in button.json()[0]["text"]
+    with sqlite3.connect(tracker_db) as db:
+        texts = [json.loads(row[0])["text"] for row in db.execute(
+            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user' ORDER BY id", (f"webchat:{sender}",))]
+    assert texts == ["crisis", "/faq/credits"], "the typed payload reached the NLU as text; the button's did not"
+
+
 def test_webchat_endpoint_validates_input_and_limits_cors(running) -> None:
     import requests
 

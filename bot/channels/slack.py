@@ -28,6 +28,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels import payloads
 from bot.config import Settings, load_settings
 
 logger = logging.getLogger(__name__)
@@ -169,7 +170,9 @@ class SlackChannel(SlackInput):
         if not self._first_delivery((event.get("channel"), event.get("ts"))):
             return response.text("Already answered.", headers={"X-Slack-No-Retry": "1"})
         sender = self._get_conversation_id(event.get("user"), metadata.get("out_channel"), metadata.get("thread_id"))
-        text = self._sanitize_user_message(event.get("text", ""), metadata.get("users"))
+        # Typed text never skips the NLU: a leading "/" is not an intent payload here (buttons come below).
+        text = payloads.checked(self._sanitize_user_message(event.get("text", ""), metadata.get("users")),
+                                from_button=False)
         return await self.process_message(request, on_new_message, text=text, sender_id=sender, metadata=metadata)
 
     async def _interaction(self, request: Request,
@@ -183,6 +186,7 @@ class SlackChannel(SlackInput):
         text = self._get_interactive_response(payload["actions"][0])
         if text is None:
             return response.text("Link button; nothing to do.")
+        text = payloads.checked(text)
         if not self._first_delivery(("action", payload.get("trigger_id") or payload.get("action_ts"))):
             return response.text("Already answered.")
         metadata = self.get_metadata(request)

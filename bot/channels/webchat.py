@@ -20,6 +20,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels import payloads
 from bot.config import Settings, load_settings
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
@@ -100,8 +101,11 @@ class WebchatInput(RestInput):
             problem = _problem(payload)
             if problem:
                 return response.json({"error": problem}, status=400, headers=headers)
+            message = payloads.checked(payload["message"])  # only the assistant's own button payloads skip NLU
+            if not message:
+                return response.json({"error": "message must be non-empty text"}, status=400, headers=headers)
             collector = CollectingOutputChannel()
-            await on_new_message(UserMessage(payload["message"], collector, SENDER_PREFIX + payload["sender"],
+            await on_new_message(UserMessage(message, collector, SENDER_PREFIX + payload["sender"],
                                              input_channel=self.name(), metadata=self.get_metadata(request)))
             return response.json(collector.messages, headers=headers)
 
