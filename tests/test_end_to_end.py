@@ -105,11 +105,38 @@ def test_multi_turn_conversations_over_rest(running) -> None:
     assert result["passed"] / result["conversations"] >= CONVERSATIONS_FLOOR, result["failures"]
 
 
-def test_empty_and_huge_messages_get_a_polite_answer(running) -> None:
-    assert ask(running, uuid.uuid4().hex, "   ")
-    assert ask(running, uuid.uuid4().hex, "tuition " * 2000)
-    # One 205 KB "word" used to pin the Rasa process for minutes: now it is cut before spaCy sees it.
-    assert ask(running, uuid.uuid4().hex, "A" * 200_000 + "\U0001F600" * 5000)
+def test_rest_refuses_what_it_cannot_answer_with_the_reason(running) -> None:
+    import requests
+
+    def post(body, **kwargs):
+        return requests.post(running.rest_url, timeout=30, **({"json": body} if not kwargs else kwargs))
+
+    sender = uuid.uuid4().hex
+    for body, status, reason in [({"sender": sender, "message": "   "}, 400, "non-empty"),
+                                 ({"message": "hi"}, 400, "sender"),  # the stock channel shared one conversation
+                                 ({"sender": sender, "message": "tuition " * 2000}, 400, "longer than 2000"),
+                                 ({"sender": sender, "message": "A" * 200_000 + "\U0001F600" * 5000}, 413, "larger")]:
+        reply = post(body)
+        assert (reply.status_code, reason in reply.json()["error"]) == (status, True), str(body)[:80]
+    assert post(None, data=b"not json", headers={"Content-Type": "application/json"}).status_code == 400
+
+
+def test_hostile_text_within_the_limits_is_answered_and_the_client_cannot_pick_its_channel(running,
+                                                                                            tracker_db) -> None:
+    import sqlite3
+
+    import requests
+
+    sender = uuid.uuid4().hex
+    # 1,500 letters and 500 emoji in one "word": spaCy's tokenizer took seconds on such words before the limit.
+    reply = requests.post(running.rest_url, json={"sender": sender, "message": "A" * 1500 + "\U0001F600" * 500,
+                                                  "input_channel": "$\\frac{$", "metadata": {"x": "y" * 10_000}},
+                          timeout=30)
+    assert reply.status_code == 200 and reply.json()
+    with sqlite3.connect(tracker_db) as db:
+        [data] = [json.loads(row[0]) for row in db.execute(
+            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user'", (f"rest:{sender}",))]
+    assert data["input_channel"] == "rest" and not data.get("metadata")
     assert "36 credit" in ask(running, uuid.uuid4().hex, "how many credits is the MLS?")
 
 
@@ -118,15 +145,14 @@ def test_a_web_client_cannot_join_a_slack_conversation(running, tracker_db) -> N
 
     import requests
 
-    slack_thread = f"slack:U0STUDENT_C0CHANNEL_{uuid.uuid4().hex[:8]}"
-    running.say(slack_thread, "how long is the MLS?")  # stands in for the thread's earlier messages
+    slack_thread = f"slack:U0STUDENT_C0CHANNEL_{uuid.uuid4().hex[:8]}"  # the id the Slack channel gives a thread
     url = running.rest_url.replace("/rest/", "/webchat/")
     reply = requests.post(url, json={"sender": slack_thread, "message": "what about the MIM?"}, timeout=30)
     assert reply.status_code == 200
     with sqlite3.connect(tracker_db) as db:
         senders = {row[0] for row in db.execute("SELECT DISTINCT sender_id FROM events WHERE sender_id LIKE ?",
                                                 (f"%{slack_thread}",))}
-    assert senders == {slack_thread, f"webchat:{slack_thread}"}, "the web client got a conversation of its own"
+    assert senders == {f"webchat:{slack_thread}"}, "the web client got a conversation of its own"
 
 
 def test_a_typed_intent_payload_does_not_skip_the_nlu(running, tracker_db) -> None:
@@ -231,7 +257,7 @@ def payloads(replies: list[dict]) -> list[str]:
 
 
 def tickets_of(handoff_db: str, sender: str) -> list[Ticket]:
-    return [t for t in HandoffStore(make_engine(handoff_db)).list() if t.sender_id == sender]
+    return [t for t in HandoffStore(make_engine(handoff_db)).list() if t.sender_id == f"rest:{sender}"]
 
 
 def staff_posts_about(staff_slack: FakeSlackApi, reference: str) -> list[dict]:

@@ -10,25 +10,19 @@ CORS for the message endpoint is limited to the origins in the settings (WEBCHAT
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
-from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels import payloads
+from bot.channels import validation
 from bot.config import Settings, load_settings
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
-MAX_MESSAGE = 2000
-MAX_SENDER = 128
-# Conversation ids are namespaced per channel: a web client naming a Slack thread's id gets its own
-# conversation ("webchat:<id>"), never the thread's.
-SENDER_PREFIX = "webchat:"
 STATIC = {"": ("index.html", "text/html; charset=utf-8"),
           "widget.js": ("widget.js", "application/javascript; charset=utf-8"),
           "widget.css": ("widget.css", "text/css; charset=utf-8")}
@@ -94,20 +88,7 @@ class WebchatInput(RestInput):
             origin = request.headers.get("origin")
             if origin and "Access-Control-Allow-Origin" not in headers and not _same_origin(request, origin):
                 return response.json({"error": "this site may not use the assistant"}, status=403, headers=headers)
-            try:
-                payload = json.loads(request.body or b"null")
-            except ValueError:
-                payload = None
-            problem = _problem(payload)
-            if problem:
-                return response.json({"error": problem}, status=400, headers=headers)
-            message = payloads.checked(payload["message"])  # only the assistant's own button payloads skip NLU
-            if not message:
-                return response.json({"error": "message must be non-empty text"}, status=400, headers=headers)
-            collector = CollectingOutputChannel()
-            await on_new_message(UserMessage(message, collector, SENDER_PREFIX + payload["sender"],
-                                             input_channel=self.name(), metadata=self.get_metadata(request)))
-            return response.json(collector.messages, headers=headers)
+            return await validation.respond(request, on_new_message, self.name(), headers)
 
         return webchat
 
@@ -115,17 +96,3 @@ class WebchatInput(RestInput):
 def _same_origin(request: Request, origin: str) -> bool:
     host = request.headers.get("host", "")
     return origin.split("://", 1)[-1].rstrip("/") == host
-
-
-def _problem(payload: Any) -> Optional[str]:
-    """Why a message body is refused, or None."""
-    if not isinstance(payload, dict):
-        return 'send JSON like {"sender": "...", "message": "..."}'
-    sender, message = payload.get("sender"), payload.get("message")
-    if not isinstance(sender, str) or not 8 <= len(sender) <= MAX_SENDER:
-        return f"sender must be a text id of 8 to {MAX_SENDER} characters"
-    if not isinstance(message, str) or not message.strip():
-        return "message must be non-empty text"
-    if len(message) > MAX_MESSAGE:
-        return f"message is longer than {MAX_MESSAGE} characters"
-    return None

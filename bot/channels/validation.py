@@ -1,0 +1,57 @@
+"""What every message endpoint (web chat, REST) checks before a message reaches the assistant."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Awaitable, Callable, Dict, Optional
+
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from sanic import response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.channels import payloads
+
+MAX_MESSAGE = 2000
+MAX_SENDER = 128
+MAX_BODY_BYTES = 64_000  # a message of MAX_MESSAGE characters in JSON, with room to spare
+
+
+def problem(payload: Any) -> Optional[str]:
+    """Why a message body is refused, or None."""
+    if not isinstance(payload, dict):
+        return 'send JSON like {"sender": "...", "message": "..."}'
+    sender, message = payload.get("sender"), payload.get("message")
+    if not isinstance(sender, str) or not 8 <= len(sender) <= MAX_SENDER:
+        return f"sender must be a text id of 8 to {MAX_SENDER} characters"
+    if not isinstance(message, str) or not message.strip():
+        return "message must be non-empty text"
+    if len(message) > MAX_MESSAGE:
+        return f"message is longer than {MAX_MESSAGE} characters"
+    return None
+
+
+async def respond(request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]], channel: str,
+                  headers: Optional[Dict[str, str]] = None) -> HTTPResponse:
+    """Check a ``{"sender", "message"}`` body, pass the message on and answer with the bot's replies.
+
+    The conversation id is namespaced by channel (``<channel>:<sender>``: no client can name another
+    channel's conversation), the input channel is this endpoint's, client metadata is dropped, and only
+    the assistant's own button payloads skip the NLU.
+    """
+    if len(request.body or b"") > MAX_BODY_BYTES:
+        return response.json({"error": f"the request is larger than {MAX_BODY_BYTES} bytes"}, status=413,
+                             headers=headers)
+    try:
+        payload = json.loads(request.body or b"null")
+    except ValueError:
+        payload = None
+    reason = problem(payload)
+    message = payloads.checked(payload["message"]) if reason is None else ""
+    if reason is None and not message:
+        reason = "message must be non-empty text"
+    if reason:
+        return response.json({"error": reason}, status=400, headers=headers)
+    collector = CollectingOutputChannel()
+    await on_new_message(UserMessage(message, collector, f"{channel}:{payload['sender']}", input_channel=channel))
+    return response.json(collector.messages, headers=headers)
