@@ -66,7 +66,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     running = servers.start(Path(args.model), rasa_port=args.port, action_port=args.action_port)
     page = running.rest_url.replace("/rest/webhook", "/webchat/")
     print(f"\nThe assistant is running.\n  Web page with the chat widget: {page}\n  Or over REST:\n"
-          f"  curl -s {running.rest_url} -d '{{\"sender\": \"me\", \"message\": \"how long is the MLS?\"}}'\n"
+          f"  curl -s {running.rest_url} -d '{{\"sender\": \"me-12345\", \"message\": \"how long is the MLS?\"}}'\n"
           f"or in a terminal: make shell. Logs: var/log/. Press Ctrl-C to stop.", flush=True)
     try:
         while all(p.poll() is None for p in running.processes):
