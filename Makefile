@@ -25,7 +25,7 @@ PYTHON310 := $(shell for p in $$(command -v python3.10 2>/dev/null) $(HOME)/.pye
 .PHONY: help install build embeddings db train run shell test unit validate stories eval bench clean browser
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt requirements-model.txt
 	@if [ -z "$(PYTHON310)" ]; then echo "Python 3.10 is required (rasa 3.6). Install it (e.g. 'pyenv install 3.10') and retry." >&2; exit 1; fi
