@@ -318,7 +318,8 @@ def test_did_you_mean_offers_the_likely_topic_as_a_button(running) -> None:
     conversation(running, sender, "the library thing")
     guess = running.say(sender, "field hours credits?")  # the topic gate: hours, credits or the course?
     assert "Did you mean" in text_of(guess)
-    assert payloads(guess)[0] == "/faq/field_study_hours" and payloads(guess)[-1] == "/nlu_fallback"
+    assert "/faq/field_study_hours" in payloads(guess)[:3] and payloads(guess)[-1] == "/nlu_fallback"
+    assert all(p.startswith("/faq/") for p in payloads(guess)[:-1])
     assert [b["title"] for r in guess for b in r.get("buttons", [])][-1] == "None of these"
     assert "120-180 hours" in text_of(running.say(sender, "/faq/field_study_hours"))
     conversation(running, sender, "the library thing", "field hours credits?")
