@@ -133,3 +133,12 @@ def test_ordinary_messages_are_left_alone() -> None:
 
     question = "How many credits is the online MLS? See https://ischool.umd.edu/mls for context."
     assert limited(question, 2000, 60) == question
+
+
+def test_a_topic_button_is_the_faq_intent_and_that_topic() -> None:
+    gate = TopicConfidenceGate(TopicConfidenceGate.get_default_config())
+    clicked = fallback_message([("faq", 0.3)], [("credits", 0.3), ("duration", 0.3)])
+    clicked.set(TEXT, "/faq/field_study_hours")
+    gate.process([clicked])
+    assert clicked.get(INTENT) == {"name": "faq", "confidence": 1.0}
+    assert clicked.get("response_selector")["faq"]["response"]["intent_response_key"] == "faq/field_study_hours"

@@ -10,17 +10,15 @@ like any other text.
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
 from bot.config import PROJECT_ROOT
+from bot.conversation.parse import TOPIC_PAYLOAD
 
 DOMAIN = PROJECT_ROOT / "domain.yml"
-# "Did you mean" buttons ask an FAQ topic by its retrieval intent (bot/conversation/misunderstanding.py).
-TOPIC_PAYLOAD = re.compile(r"/faq/[a-z_]{1,64}")
 
 
 @lru_cache(maxsize=4)

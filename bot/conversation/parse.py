@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 RETRIEVAL_INTENT = "faq"
+# A button that asks one FAQ topic ("did you mean", starter suggestions) sends "/faq/<topic>". Rasa's own
+# payload parser only knows the domain's intents ("faq"), so the NLU reads these (bot/nlu/topic_gate.py).
+TOPIC_PAYLOAD = re.compile(r"/faq/([a-z_]{1,64})")
 
 
 def full_label(parse: dict[str, Any]) -> str:

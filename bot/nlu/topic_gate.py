@@ -10,6 +10,9 @@ The other way round, the intent classifier sometimes hesitates on a plain FAQ qu
 the mim take": faq first at 0.37, below the fallback threshold) while the response selector is sure of
 the topic (duration, 0.96). When the FAQ intent leads the ranking and the topic is that sure, the
 fallback is lifted: the question is answered.
+
+A button asking one topic sends "/faq/<topic>"; Rasa's payload parser knows only the domain's intents
+("faq"), so this component answers it: the FAQ intent and that topic, with full confidence.
 """
 
 from __future__ import annotations
@@ -20,10 +23,10 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.conversation.parse import RETRIEVAL_INTENT
+from bot.conversation.parse import RETRIEVAL_INTENT, TOPIC_PAYLOAD
 
 FALLBACK = "nlu_fallback"
 
@@ -59,6 +62,10 @@ class TopicConfidenceGate(GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         """Replace the FAQ intent by the fallback where the topic choice hesitates."""
         for message in messages:
+            button = TOPIC_PAYLOAD.fullmatch((message.get(TEXT) or "").strip())
+            if button:
+                self._topic_button(message, button.group(1))
+                continue
             intent = message.get(INTENT) or {}
             topics = ((message.get("response_selector") or {}).get(RETRIEVAL_INTENT, {}).get("ranking") or [])
             if intent.get("name") == FALLBACK:
@@ -82,3 +89,15 @@ class TopicConfidenceGate(GraphComponent):
             return
         message.set(INTENT, dict(ranking[0]), add_to_output=True)
         message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+
+    @staticmethod
+    def _topic_button(message: Message, topic: str) -> None:
+        """The FAQ intent and ``topic``, as if the classifier and the selector were certain."""
+        key = f"{RETRIEVAL_INTENT}/{topic}"
+        message.set(INTENT, {"name": RETRIEVAL_INTENT, "confidence": 1.0}, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [{"name": RETRIEVAL_INTENT, "confidence": 1.0}], add_to_output=True)
+        selected = {"response": {"intent_response_key": key, "confidence": 1.0, "responses": []},
+                    "ranking": [{"intent_response_key": key, "confidence": 1.0}]}
+        message.set("response_selector", {**(message.get("response_selector") or {}), RETRIEVAL_INTENT: selected},
+                    add_to_output=True)
+
