@@ -77,9 +77,9 @@ def main() -> int:
     try:
         for warm in range(3):  # first turns load caches and TensorFlow graphs
             for text in OURS:
-                turn(ours.rest_url, f"warm-{warm}", text)
+                turn(ours.rest_url, f"warmup-{warm:02d}", text)
             for text in STOCK:
-                turn(stock_url, f"warm-{warm}", text)
+                turn(stock_url, f"warmup-{warm:02d}", text)
         for _ in range(args.rounds):
             sender = uuid.uuid4().hex
             timings["assistant"] += [turn(ours.rest_url, sender, t) for t in OURS]
