@@ -33,11 +33,6 @@ Clock = Callable[[], dt.datetime]
 logger = logging.getLogger(__name__)
 
 
-def _aware(moment: dt.datetime) -> dt.datetime:
-    """SQLite gives back naive datetimes: they are UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
-
-
 def utc_now() -> dt.datetime:
     """The current time, in UTC."""
     return dt.datetime.now(dt.timezone.utc)
@@ -132,12 +127,12 @@ class HandoffAction(KnowledgeAction, abc.ABC):
         limit of ordinary tickets, TicketLimit is raised (a crisis is never limited).
         """
         now = self.clock()
-        recent = self.handoffs.from_sender(tracker.sender_id, now - dt.timedelta(hours=1))
         if urgent:
-            repeat = next((t for t in recent if t.urgent and _aware(t.created_at) >= now - URGENT_REPEAT_WINDOW), None)
+            repeat = next((t for t in self.handoffs.from_sender(tracker.sender_id, now - URGENT_REPEAT_WINDOW)
+                           if t.urgent), None)
             if repeat is not None:
                 return repeat  # staff already have it: no second page
-        elif len(recent) >= MAX_TICKETS_PER_HOUR:
+        elif len(self.handoffs.from_sender(tracker.sender_id, now - dt.timedelta(hours=1))) >= MAX_TICKETS_PER_HOUR:
             raise TicketLimit(tracker.sender_id)
         kind, checked = check_contact(contact)
         ticket = self.handoffs.create(

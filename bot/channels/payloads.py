@@ -13,20 +13,15 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
-from bot.config import PROJECT_ROOT
+from bot.conversation import wording
 from bot.conversation.parse import TOPIC_PAYLOAD
-
-DOMAIN = PROJECT_ROOT / "domain.yml"
 
 
 @lru_cache(maxsize=4)
-def button_payloads(domain: Path = DOMAIN) -> frozenset[str]:
+def button_payloads(domain: Path = wording.DOMAIN) -> frozenset[str]:
     """Every payload a button in the domain's responses sends (Rasa's ``{{`` escapes undone)."""
-    responses = yaml.safe_load(domain.read_text())["responses"]
     return frozenset(button["payload"].replace("{{", "{").replace("}}", "}")
-                     for variants in responses.values() for variant in variants
+                     for variants in wording.responses(domain).values() for variant in variants
                      for button in variant.get("buttons", []))
 
 

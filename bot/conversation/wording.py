@@ -19,10 +19,16 @@ DOMAIN = PROJECT_ROOT / "domain.yml"
 
 
 @lru_cache(maxsize=4)
+def responses(domain: Path = DOMAIN) -> dict[str, list[dict[str, Any]]]:
+    """The domain's responses, read from the file once per process."""
+    return yaml.safe_load(domain.read_text())["responses"]
+
+
+@lru_cache(maxsize=4)
 def templates(domain: Path = DOMAIN) -> dict[str, str]:
     """Text of every ``utter_line_…`` response in ``domain``."""
-    responses = yaml.safe_load(domain.read_text())["responses"]
-    return {name: variants[0]["text"] for name, variants in responses.items() if name.startswith("utter_line_")}
+    return {name: variants[0]["text"] for name, variants in responses(domain).items()
+            if name.startswith("utter_line_")}
 
 
 def line(template: str, **values: Any) -> str:
