@@ -34,6 +34,8 @@ class Settings:
     webchat_allowed_origins: tuple[str, ...]  # WEBCHAT_ALLOWED_ORIGINS, comma-separated
     action_server_host: str  # ACTION_SERVER_HOST
     action_server_token: str  # ACTION_SERVER_TOKEN
+    retention_days: int  # RETENTION_DAYS
+    retention_urgent_days: int  # RETENTION_URGENT_DAYS
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -61,6 +63,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         # The action server runs anything Rasa asks: loopback unless a deployment opens it, with a secret.
         action_server_host=env.get("ACTION_SERVER_HOST") or "127.0.0.1",
         action_server_token=env.get("ACTION_SERVER_TOKEN", ""),
+        # Personal data is kept this long after a conversation's last message or a ticket's closing;
+        # urgent (crisis) tickets have a window of their own, for follow-up and incident review.
+        retention_days=_days(env, "RETENTION_DAYS", 180),
+        retention_urgent_days=_days(env, "RETENTION_URGENT_DAYS", 365),
     )
 
 
@@ -70,3 +76,10 @@ def _whole_number(env: Mapping[str, str], name: str, default: int) -> int:
         return int(text)
     except ValueError:
         raise ValueError(f"{name} must be a whole number, not {text!r}") from None
+
+
+def _days(env: Mapping[str, str], name: str, default: int) -> int:
+    days = _whole_number(env, name, default)
+    if days < 1:  # 0 would make every finished conversation "expired" at once
+        raise ValueError(f"{name} must be at least 1 day, not {days}")
+    return days
