@@ -3,6 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 VENV        := .venv
+VENV_LOAD   := .venv-load
 PY          := $(VENV)/bin/python
 RASA        := $(PY) -m rasa
 MODEL       := models/ischool.tar.gz
@@ -22,7 +23,8 @@ export PYTHONPATH := $(CURDIR)
 PYTHON310 := $(shell for p in $$(command -v python3.10 2>/dev/null) $(HOME)/.pyenv/versions/3.10*/bin/python3.10; do \
   "$$p" -c 'import sys; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1 && { echo "$$p"; break; }; done)
 
-.PHONY: help install build embeddings db train run shell test unit validate stories eval bench clean browser
+.PHONY: help install build embeddings db train run shell test unit validate stories eval bench clean browser hostile \
+        haproxy cluster loadtest
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -97,5 +99,26 @@ eval: $(MODEL) ## held-out NLU over 3 training seeds, CLINC150 rejection, REST a
 bench: $(MODEL) ## REST latency against a stock `rasa init` bot, measured in the same run
 	$(PY) bench/latency.py
 
+hostile: $(MODEL) ## 10,000 hostile requests to every public endpoint: no 5xx, memory growth; one table
+	$(PY) bench/hostile.py
+
+# HAProxy from Debian's packages, installed when missing and we may (root with apt).
+haproxy:
+	@command -v haproxy >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  { echo "Installing Debian's haproxy..."; \
+	    (apt-get install -y -qq haproxy >/dev/null 2>&1 || { apt-get update -qq >/dev/null && apt-get install -y -qq haproxy >/dev/null; }); } \
+	  || { echo "HAProxy is needed: apt-get install haproxy" >&2; exit 1; }; }
+
+$(VENV_LOAD)/.installed: requirements-load.txt
+	@test -x $(VENV_LOAD)/bin/python || python3 -m venv $(VENV_LOAD)
+	$(VENV_LOAD)/bin/python -m pip install --quiet -r requirements-load.txt
+	@touch $@
+
+cluster: $(MODEL) haproxy ## HAProxy, 2 Rasa + 2 action servers on PostgreSQL and Redis, on loopback (Ctrl-C stops)
+	$(PY) -m bot cluster
+
+loadtest: $(MODEL) haproxy $(VENV_LOAD)/.installed ## 50 students against 1 server, then the cluster with faults; one table
+	$(PY) -m bot loadtest
+
 clean: ## remove generated files (models, build, databases, results)
-	rm -rf models build var results .pytest_cache
+	rm -rf models build var results .pytest_cache $(VENV_LOAD)

@@ -1,0 +1,142 @@
+"""Rasa's SQL tracker store and Redis lock store, made to ride out a database restart and a Redis outage.
+
+Two replicas share the conversations through these stores; ``deploy/endpoints.yml`` names them.
+
+- :class:`DurableSQLTrackerStore`: Rasa wraps every tracker store in ``FailSafeTrackerStore``, which
+  turns any error into "no tracker" (a new conversation is started, its context lost) and saves the
+  turn in the replica's memory instead (lost from the database). The stock ``SQLTrackerStore`` also
+  keeps pooled connections that a PostgreSQL restart has closed, so the first turn after a restart
+  fails that way. This store checks connections before use and retries a turn's reads and writes
+  while the database is unreachable (up to ``TRACKER_STORE_RETRY_SECONDS``), so the wrapper never
+  sees the error of a restart.
+- :class:`ResilientRedisLockStore`: with Redis stopped, the stock ``RedisLockStore`` fails every
+  turn (``LockError``). This one serialises turns per conversation in the replica's own memory until
+  Redis answers again. Students send one message at a time, so the turns of one conversation rarely
+  overlap across replicas during the outage; the alternative is that nobody gets an answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import time
+from typing import Any, AsyncGenerator, Awaitable, Callable, Optional, Text, TypeVar
+
+import sqlalchemy as sa
+from rasa.core.lock import TicketLock
+from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, RedisLockStore
+from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+DEFAULT_RETRY_SECONDS = 30.0
+FIRST_PAUSE_SECONDS = 0.2
+
+
+def _retry_seconds() -> float:
+    # Rasa builds the store from endpoints.yml; its kwargs are the SQL store's, so the window is an env var.
+    return float(os.environ.get("TRACKER_STORE_RETRY_SECONDS") or DEFAULT_RETRY_SECONDS)
+
+
+def is_disconnect(error: BaseException) -> bool:
+    """Whether ``error`` means the database could not be reached (worth retrying), not a bad query."""
+    if isinstance(error, sa.exc.DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, sa.exc.OperationalError | sa.exc.InterfaceError)
+
+
+async def retrying(operation: Callable[[], Awaitable[T]], what: str, window: float) -> T:
+    """Run ``operation`` again, with growing pauses, while it fails to reach the database, up to ``window`` s."""
+    deadline = time.monotonic() + window
+    pause = FIRST_PAUSE_SECONDS
+    while True:
+        try:
+            return await operation()
+        except sa.exc.SQLAlchemyError as error:
+            if not is_disconnect(error) or time.monotonic() + pause > deadline:
+                raise
+            logger.warning("Tracker store unreachable (%s); trying %s again in %.1f s", type(error).__name__, what,
+                           pause)
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 2.0)
+
+
+class DurableSQLTrackerStore(SQLTrackerStore):
+    """``SQLTrackerStore`` whose connections survive a database restart (see the module docstring)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Rasa's engine has no pre-ping: after a restart, pooled connections fail on first use.
+        url = self.engine.url
+        self.engine.dispose()
+        self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
+        self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+        self.retry_seconds = _retry_seconds()
+
+    async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        return await retrying(lambda: super(DurableSQLTrackerStore, self).retrieve(sender_id), "a read",
+                              self.retry_seconds)
+
+    async def retrieve_full_tracker(self, conversation_id: Text) -> Optional[DialogueStateTracker]:
+        return await retrying(lambda: super(DurableSQLTrackerStore, self).retrieve_full_tracker(conversation_id),
+                              "a read", self.retry_seconds)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        # One transaction per attempt: a failed attempt wrote nothing, so trying again adds each event once.
+        await retrying(lambda: super(DurableSQLTrackerStore, self).save(tracker), "a write", self.retry_seconds)
+
+
+def _redis_unreachable(error: BaseException) -> bool:
+    import redis
+
+    seen: Optional[BaseException] = error
+    while seen is not None:
+        if isinstance(seen, redis.exceptions.ConnectionError | redis.exceptions.TimeoutError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+class ResilientRedisLockStore(RedisLockStore):
+    """``RedisLockStore`` that keeps answering while Redis is down (see the module docstring).
+
+    endpoints.yml: ``lock_store: {type: bot.cluster.stores.ResilientRedisLockStore, url, port, db,
+    key_prefix, socket_timeout}`` — the keys of Rasa's ``redis`` lock store.
+    """
+
+    def __init__(self, endpoint_config: Optional[EndpointConfig] = None, **kwargs: Any) -> None:
+        if endpoint_config is not None:
+            kwargs = {"host": endpoint_config.url or "localhost", **endpoint_config.kwargs, **kwargs}
+        super().__init__(**kwargs)
+        self.local = InMemoryLockStore()
+
+    @contextlib.asynccontextmanager
+    async def lock(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME,
+                   wait_time_in_seconds: float = 1) -> AsyncGenerator[TicketLock, None]:
+        try:
+            ticket = self.issue_ticket(conversation_id, lock_lifetime)
+            held = await self._acquire_lock(conversation_id, ticket, wait_time_in_seconds)
+        except Exception as error:  # noqa: BLE001 - only an unreachable Redis is handled, the rest re-raised
+            if not _redis_unreachable(error):
+                raise
+            logger.warning("Redis lock store unreachable: this replica serialises the conversation's turns itself")
+            async with self.local.lock(conversation_id, lock_lifetime, wait_time_in_seconds) as local:
+                yield local
+            return
+        try:
+            yield held
+        finally:
+            try:
+                self.cleanup(conversation_id, ticket)
+            except Exception as error:  # noqa: BLE001
+                if not _redis_unreachable(error):
+                    raise
+                # The ticket expires by itself after its lifetime (TICKET_LOCK_LIFETIME).
+                logger.warning("Redis lock store unreachable: a ticket is left to expire")
+
