@@ -9,7 +9,7 @@ runs the same actions with
 - a shared secret when one is set (``ACTION_SERVER_TOKEN``; Rasa sends it as ``?token=`` when
   ``endpoints.yml`` gives ``action_endpoint.token``): 401 without it;
 - a request size limit, also after decompression (413);
-- error responses without the request body.
+- error responses without the request body, and logs without slot values or SQL parameters.
 
     python -m bot.action_server --port 5055
 """
@@ -27,6 +27,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.config import Settings, load_settings
+from bot.privacy import redaction
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +81,8 @@ def main(argv: Optional[Sequence[str]] = None, settings: Optional[Settings] = No
     args = parser.parse_args(argv)
     settings = settings or load_settings()
     logging.basicConfig(level=logging.INFO)
+    # Actions log the sender and database errors; neither may carry what users typed (README "Security").
+    redaction.install(rasa=False)
     app = create_app(settings, args.actions)
     logger.info("Action server on %s:%s (%s)", settings.action_server_host, args.port,
                 "shared secret required" if settings.action_server_token else "no shared secret: loopback only")
