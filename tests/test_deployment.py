@@ -1,0 +1,109 @@
+"""docker-compose.yml (not run here: no Docker daemon) keeps the settings `make cluster` runs and tests."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.cluster import local
+from bot.config import PROJECT_ROOT
+
+DEPLOY = PROJECT_ROOT / "deploy"
+COMPOSE = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text())
+SERVICES = COMPOSE["services"]
+LOCAL = local.environment(local.Layout(), token="secret")
+# Settings both must give the same value (addresses and passwords differ by nature).
+SHARED = ("TICKET_LOCK_LIFETIME", "SANIC_WORKERS", "REDIS_DB", "REDIS_PORT", "TRACKER_DB_PORT", "TRACKER_DB_NAME",
+          "TRACKER_DB_USER")
+
+
+def variables(path: Path) -> set[str]:
+    lines = (line for line in path.read_text().splitlines() if not line.lstrip().startswith("#"))
+    return set(re.findall(r"\$\{([A-Z0-9_]+)\}", "\n".join(lines)))
+
+
+@pytest.mark.parametrize("service", ["rasa1", "rasa2"])
+def test_every_variable_of_the_endpoints_file_is_set_in_both(service):
+    needed = variables(DEPLOY / "endpoints.yml")
+    assert needed <= set(SERVICES[service]["environment"])
+    assert needed <= set(LOCAL)
+
+
+def test_every_variable_of_the_haproxy_file_is_set_in_both():
+    needed = variables(DEPLOY / "haproxy.cfg")
+    assert needed == {"RASA_BIND", "RASA_1", "RASA_2", "ACTIONS_BIND", "ACTIONS_1", "ACTIONS_2", "HAPROXY_STATS_BIND"}
+    assert needed <= set(SERVICES["haproxy"]["environment"])
+    assert needed <= set(LOCAL)
+
+
+@pytest.mark.parametrize("name", SHARED)
+def test_compose_and_the_local_cluster_agree(name):
+    assert str(SERVICES["rasa1"]["environment"][name]) == LOCAL[name]
+
+
+def test_both_use_the_production_files():
+    assert "./deploy/haproxy.cfg:/usr/local/etc/haproxy/haproxy.cfg:ro" in SERVICES["haproxy"]["volumes"]
+    rasa_image = (DEPLOY / "Dockerfile.rasa").read_text()
+    assert "FROM rasa/rasa:3.6.21" in rasa_image and '"deploy/endpoints.yml"' in rasa_image
+    assert "FROM rasa/rasa-sdk:3.6" in (DEPLOY / "Dockerfile.actions").read_text()
+    commands = {tuple(m.command) for m in local.plan(Path("m.tar.gz"), local.Layout(), LOCAL, Path()).members.values()}
+    assert any(str(DEPLOY / "endpoints.yml") in c for c in commands)
+    assert any(str(DEPLOY / "haproxy.cfg") in c for c in commands)
+
+
+def test_two_replicas_of_each_server_and_migrations_before_them():
+    assert {"rasa1", "rasa2", "actions1", "actions2", "haproxy", "postgres", "redis", "migrate"} <= set(SERVICES)
+    assert SERVICES["migrate"]["entrypoint"][-2:] == ["db", "upgrade"]
+    for server in ("rasa1", "rasa2", "actions1", "actions2"):
+        assert SERVICES[server]["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}
+
+
+def test_the_databases_are_the_clusters():
+    created = set(re.findall(r"CREATE DATABASE (\w+);", (DEPLOY / "postgres-init.sql").read_text()))
+    assert created == set(local.DATABASES.values())
+    urls = SERVICES["actions1"]["environment"]
+    assert urls["KNOWLEDGE_DB_URL"].endswith("/" + local.DATABASES["knowledge"])
+    assert urls["HANDOFF_DB_URL"].endswith("/" + local.DATABASES["handoffs"])
+
+
+def _closure(distribution: str) -> set[str]:
+    """A distribution and everything it requires (ignoring extras), names normalised."""
+    seen: set[str] = set()
+    todo = [distribution]
+    while todo:
+        name = re.sub(r"[-_.]+", "-", todo.pop()).lower()
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            requires = metadata.requires(name) or []
+        except metadata.PackageNotFoundError:
+            continue
+        todo += [re.split(r"[ ;<>=!~\[(]", r, maxsplit=1)[0] for r in requires if "extra ==" not in r]
+    return seen
+
+
+def test_the_action_image_installs_what_the_action_server_imports():
+    # What the interpreter loads before any import (.pth files of the venv) is not the action server's.
+    script = ("import json, sys, pkgutil, importlib\nbefore = set(sys.modules)\nimport actions, bot.action_server\n"
+              "[importlib.import_module(m.name) for m in pkgutil.walk_packages(actions.__path__, 'actions.')]\n"
+              "from bot.knowledge import store; from bot.handoffs import tickets\n"
+              "print(json.dumps(sorted({n.split('.')[0] for n in set(sys.modules) - before})))")
+    loaded = json.loads(subprocess.run([sys.executable, "-c", script], cwd=PROJECT_ROOT, capture_output=True,
+                                       text=True, check=True).stdout)
+    by_module = metadata.packages_distributions()
+    used = {re.sub(r"[-_.]+", "-", d).lower() for m in loaded if m not in sys.stdlib_module_names
+            for d in by_module.get(m, [])}
+    listed = {re.sub(r"[-_.]+", "-", line.split("==")[0]).lower()
+              for line in (DEPLOY / "requirements-actions.txt").read_text().splitlines()
+              if line and not line.startswith("#")}
+    provided = _closure("rasa-sdk") | {d for name in listed for d in _closure(name)}
+    assert used - provided == set()
+    assert "rasa" not in used and "tensorflow" not in used  # the action image stays small
