@@ -107,3 +107,23 @@ def test_the_action_image_installs_what_the_action_server_imports():
     provided = _closure("rasa-sdk") | {d for name in listed for d in _closure(name)}
     assert used - provided == set()
     assert "rasa" not in used and "tensorflow" not in used  # the action image stays small
+
+
+HELM_RASA = yaml.safe_load((DEPLOY / "helm" / "rasa-values.yaml").read_text())
+HELM_ACTIONS = yaml.safe_load((DEPLOY / "helm" / "action-server-values.yaml").read_text())
+CHART_PROVIDES = {"REDIS_HOST", "REDIS_PORT", "REDIS_PASSWORD"}  # the rasa chart sets these when lockStore is on
+
+
+def test_the_helm_values_run_the_same_endpoints_with_two_replicas_each():
+    env = {e["name"]: e.get("value") for e in HELM_RASA["extraEnv"]}
+    assert variables(DEPLOY / "endpoints.yml") <= set(env) | CHART_PROVIDES
+    assert "deploy/endpoints.yml" in HELM_RASA["args"]
+    assert HELM_RASA["applicationSettings"]["endpoints"]["lockStore"]["enabled"] is True
+    assert (HELM_RASA["applicationSettings"]["endpoints"]["trackerStore"]["type"]
+            == yaml.safe_load((DEPLOY / "endpoints.yml").read_text())["tracker_store"]["type"])
+    for name in ("TICKET_LOCK_LIFETIME", "SANIC_WORKERS", "REDIS_DB", "TRACKER_DB_NAME"):
+        assert env[name] == LOCAL[name]
+    assert HELM_RASA["replicaCount"] == HELM_ACTIONS["replicaCount"] == 2
+    assert HELM_RASA["readinessProbe"]["httpGet"]["path"] == "/"
+    assert HELM_ACTIONS["readinessProbe"]["httpGet"]["path"] == "/health"
+    assert HELM_ACTIONS["initContainers"][0]["command"][-2:] == ["db", "upgrade"]

@@ -89,6 +89,7 @@ def environment(layout: Layout, token: str, extra: Mapping[str, str] | None = No
         "REDIS_HOST": layout.redis_host,
         "REDIS_PORT": str(layout.redis_port),
         "REDIS_DB": str(layout.redis_db),
+        "REDIS_PASSWORD": "",
         # A turn that outlives this holds its conversation no longer (a replica that died mid-turn).
         "TICKET_LOCK_LIFETIME": "15",
         "SANIC_WORKERS": "1",
