@@ -53,11 +53,8 @@ def _init(args: argparse.Namespace, settings: Settings) -> int:
     store = KnowledgeStore(make_engine(settings.database_url))
     if args.reset:
         store.reset_schema()
-    store.create_schema()
-    if store.schema_problems():
-        print("The knowledge database was made by an older version; run with --reset to rebuild it from "
-              "knowledge/.", file=sys.stderr)
-        return 1
+    else:
+        store.create_schema()
     if not args.reset and not store.is_empty():
         print(f"Knowledge database already loaded: {safe_url(settings.database_url)} (use --reset to reload).")
         return 0

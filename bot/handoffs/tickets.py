@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 import json
 import secrets
+from pathlib import Path
 from typing import Any, Sequence
 
 from sqlalchemy import Boolean, Column, DateTime, Integer, String, Text, select
@@ -18,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import declarative_base, sessionmaker
 
 from bot.handoffs.contacts import LIMITS
+from bot.knowledge.migrations import History
 from bot.knowledge.store import make_engine
 
 HandoffBase = declarative_base()
@@ -62,6 +64,14 @@ class Ticket(HandoffBase):
         return data
 
 
+# The ticket database's migrations, in bot/handoffs/migrations/versions/.
+SCHEMA = History(
+    name="ticket", folder=Path(__file__).with_name("migrations"), version_table="handoffs_schema_version",
+    metadata=HandoffBase.metadata,
+    remedy="Run the version of the assistant that made it: tickets cannot be rebuilt from files, so this one "
+           "leaves the database as it is.")
+
+
 class TicketLimit(Exception):
     """A conversation asked for more tickets than staff should receive from one sender."""
 
@@ -78,7 +88,7 @@ class HandoffStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, future=True, expire_on_commit=False)
-        HandoffBase.metadata.create_all(engine)
+        SCHEMA.upgrade(engine)  # creates the table, or upgrades an older one in place
 
     def create(self, *, channel: str, sender_id: str, name: str, email: str, question: str,
                transcript: Sequence[dict[str, Any]], phone: str = "", urgent: bool = False,

@@ -21,6 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings, load_settings
 from bot.knowledge import files, tables
+from bot.knowledge.migrations import History
+from bot.knowledge.migrations import SchemaError as SchemaError  # callers catch it from the store
 from bot.knowledge.records import Answer, Contact, Course, InfoSession, Program, Specialization, StaleFact, Synonym
 
 if TYPE_CHECKING:
@@ -61,24 +63,12 @@ class KnowledgeStore:
     # ------------------------------------------------------------ schema
 
     def create_schema(self) -> None:
-        """Create missing tables."""
-        tables.Base.metadata.create_all(self.engine)
+        """Bring the tables to this code's schema: create them, or upgrade older ones in place, rows kept."""
+        SCHEMA.upgrade(self.engine)
 
     def reset_schema(self) -> None:
         """Drop and recreate every knowledge table (the files in knowledge/ are the source of truth)."""
-        tables.Base.metadata.drop_all(self.engine)
-        tables.Base.metadata.create_all(self.engine)
-
-    def schema_problems(self) -> list[str]:
-        """Columns the code expects but the database lacks (a database made by an older version)."""
-        inspector = inspect(self.engine)
-        problems = []
-        for table in tables.Base.metadata.sorted_tables:
-            if not inspector.has_table(table.name):
-                continue
-            present = {c["name"] for c in inspector.get_columns(table.name)}
-            problems += [f"{table.name}.{c.name}" for c in table.columns if c.name not in present]
-        return problems
+        SCHEMA.reset(self.engine)
 
     def is_empty(self) -> bool:
         """True when the tables are missing or hold no answers yet."""
@@ -257,8 +247,12 @@ def _utc(value: dt.datetime) -> dt.datetime:
     return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
 
 
-class SchemaError(RuntimeError):
-    """The database's tables do not match this version of the code."""
+# The knowledge database's migrations, in bot/knowledge/migrations/versions/.
+SCHEMA = History(
+    name="knowledge", folder=Path(__file__).with_name("migrations"), version_table="knowledge_schema_version",
+    metadata=tables.Base.metadata,
+    remedy="Save any imported data with `python -m bot knowledge export DIR`, then rebuild the database from "
+           "knowledge/ with `python -m bot knowledge init --reset`.")
 
 
 def make_engine(url: str) -> Engine:
@@ -279,14 +273,9 @@ def _sqlite_pragmas(dbapi_connection, _connection_record) -> None:  # type: igno
 
 
 def open_store(settings: Settings) -> KnowledgeStore:
-    """Open the store at ``settings.database_url``, creating and loading it from the files if empty."""
+    """Open the store at ``settings.database_url``, upgraded to this code's schema, loaded from the files if empty."""
     store = KnowledgeStore(make_engine(settings.database_url))
     store.create_schema()
-    missing = store.schema_problems()
-    if missing:
-        raise SchemaError(f"The knowledge database {settings.database_url.split('@')[-1]} was made by an older "
-                          f"version (missing {', '.join(missing)}). Save any imported data with "
-                          "`python -m bot knowledge export DIR`, then run `python -m bot knowledge init --reset`.")
     if store.is_empty():
         loaded = files.import_directory(store, settings.knowledge_dir)
         logger.info("Loaded knowledge from %s: %s", settings.knowledge_dir, ", ".join(loaded))
