@@ -36,7 +36,7 @@ def user_texts(tracker: DialogueStateTracker | None) -> list[str]:
 
 
 def run(coroutine):  # type: ignore[no-untyped-def]
-    return asyncio.get_event_loop().run_until_complete(coroutine)
+    return asyncio.run(coroutine)
 
 
 # ------------------------------------------------------------ tracker store

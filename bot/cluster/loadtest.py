@@ -31,6 +31,7 @@ import sqlalchemy as sa
 
 from bot.cluster import local
 from bot.config import PROJECT_ROOT
+from bot.devtools.servers import child_env
 
 LOCUSTFILE = PROJECT_ROOT / "bench" / "load" / "locustfile.py"
 
@@ -154,7 +155,7 @@ def table(rows: Iterable[Sequence[str]]) -> str:
 
 def run_locust(locust: Path, host: str, users: int, seconds: int, log: Path, run_id: str) -> int:
     """Drive ``host`` with ``users`` students for ``seconds``; returns locust's exit code."""
-    env = {**os.environ, "LOAD_RUN": run_id, "LOAD_LOG": str(log)}
+    env = child_env({"LOAD_RUN": run_id, "LOAD_LOG": str(log)})
     command = [str(locust), "-f", str(LOCUSTFILE), "--headless", "--users", str(users), "--spawn-rate", "10",
                "--run-time", f"{seconds}s", "--stop-timeout", "30", "--host", host, "--only-summary",
                "--loglevel", "WARNING"]

@@ -7,7 +7,7 @@ Two replicas share the conversations through these stores; ``deploy/endpoints.ym
   turn in the replica's memory instead (lost from the database). The stock ``SQLTrackerStore`` also
   keeps pooled connections that a PostgreSQL restart has closed, so the first turn after a restart
   fails that way. This store checks connections before use and retries a turn's reads and writes
-  while the database is unreachable (up to ``TRACKER_STORE_RETRY_SECONDS``), so the wrapper never
+  while the database is unreachable (up to ``retry_seconds`` of endpoints.yml, 30 by default), so the wrapper never
   sees the error of a restart.
 - :class:`ResilientRedisLockStore`: with Redis stopped, the stock ``RedisLockStore`` fails every
   turn (``LockError``). This one serialises turns per conversation in the replica's own memory until
@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import time
 from typing import Any, AsyncGenerator, Awaitable, Callable, Optional, Text, TypeVar
 
@@ -37,11 +36,6 @@ T = TypeVar("T")
 
 DEFAULT_RETRY_SECONDS = 30.0
 FIRST_PAUSE_SECONDS = 0.2
-
-
-def _retry_seconds() -> float:
-    # Rasa builds the store from endpoints.yml; its kwargs are the SQL store's, so the window is an env var.
-    return float(os.environ.get("TRACKER_STORE_RETRY_SECONDS") or DEFAULT_RETRY_SECONDS)
 
 
 def is_disconnect(error: BaseException) -> bool:
@@ -70,14 +64,14 @@ async def retrying(operation: Callable[[], Awaitable[T]], what: str, window: flo
 class DurableSQLTrackerStore(SQLTrackerStore):
     """``SQLTrackerStore`` whose connections survive a database restart (see the module docstring)."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, retry_seconds: float = DEFAULT_RETRY_SECONDS, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Rasa's engine has no pre-ping: after a restart, pooled connections fail on first use.
         url = self.engine.url
         self.engine.dispose()
         self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
-        self.retry_seconds = _retry_seconds()
+        self.retry_seconds = float(retry_seconds)
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         return await retrying(lambda: super(DurableSQLTrackerStore, self).retrieve(sender_id), "a read",

@@ -49,6 +49,10 @@ class MessageAnonymizer:
         """The field's replacement in the log line."""
         return summary(value)
 
+    def run(self, body: Any) -> None:
+        """Rasa's processor hands every new event here to publish an anonymized copy; we publish none."""
+        return None
+
 
 class RasaLogPlugin:
     """Registered with Rasa's plugin manager; provides the pipeline above to Rasa's structured logs."""
