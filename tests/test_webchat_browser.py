@@ -196,3 +196,28 @@ def _results() -> Path:
     path = PROJECT_ROOT / "results"
     path.mkdir(exist_ok=True)
     return path
+
+
+def test_clear_conversation_forgets_the_history_and_the_sender_in_this_browser(page, site) -> None:
+    stored = "Object.values(localStorage).join(' ')"
+    open_widget(page, site)
+    ask(page, "how long is the MLS?")
+    sender = page.evaluate("JSON.parse(Object.values(localStorage)[0]).sender")
+    clear = page.get_by_role("button", name="Clear conversation")
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    clear.click()
+    assert "two calendar years" in page.locator(".isa-log").inner_text(), "nothing goes without confirming"
+    page.once("dialog", lambda dialog: dialog.accept())
+    clear.focus()
+    page.keyboard.press("Enter")  # keyboard only
+    shown = page.locator(".isa-log").inner_text()
+    assert "two calendar years" not in shown and "Hi! Ask me about" in shown, "the greeting comes back"
+    assert "two calendar years" not in page.evaluate(stored) and sender not in page.evaluate(stored)
+    assert page.get_by_role("status").inner_text() == "Conversation cleared."
+    page.reload()
+    page.wait_for_selector(".isa-msg")
+    assert "two calendar years" not in page.locator(".isa-log").inner_text(), "gone after a reload too"
+    with page.expect_request("**/webhooks/webchat/webhook") as sent:
+        ask(page, "how many credits?")
+    new_sender = sent.value.post_data_json["sender"]
+    assert new_sender != sender and len(new_sender) >= 32, "the next message starts a new conversation"

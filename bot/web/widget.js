@@ -57,9 +57,14 @@
     "aria-labelledby": "isa-title", hidden: "" });
   var header = el("div", { "class": "isa-header" });
   var title = el("h2", { id: "isa-title" }, "Online programs assistant");
+  var controls = el("div", { "class": "isa-controls" });
+  // On a shared computer the next person must not read this conversation: clear it from this browser.
+  var clear = el("button", { "class": "isa-clear", type: "button", "aria-label": "Clear conversation" }, "Clear");
   var close = el("button", { "class": "isa-close", type: "button", "aria-label": "Close chat" }, "\u00d7");
   header.appendChild(title);
-  header.appendChild(close);
+  controls.appendChild(clear);
+  controls.appendChild(close);
+  header.appendChild(controls);
   var log = el("div", { "class": "isa-log", role: "log", "aria-live": "polite", "aria-relevant": "additions",
     "aria-label": "Conversation", tabindex: "0" });
   var typing = el("div", { "class": "isa-typing", "aria-hidden": "true", hidden: "" });
@@ -135,9 +140,11 @@
   }
 
   var busy = false;
+  var conversation = 0; // bumped on clearing: a reply still on its way belongs to the old conversation
   function ask(message, shown) {
     if (busy || !message.trim()) return;
     busy = true;
+    var asked = conversation;
     retireButtons();
     status.textContent = "";
     add({ from: "user", text: shown || message });
@@ -150,6 +157,7 @@
     function done() { busy = false; typing.hidden = true; send.disabled = false; }
     request.onload = function () {
       done();
+      if (asked !== conversation) return;
       var replies;
       try { replies = JSON.parse(request.responseText); } catch (e) { replies = null; }
       if (request.status !== 200 || !Array.isArray(replies)) {
@@ -167,6 +175,7 @@
     };
     request.onerror = request.ontimeout = function () {
       done();
+      if (asked !== conversation) return;
       fail("The assistant can't be reached right now. Please check your connection and try again, " +
         "or call the Student Services Office.");
     };
@@ -186,16 +195,35 @@
     { title: "Information sessions", payload: "/ask_info_sessions" }
   ];
 
+  function greet() {
+    add({ from: "bot", text: "Hi! Ask me about the online MLS and MIM programs: requirements, " +
+      "specializations, the field study, information sessions and more.", buttons: STARTERS, live: true });
+  }
+
   function open() {
     panel.hidden = false;
     launcher.setAttribute("aria-expanded", "true");
     launcher.hidden = true;
     state.open = true;
     save();
-    if (!state.log.length) {
-      add({ from: "bot", text: "Hi! Ask me about the online MLS and MIM programs: requirements, " +
-        "specializations, the field study, information sessions and more.", buttons: STARTERS, live: true });
-    }
+    if (!state.log.length) greet();
+    input.focus();
+  }
+
+  // Forget the conversation in this browser: the history and the sender id go, so the next message
+  // starts a new conversation on the server too.
+  function clearConversation() {
+    if (!window.confirm("Clear this conversation from this browser? The next person using it won't see it.")) return;
+    try { window.localStorage.removeItem(storeKey); } catch (e) { /* private mode: nothing was stored */ }
+    conversation += 1;
+    busy = false;
+    typing.hidden = true;
+    send.disabled = false;
+    state = { sender: randomId(), log: [], open: true };
+    while (log.firstChild) log.removeChild(log.firstChild);
+    status.classList.remove("isa-error");
+    status.textContent = "Conversation cleared.";
+    greet();
     input.focus();
   }
 
@@ -210,6 +238,7 @@
 
   launcher.addEventListener("click", open);
   close.addEventListener("click", shut);
+  clear.addEventListener("click", clearConversation);
   panel.addEventListener("keydown", function (e) { if (e.key === "Escape") shut(); });
   form.addEventListener("submit", function (e) {
     e.preventDefault();
