@@ -1,10 +1,10 @@
 """Logs without message bodies: what users type, and who they are, stay out of every log line.
 
-Two hooks, installed once per process by :func:`install`:
-- Rasa's own anonymization hook (``get_anonymization_pipeline``): Rasa 3.6 logs message text, slot
-  values, parse data and events as fields of structured events (``processor.message.parse`` with
-  ``parse_data_text`` at DEBUG, ``rest.message.received.failure`` with ``text`` at ERROR, ...) and hands
-  each of those fields to the pipeline first; ours replaces it with its length.
+Installed once per process by :func:`install`:
+- a first step in Rasa's structured logging: Rasa 3.6 logs message text, slot values, parse data and
+  events as fields of structured events (``processor.message.parse`` with ``parse_data_text`` at DEBUG,
+  ``rest.message.received.failure`` with ``text`` at ERROR, ...); each such field becomes its length
+  (the fields Rasa's own anonymizer would hand to a Rasa Pro anonymization pipeline);
 - Rasa's JSON tracebacks are kept, without the frames' local variables (the message, the slots);
 - a filter on every log record (through the record factory, so every logger and handler, Rasa's,
   Sanic's, rasa-sdk's and ours, is covered): sender ids become a short hash (``webchat:#1a2b3c4d5e``,
@@ -19,11 +19,15 @@ import logging
 import re
 from typing import Any
 
-import pluggy
-
+# The fields of Rasa's structured log events that carry what users said (rasa.utils.log_utils._anonymizer).
+TEXT_FIELDS = frozenset({
+    "text", "response_text", "user_text", "slot_values", "parse_data_text", "parse_data_entities",
+    "prediction_events", "tracker_latest_message", "prefilled_slots", "message", "response",
+    "slot_candidates", "rasa_event", "rasa_events", "tracker_states", "current_states", "old_states",
+    "successes", "current_entity", "next_entity", "states", "entity", "token_text", "user_message",
+    "json_message"})
 # A conversation id as our channels make it: "<channel>:<sender>".
 SENDER_ID = re.compile(r"\b(?:rest|webchat|slack):(?!#)[^\s'\"\],)]+")
-hookimpl = pluggy.HookimplMarker("rasa")
 
 
 def sender_tag(sender_id: str) -> str:
@@ -42,27 +46,11 @@ def summary(value: Any) -> str:
     return "<redacted>"
 
 
-class MessageAnonymizer:
-    """Rasa's anonymization pipeline, for logs only: each text-bearing field becomes its size."""
-
-    def log_run(self, value: Any) -> str:
-        """The field's replacement in the log line."""
-        return summary(value)
-
-    def run(self, body: Any) -> None:
-        """Rasa's processor hands every new event here to publish an anonymized copy; we publish none."""
-        return None
-
-
-class RasaLogPlugin:
-    """Registered with Rasa's plugin manager; provides the pipeline above to Rasa's structured logs."""
-
-    def __init__(self) -> None:
-        self.pipeline = MessageAnonymizer()
-
-    @hookimpl
-    def get_anonymization_pipeline(self) -> MessageAnonymizer:
-        return self.pipeline
+def redact_fields(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+    """A structlog processor: each text-bearing field of a Rasa log event becomes its size."""
+    for key in TEXT_FIELDS.intersection(event):
+        event[key] = summary(event[key])
+    return event
 
 
 class RedactingFilter(logging.Filter):
@@ -81,7 +69,6 @@ class RedactingFilter(logging.Filter):
 
 
 _FILTER = RedactingFilter()
-_PLUGIN = RasaLogPlugin()
 
 
 def install(rasa: bool = True) -> None:
@@ -96,19 +83,16 @@ def install(rasa: bool = True) -> None:
         redacting_factory.redacts = True  # type: ignore[attr-defined]
         logging.setLogRecordFactory(redacting_factory)
     if rasa:
-        from rasa.plugin import plugin_manager
-
-        manager = plugin_manager()
-        if not manager.is_registered(_PLUGIN):
-            manager.register(_PLUGIN)
-        _tracebacks_without_locals()
+        _redact_structured_logs()
 
 
-def _tracebacks_without_locals() -> None:
-    """Keep the frames of Rasa's JSON tracebacks, drop their local variables.
+def _redact_structured_logs() -> None:
+    """Redact the fields of Rasa's structured log events, and keep its JSON tracebacks' frames without locals.
 
     Rasa writes JSON logs whenever stderr is not a terminal, and its tracebacks there show every frame's
-    local variables: the message text, the slots, the parse data.
+    local variables: the message text, the slots, the parse data. The processor list is changed in place:
+    loggers Rasa already used hold this very list. (Rasa's anonymization plugin hook would do the fields
+    too, but it also makes the processor read the tracker again on every message.)
     """
     import structlog
     from structlog.processors import ExceptionRenderer
@@ -117,8 +101,9 @@ def _tracebacks_without_locals() -> None:
     processors = structlog.get_config()["processors"]
     for i, processor in enumerate(processors):
         if isinstance(processor, ExceptionRenderer) and getattr(processor.format_exception, "show_locals", False):
-            # In place: loggers Rasa already used hold this very list.
             processors[i] = ExceptionRenderer(ExceptionDictTransformer(show_locals=False))
+    if redact_fields not in processors:
+        processors.insert(0, redact_fields)
 
 
 def _hide_sql_parameters(error: BaseException | None) -> None:
