@@ -14,7 +14,6 @@ On top of ``rasa.core.channels.slack.SlackInput`` this channel
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import time
@@ -28,7 +27,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels import payloads
+from bot.channels import payloads, validation
 from bot.config import Settings, load_settings
 
 logger = logging.getLogger(__name__)
@@ -145,7 +144,7 @@ class SlackChannel(SlackInput):
                                      status=HTTPStatus.SERVICE_UNAVAILABLE)
             if not self.is_request_from_slack_authentic(request):
                 return response.text("Missing, invalid or stale Slack signature.", status=HTTPStatus.UNAUTHORIZED)
-            content_type = (request.headers.get("content-type") or "").split(";")[0].strip()
+            content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
             if content_type == "application/json":
                 return await self._event(request, on_new_message)
             if content_type == "application/x-www-form-urlencoded":
@@ -155,41 +154,98 @@ class SlackChannel(SlackInput):
         return slack
 
     async def _event(self, request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> HTTPResponse:
-        try:
-            payload = json.loads(request.body)
-        except ValueError:
+        payload = validation.load_json(request.body)
+        if payload is None:
             return response.text("Body is not JSON.", status=HTTPStatus.BAD_REQUEST)
+        if not _is_event(payload):
+            return response.text("Not a Slack event.", status=HTTPStatus.BAD_REQUEST)
         if payload.get("type") == "url_verification":
             return response.json({"challenge": payload.get("challenge", "")})
-        if not self._is_user_message(payload):
+        if not self._is_user_message(payload) or not payload["event"].get("user"):
             return response.text("Not a user message; ignored.")
-        metadata = self.get_metadata(request)
+        metadata = _event_metadata(payload)
         if not self._is_supported_channel(payload, metadata):
             return response.text("Channel not supported; ignored.")
         event = payload["event"]
         if not self._first_delivery((event.get("channel"), event.get("ts"))):
             return response.text("Already answered.", headers={"X-Slack-No-Retry": "1"})
-        sender = self._get_conversation_id(event.get("user"), metadata.get("out_channel"), metadata.get("thread_id"))
+        sender = self._get_conversation_id(event["user"], metadata["out_channel"], metadata["thread_id"])
         # Typed text never skips the NLU: a leading "/" is not an intent payload here (buttons come below).
-        text = payloads.checked(self._sanitize_user_message(event.get("text", ""), metadata.get("users")),
-                                from_button=False)
+        text = payloads.checked(self._sanitize_user_message(event["text"], metadata["users"]), from_button=False)
         return await self.process_message(request, on_new_message, text=text, sender_id=sender, metadata=metadata)
 
     async def _interaction(self, request: Request,
                            on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> HTTPResponse:
         try:
-            payload = json.loads(request.form["payload"][0])
-        except (KeyError, IndexError, ValueError):
+            payload = validation.load_json(request.form["payload"][0])
+        except (KeyError, IndexError):
+            payload = None
+        if payload is None:
             return response.text("Missing interaction payload.", status=HTTPStatus.BAD_REQUEST)
+        if not _is_interaction(payload):
+            return response.text("Not a Slack interaction.", status=HTTPStatus.BAD_REQUEST)
         if not self._is_interactive_message(payload):
             return response.text("Interaction not supported; ignored.")
-        text = self._get_interactive_response(payload["actions"][0])
+        try:
+            text = self._get_interactive_response(payload["actions"][0])
+        except (AttributeError, IndexError, TypeError):  # e.g. "selected_options": [] or "selected_option": "x"
+            return response.text("Not a Slack interaction.", status=HTTPStatus.BAD_REQUEST)
         if text is None:
             return response.text("Link button; nothing to do.")
+        if not validation.is_text(text):
+            return response.text("Not a Slack interaction.", status=HTTPStatus.BAD_REQUEST)
         text = payloads.checked(text)
         if not self._first_delivery(("action", payload.get("trigger_id") or payload.get("action_ts"))):
             return response.text("Already answered.")
-        metadata = self.get_metadata(request)
-        sender = self._get_conversation_id(payload["user"]["id"], metadata.get("out_channel"),
-                                           metadata.get("thread_id"))
+        metadata = _interaction_metadata(payload)
+        sender = self._get_conversation_id(payload["user"]["id"], metadata["out_channel"], metadata["thread_id"])
         return await self.process_message(request, on_new_message, text, sender, metadata)
+
+
+# Rasa's Slack connector reads these fields assuming Slack's types; a signed body with other types (only a
+# leaked signing secret or a Slack bug can send one) used to end in a 500 instead of a 400.
+EVENT_FIELDS = ("type", "text", "user", "channel", "channel_type", "ts", "thread_ts", "bot_id", "subtype")
+
+
+def _strings(value: Any, names: tuple[str, ...]) -> bool:
+    """``value`` is an object whose fields ``names``, where present, are text (or null)."""
+    return isinstance(value, dict) and all(value.get(n) is None or validation.is_text(value[n]) for n in names)
+
+
+def _is_event(payload: Any) -> bool:
+    """A JSON body shaped like a Slack Events API request (the fields this channel reads)."""
+    if not _strings(payload, ("type",)):
+        return False
+    event = payload.get("event")
+    authorizations, authed_users = payload.get("authorizations") or [], payload.get("authed_users") or []
+    return ((event is None or _strings(event, EVENT_FIELDS))
+            and isinstance(authorizations, list) and all(_strings(a, ("user_id",)) for a in authorizations)
+            and isinstance(authed_users, list) and all(validation.is_text(u) for u in authed_users))
+
+
+def _event_metadata(payload: Dict[str, Any]) -> Dict[str, Any]:
+    """Rasa's metadata of an event (where to answer, which users are the bot), from the checked payload.
+
+    Rasa's ``get_metadata`` reads the body again and knows only the content type "application/json" exactly.
+    """
+    event = payload.get("event") or {}
+    users = payload.get("authed_users") or [a.get("user_id") for a in payload.get("authorizations") or []][:1]
+    return {"out_channel": event.get("channel"), "thread_id": event.get("thread_ts") or event.get("ts"),
+            "users": users}
+
+
+def _is_interaction(payload: Any) -> bool:
+    """A JSON payload shaped like a Slack interaction (block actions) request."""
+    actions = payload.get("actions") if isinstance(payload, dict) else None
+    return (_strings(payload, ("trigger_id", "action_ts"))
+            and isinstance(actions, list) and all(_strings(a, ("type",)) for a in actions)
+            and _strings(payload.get("user"), ("id",)) and validation.is_text(payload["user"].get("id"))
+            and _strings(payload.get("channel") or {}, ("id",)) and _strings(payload.get("message") or {},
+                                                                           ("ts", "thread_ts")))
+
+
+def _interaction_metadata(payload: Dict[str, Any]) -> Dict[str, Any]:
+    """Rasa's metadata of an interaction, from the checked payload."""
+    message = payload.get("message") or {}
+    return {"out_channel": (payload.get("channel") or {}).get("id"),
+            "thread_id": message.get("thread_ts") or message.get("ts"), "users": [payload["user"]["id"]]}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Awaitable, Callable, Dict, Optional
+from typing import Any, Awaitable, Callable, Dict, Optional, Union
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from sanic import response
@@ -22,13 +22,39 @@ def problem(payload: Any) -> Optional[str]:
     if not isinstance(payload, dict):
         return 'send JSON like {"sender": "...", "message": "..."}'
     sender, message = payload.get("sender"), payload.get("message")
-    if not isinstance(sender, str) or not 8 <= len(sender) <= MAX_SENDER:
+    if not is_text(sender) or not 8 <= len(sender) <= MAX_SENDER:
         return f"sender must be a text id of 8 to {MAX_SENDER} characters"
-    if not isinstance(message, str) or not message.strip():
+    if not is_text(message) or not message.strip():
         return "message must be non-empty text"
     if len(message) > MAX_MESSAGE:
         return f"message is longer than {MAX_MESSAGE} characters"
     return None
+
+
+def is_text(value: Any) -> bool:
+    """True for a string that is valid Unicode.
+
+    A JSON escape for half a surrogate pair decodes to a lone surrogate, which no database, log or reply can encode.
+    """
+    if not isinstance(value, str):
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def load_json(body: Union[str, bytes, None]) -> Any:
+    """The JSON value of ``body``, or None when it is not JSON.
+
+    Nesting deeper than the parser's recursion limit (10,000 brackets fit in 20 KB) raises RecursionError,
+    not ValueError: it is not JSON we can read either.
+    """
+    try:
+        return json.loads(body or b"null")
+    except (ValueError, RecursionError):
+        return None
 
 
 async def respond(request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]], channel: str,
@@ -42,10 +68,7 @@ async def respond(request: Request, on_new_message: Callable[[UserMessage], Awai
     if len(request.body or b"") > MAX_BODY_BYTES:
         return response.json({"error": f"the request is larger than {MAX_BODY_BYTES} bytes"}, status=413,
                              headers=headers)
-    try:
-        payload = json.loads(request.body or b"null")
-    except ValueError:
-        payload = None
+    payload = load_json(request.body)
     reason = problem(payload)
     message = payloads.checked(payload["message"]) if reason is None else ""
     if reason is None and not message:

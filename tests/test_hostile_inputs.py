@@ -1,0 +1,156 @@
+"""Requests that used to end in a 500 (found by bench/hostile.py) get a 4xx, and nothing reaches the assistant.
+
+The channels' handlers are called directly with Sanic requests: no model, no server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import time
+from urllib.parse import urlencode
+
+import pytest
+from sanic.compat import Header
+from sanic.request import Request
+
+from bot.channels.rest import CheckedRestInput
+from bot.channels.slack import SlackChannel
+from bot.channels.webchat import WebchatInput
+
+SECRET = "hostile-test-secret"
+DEEP = 10_000
+NESTED = ["[" * DEEP + "]" * DEEP, '{"a":' * DEEP + "1" + "}" * DEEP]
+
+
+def call(channel, path: str, body: bytes, headers: dict[str, str]):
+    """Answer one POST with ``channel``'s handler; returns the response and the messages passed on."""
+    received = []
+
+    async def on_new_message(message) -> None:
+        received.append(message)
+
+    route = next(r for r in channel.blueprint(on_new_message)._future_routes if r.uri == path and "POST" in r.methods)
+    request = Request(f"/webhooks/{channel.name()}{path}".encode(), Header(headers), "1.1", "POST", None, None)
+    request.body = body
+
+    async def answer():
+        response = await route.handler(request)
+        await asyncio.sleep(0)  # Slack passes messages on in a background task
+        return response
+
+    return asyncio.run(answer()), received
+
+
+def message_channels():
+    return [CheckedRestInput(), WebchatInput()]
+
+
+@pytest.mark.parametrize("channel", message_channels(), ids=["rest", "webchat"])
+@pytest.mark.parametrize(("body", "status"), [
+    pytest.param(NESTED[0], 400, id="10,000 nested lists"),
+    pytest.param(NESTED[1], 400, id="10,000 nested objects"),
+    pytest.param(f'{{"sender": "abcdefgh1", "message": {NESTED[0]}}}', 400, id="nested message"),
+    # A lone surrogate: the tracker store cannot save it.
+    pytest.param('{"sender": "abcdefgh\\ud800", "message": "hi"}', 400, id="lone surrogate sender"),
+    pytest.param('{"sender": "abcdefgh1", "message": "hi \\udfff"}', 400, id="lone surrogate message"),
+    pytest.param('{"sender": "abcdefgh1", "message": "how long is the MLS?"}', 200, id="ordinary"),
+    pytest.param('{"sender": "abcdefgh1", "message": "\\ud83d\\ude00 how long?"}', 200, id="surrogate pair"),
+])
+def test_message_endpoints_refuse_what_they_cannot_read(channel, body, status) -> None:
+    answer, received = call(channel, "/webhook", body.encode(), {"content-type": "application/json"})
+    assert answer.status == status
+    assert len(received) == (status == 200)
+
+
+def signed(body: bytes, content_type: str = "application/json") -> dict[str, str]:
+    stamp = str(int(time.time()))
+    digest = hmac.new(SECRET.encode(), b"v0:" + stamp.encode() + b":" + body, hashlib.sha256).hexdigest()
+    return {"content-type": content_type, "X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": f"v0={digest}"}
+
+
+def slack() -> SlackChannel:
+    return SlackChannel.from_credentials({"slack_token": "xoxb-t", "slack_signing_secret": SECRET})
+
+
+def event(**fields) -> dict:
+    return {"type": "event_callback", "authorizations": [{"user_id": "U0BOT"}],
+            "event": {"type": "app_mention", "user": "U1", "text": "<@U0BOT> how many credits?", "channel": "C1",
+                      "ts": f"{time.time():.6f}", **fields}}
+
+
+def with_authorizations(value) -> dict:
+    return {**event(), "authorizations": value}
+
+
+SLACK_BODIES = {
+    "list": [], "string": "text", "number": 42, "true": True, "type as list": {"type": ["event_callback"]},
+    "event as string": {"event": "hi"}, "event as list": {"event": [1]},
+    "text as list": event(text=["how many credits?"]), "text as object": event(text={"a": 1}),
+    "user as object": event(user={"id": "U1"}), "channel as list": event(channel=["C1"]),
+    "ts as object": event(ts={"t": 1}), "thread_ts as number": event(thread_ts=1.5), "type as number": event(type=7),
+    "channel_type as list": event(channel_type=["im"]), "authorizations as string": with_authorizations("U0BOT"),
+    "authorizations of numbers": with_authorizations([42]),
+    "authorizations as object": with_authorizations({"user_id": "U0BOT"}),
+    "authed_users as string": {**event(), "authed_users": "U0BOT"}, "lone surrogate": event(text="hi \ud800"),
+}
+
+
+@pytest.mark.parametrize("payload", SLACK_BODIES.values(), ids=SLACK_BODIES.keys())
+def test_signed_slack_bodies_of_the_wrong_shape_are_refused(payload) -> None:
+    body = json.dumps(payload).encode()
+    answer, received = call(slack(), "/webhook", body, signed(body))
+    assert answer.status == 400
+    assert received == []
+
+
+@pytest.mark.parametrize("body", [n.encode() for n in NESTED], ids=["list", "object"])
+def test_signed_slack_json_nested_too_deep_is_refused(body) -> None:
+    answer, received = call(slack(), "/webhook", body, signed(body))
+    assert answer.status == 400 and received == []
+
+
+def test_slack_content_type_with_a_charset_is_read_like_json() -> None:
+    """Rasa's metadata knew only "application/json" exactly; channel chatter then failed with a KeyError."""
+    chatter = json.dumps(event(type="message", channel_type="channel", text="lunch?")).encode()
+    answer, received = call(slack(), "/webhook", chatter, signed(chatter, "application/json; charset=utf-8"))
+    assert (answer.status, received) == (200, [])
+    mention = json.dumps(event()).encode()
+    answer, received = call(slack(), "/webhook", mention, signed(mention, "Application/JSON; charset=utf-8"))
+    assert answer.status == 200
+    assert [(m.text, m.sender_id) for m in received] == [("how many credits?", received[0].sender_id)]
+    assert received[0].sender_id.startswith("slack:U1_C1_")
+
+
+def interaction(**fields) -> dict:
+    return {"type": "block_actions", "user": {"id": "U1"}, "channel": {"id": "C1"}, "message": {"ts": "1.0"},
+            "trigger_id": f"{time.time()}", "actions": [{"type": "button", "value": "/affirm"}], **fields}
+
+
+INTERACTIONS = {
+    "list": [], "number": 42, "null": None, "actions of numbers": interaction(actions=[42]),
+    "actions as string": interaction(actions="button"), "no user": interaction(user=None),
+    "user id as list": interaction(user={"id": ["U1"]}), "channel as string": interaction(channel="C1"),
+    "message as list": interaction(message=["1.0"]), "trigger_id as object": interaction(trigger_id={"x": 1}),
+    "value as list": interaction(actions=[{"type": "button", "value": ["/affirm"]}]),
+    "no selected options": interaction(actions=[{"type": "select", "selected_options": []}]),
+    "selected option as string": interaction(actions=[{"type": "static_select", "selected_option": "x"}]),
+}
+
+
+@pytest.mark.parametrize("payload", INTERACTIONS.values(), ids=INTERACTIONS.keys())
+def test_signed_slack_interactions_of_the_wrong_shape_are_refused(payload) -> None:
+    body = urlencode({"payload": json.dumps(payload)}).encode()
+    answer, received = call(slack(), "/webhook", body, signed(body, "application/x-www-form-urlencoded"))
+    assert answer.status == 400
+    assert received == []
+
+
+def test_a_well_formed_slack_button_still_passes_its_payload_on() -> None:
+    body = urlencode({"payload": json.dumps(interaction())}).encode()
+    answer, received = call(slack(), "/webhook", body, signed(body, "application/x-www-form-urlencoded"))
+    assert answer.status == 200
+    assert [(m.text, m.sender_id) for m in received] == [("/affirm", "slack:U1_C1_1.0")]
+
