@@ -10,12 +10,17 @@ import hashlib
 import hmac
 import json
 import time
+import uuid
 from urllib.parse import urlencode
 
 import pytest
+from sanic import Sanic
 from sanic.compat import Header
+from sanic.exceptions import MethodNotSupported, NotFound
 from sanic.request import Request
 
+from bot.channels import errors
+from bot.channels.calendar import CalendarChannel
 from bot.channels.rest import CheckedRestInput
 from bot.channels.slack import SlackChannel
 from bot.channels.webchat import WebchatInput
@@ -154,3 +159,42 @@ def test_a_well_formed_slack_button_still_passes_its_payload_on() -> None:
     assert answer.status == 200
     assert [(m.text, m.sender_id) for m in received] == [("/affirm", "slack:U1_C1_1.0")]
 
+
+def error_page(app: Sanic, accept: str, exception: Exception) -> int:
+    """The status of Sanic's error page for ``exception`` (500 when rendering it fails, as in the server)."""
+    request = Request(b"/nope", Header({"accept": accept}), "1.1", "GET", None, app)
+    try:
+        return app.error_handler.response(request, exception).status
+    except AttributeError:  # Sanic's own handler fails on its failure; the server then answers 500
+        return 500
+
+
+def new_app() -> Sanic:
+    return Sanic(f"hostile_{uuid.uuid4().hex}")
+
+
+UNREADABLE_ACCEPT = ["\x7f" * 10, "a", "text/html;q=2", "text/html;q=x", "text/html;value=1", "text/html;x"]
+
+
+@pytest.mark.parametrize("channel", [CheckedRestInput(), WebchatInput(), slack(), CalendarChannel()],
+                         ids=["rest", "webchat", "slack", "calendar"])
+@pytest.mark.parametrize("accept", UNREADABLE_ACCEPT)
+def test_error_pages_survive_an_unreadable_accept_header(channel, accept) -> None:
+    assert error_page(new_app(), accept, NotFound("Requested URL /nope not found")) == 500  # Sanic alone
+    app = new_app()
+    listeners = channel.blueprint(lambda _: None)._future_listeners
+    for listener in listeners:
+        if listener.event == "before_server_start":
+            asyncio.run(listener.listener(app, None))
+    assert error_page(app, accept, NotFound("Requested URL /nope not found")) == 404
+    assert error_page(app, accept, MethodNotSupported("no", "POST", ["GET"])) == 405
+
+
+@pytest.mark.parametrize(("accept", "content_type"), [
+    ("text/html", "text/html"), ("application/json", "application/json"), ("", "text/plain")])
+def test_readable_accept_headers_keep_sanics_error_pages(accept, content_type) -> None:
+    app = new_app()
+    errors.readable_error_pages(app)
+    request = Request(b"/nope", Header({"accept": accept} if accept else {}), "1.1", "GET", None, app)
+    page = app.error_handler.response(request, NotFound("Requested URL /nope not found"))
+    assert page.status == 404 and page.content_type.startswith(content_type)

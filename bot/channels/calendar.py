@@ -15,6 +15,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels import errors
 from bot.channels.ics import session_ics
 from bot.knowledge.store import default_store
 
@@ -51,4 +52,5 @@ class CalendarChannel(InputChannel):
             return response.raw(body.encode(), content_type="text/calendar; charset=utf-8",
                                 headers={"Content-Disposition": f'attachment; filename="info-session-{uid}.ics"'})
 
+        errors.install(calendar)
         return calendar

@@ -15,7 +15,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels import validation
+from bot.channels import errors, validation
 
 
 class CheckedRestInput(RestInput):
@@ -37,4 +37,5 @@ class CheckedRestInput(RestInput):
         async def receive(request: Request) -> HTTPResponse:
             return await validation.respond(request, on_new_message, self.name())
 
+        errors.install(rest)
         return rest

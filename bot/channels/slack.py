@@ -27,7 +27,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels import payloads, validation
+from bot.channels import errors, payloads, validation
 from bot.config import Settings, load_settings
 
 logger = logging.getLogger(__name__)
@@ -151,6 +151,7 @@ class SlackChannel(SlackInput):
                 return await self._interaction(request, on_new_message)
             return response.text("Unsupported content type.", status=HTTPStatus.UNSUPPORTED_MEDIA_TYPE)
 
+        errors.install(slack)
         return slack
 
     async def _event(self, request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> HTTPResponse:

@@ -19,7 +19,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels import validation
+from bot.channels import errors, validation
 from bot.config import Settings, load_settings
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
@@ -90,6 +90,7 @@ class WebchatInput(RestInput):
                 return response.json({"error": "this site may not use the assistant"}, status=403, headers=headers)
             return await validation.respond(request, on_new_message, self.name(), headers)
 
+        errors.install(webchat)
         return webchat
 
 
