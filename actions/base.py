@@ -13,6 +13,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.cluster.retry import retrying
 from bot.config import Settings, load_settings
 from bot.conversation import advising, misunderstanding
 from bot.conversation.advising import Reply
@@ -32,6 +33,9 @@ from bot.knowledge.store import KnowledgeStore, default_store
 Clock = Callable[[], dt.datetime]
 logger = logging.getLogger(__name__)
 
+# How long an action waits for its database to come back (a PostgreSQL restart takes seconds) before it fails.
+DATABASE_RETRY_SECONDS = 20.0
+
 
 def utc_now() -> dt.datetime:
     """The current time, in UTC."""
@@ -45,7 +49,18 @@ def process_settings() -> Settings:
 
 
 class UsesStore:
-    """Collaborators of an action: the knowledge store, a clock and settings; tests pass their own."""
+    """Collaborators of an action: the knowledge store, a clock and settings; tests pass their own.
+
+    Every ``run`` of a subclass rides out a database restart: it runs again, from the start and with
+    what it said so far forgotten, while the knowledge or ticket database cannot be reached. Without it
+    the student gets silence (Rasa drops a failed action's messages and carries on).
+    """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        run = cls.__dict__.get("run")
+        if run is not None:
+            cls.run = _riding_out_restarts(run)  # type: ignore[method-assign]
 
     def __init__(self, store: Optional[KnowledgeStore] = None, clock: Clock = utc_now,
                  settings: Optional[Settings] = None) -> None:
@@ -59,6 +74,19 @@ class UsesStore:
         if self._store is None:
             self._store = default_store()
         return self._store
+
+
+def _riding_out_restarts(run: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(run)
+    async def attempts(self: UsesStore, dispatcher: CollectingDispatcher, tracker: Tracker,
+                       domain: Dict[Text, Any]) -> Any:
+        async def attempt() -> Any:
+            dispatcher.messages.clear()
+            return await run(self, dispatcher, tracker, domain)
+
+        return await retrying(attempt, f"the action {type(self).__name__}", DATABASE_RETRY_SECONDS)
+
+    return attempts
 
 
 class KnowledgeAction(UsesStore, Action, abc.ABC):

@@ -6,13 +6,17 @@ import asyncio
 import datetime as dt
 
 import pytest
+import sqlalchemy as sa
 from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
 
+from actions import base
 from actions.contacts import ActionContact
 from actions.faq import ActionAnswerFaq
 from actions.programs import ActionSpecializations
 from actions.schedule import ActionClassSchedule
 from actions.sessions import ActionInfoSessions
+from bot.cluster import retry
 from tests.conftest import NOW, entity, tracker
 
 
@@ -208,3 +212,41 @@ def test_a_bare_program_completes_the_pending_question_whatever_the_intent(store
                 slots={"pending_topic": "duration", "last_topic": "duration"})
     run(ActionAnswerFaq(store), dispatcher, t)
     assert "two calendar years" in texts(dispatcher)
+
+
+class RestartingDatabase:
+    """The store while PostgreSQL restarts: its first ``failures`` calls cannot reach the database."""
+
+    def __init__(self, store, failures: int) -> None:
+        self._store, self.failures = store, failures
+
+    def __getattr__(self, name):
+        method = getattr(self._store, name)
+
+        def call(*args, **kwargs):
+            if self.failures:
+                self.failures -= 1
+                raise sa.exc.OperationalError("SELECT", {}, Exception("the database system is starting up"))
+            return method(*args, **kwargs)
+
+        return call
+
+
+def test_an_action_rides_out_a_database_restart_and_says_its_answer_once(store, dispatcher, monkeypatch) -> None:
+    monkeypatch.setattr(retry, "FIRST_PAUSE_SECONDS", 0.01)
+    expected = CollectingDispatcher()
+    run(ActionAnswerFaq(store), expected, tracker("how long is the MLS?", "faq", topic="duration",
+                                                  entities=[entity("program", "MLS")]))
+    restarting = RestartingDatabase(store, failures=3)
+    run(ActionAnswerFaq(restarting), dispatcher, tracker("how long is the MLS?", "faq", topic="duration",
+                                                         entities=[entity("program", "MLS")]))
+    assert restarting.failures == 0
+    assert expected.messages and dispatcher.messages == expected.messages
+
+
+def test_an_action_gives_up_when_the_database_stays_away(store, dispatcher, monkeypatch) -> None:
+    monkeypatch.setattr(retry, "FIRST_PAUSE_SECONDS", 0.01)
+    monkeypatch.setattr(base, "DATABASE_RETRY_SECONDS", 0.05)
+    with pytest.raises(sa.exc.OperationalError):
+        run(ActionAnswerFaq(RestartingDatabase(store, failures=1000)), dispatcher,
+            tracker("how long is the MLS?", "faq", topic="duration"))

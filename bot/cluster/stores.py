@@ -17,11 +17,9 @@ Two replicas share the conversations through these stores; ``deploy/endpoints.ym
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
-import time
-from typing import Any, AsyncGenerator, Awaitable, Callable, Optional, Text, TypeVar
+from typing import Any, AsyncGenerator, Optional, Text
 
 import sqlalchemy as sa
 from rasa.core.lock import TicketLock
@@ -30,35 +28,11 @@ from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
+from bot.cluster.retry import retrying
+
 logger = logging.getLogger(__name__)
 
-T = TypeVar("T")
-
 DEFAULT_RETRY_SECONDS = 30.0
-FIRST_PAUSE_SECONDS = 0.2
-
-
-def is_disconnect(error: BaseException) -> bool:
-    """Whether ``error`` means the database could not be reached (worth retrying), not a bad query."""
-    if isinstance(error, sa.exc.DBAPIError) and error.connection_invalidated:
-        return True
-    return isinstance(error, sa.exc.OperationalError | sa.exc.InterfaceError)
-
-
-async def retrying(operation: Callable[[], Awaitable[T]], what: str, window: float) -> T:
-    """Run ``operation`` again, with growing pauses, while it fails to reach the database, up to ``window`` s."""
-    deadline = time.monotonic() + window
-    pause = FIRST_PAUSE_SECONDS
-    while True:
-        try:
-            return await operation()
-        except sa.exc.SQLAlchemyError as error:
-            if not is_disconnect(error) or time.monotonic() + pause > deadline:
-                raise
-            logger.warning("Tracker store unreachable (%s); trying %s again in %.1f s", type(error).__name__, what,
-                           pause)
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, 2.0)
 
 
 class DurableSQLTrackerStore(SQLTrackerStore):
@@ -109,6 +83,7 @@ class ResilientRedisLockStore(RedisLockStore):
             kwargs = {"host": endpoint_config.url or "localhost", **endpoint_config.kwargs, **kwargs}
         super().__init__(**kwargs)
         self.local = InMemoryLockStore()
+        self.redis_down = False  # logged once when Redis goes away, once when it is back
 
     @contextlib.asynccontextmanager
     async def lock(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME,
@@ -119,10 +94,16 @@ class ResilientRedisLockStore(RedisLockStore):
         except Exception as error:  # noqa: BLE001 - only an unreachable Redis is handled, the rest re-raised
             if not _redis_unreachable(error):
                 raise
-            logger.warning("Redis lock store unreachable: this replica serialises the conversation's turns itself")
+            if not self.redis_down:
+                self.redis_down = True
+                logger.warning("Redis lock store unreachable: each replica serialises its conversations' turns "
+                               "itself until it is back")
             async with self.local.lock(conversation_id, lock_lifetime, wait_time_in_seconds) as local:
                 yield local
             return
+        if self.redis_down:
+            self.redis_down = False
+            logger.warning("Redis lock store reachable again")
         try:
             yield held
         finally:
@@ -132,5 +113,5 @@ class ResilientRedisLockStore(RedisLockStore):
                 if not _redis_unreachable(error):
                     raise
                 # The ticket expires by itself after its lifetime (TICKET_LOCK_LIFETIME).
-                logger.warning("Redis lock store unreachable: a ticket is left to expire")
+                logger.info("Redis lock store unreachable: a ticket is left to expire")
 
