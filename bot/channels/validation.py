@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any, Awaitable, Callable, Dict, Optional, Union
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
@@ -12,9 +13,13 @@ from sanic.response import HTTPResponse
 
 from bot.channels import payloads
 
+logger = logging.getLogger(__name__)
+
 MAX_MESSAGE = 2000
 MAX_SENDER = 128
 MAX_BODY_BYTES = 64_000  # a message of MAX_MESSAGE characters in JSON, with room to spare
+UNAVAILABLE = ("the assistant could not answer just now; please send your message again in a moment, or call the "
+               "Student Services Office")
 
 
 def problem(payload: Any) -> Optional[str]:
@@ -76,5 +81,12 @@ async def respond(request: Request, on_new_message: Callable[[UserMessage], Awai
     if reason:
         return response.json({"error": reason}, status=400, headers=headers)
     collector = CollectingOutputChannel()
-    await on_new_message(UserMessage(message, collector, f"{channel}:{payload['sender']}", input_channel=channel))
+    try:
+        await on_new_message(UserMessage(message, collector, f"{channel}:{payload['sender']}", input_channel=channel))
+    except Exception:  # noqa: BLE001 - whatever failed (a store gone for longer than its retries), say so
+        # Rasa's stock REST channel answers 200 with whatever was said so far (often nothing): the student
+        # cannot tell an unanswered message from an answer. Nothing of the turn was stored (Rasa saves a
+        # conversation at the end of a turn), so sending the message again is safe.
+        logger.exception("A %s message could not be answered", channel)
+        return response.json({"error": UNAVAILABLE}, status=503, headers={**(headers or {}), "Retry-After": "10"})
     return response.json(collector.messages, headers=headers)

@@ -1,0 +1,49 @@
+"""When the assistant fails a turn (a store gone for longer than its retries), the message endpoints say so."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+from rasa.core.lock_store import LockError
+from sanic.compat import Header
+from sanic.request import Request
+
+from bot.channels import validation
+from bot.channels.rest import CheckedRestInput
+from bot.channels.webchat import WebchatInput
+
+BODY = json.dumps({"sender": "student-12345", "message": "how long is the MLS?"}).encode()
+
+
+def answer(channel, on_new_message):  # type: ignore[no-untyped-def]
+    route = next(r for r in channel.blueprint(on_new_message)._future_routes
+                 if r.uri == "/webhook" and "POST" in r.methods)
+    request = Request(f"/webhooks/{channel.name()}/webhook".encode(), Header({"content-type": "application/json"}),
+                      "1.1", "POST", None, None)
+    request.body = BODY
+    return asyncio.run(route.handler(request))
+
+
+@pytest.mark.parametrize("channel", [CheckedRestInput(), WebchatInput()], ids=["rest", "webchat"])
+def test_a_failed_turn_is_a_503_to_send_again_not_an_empty_answer(channel, caplog) -> None:
+    async def failing(message) -> None:  # type: ignore[no-untyped-def]
+        message.output_channel.messages.append({"text": "half an answer"})
+        raise LockError("Could not acquire lock for conversation_id 'rest:student-12345'.")
+
+    response = answer(channel, failing)
+    assert response.status == 503
+    assert response.headers["Retry-After"] == "10"
+    assert json.loads(response.body) == {"error": validation.UNAVAILABLE}
+    assert "could not be answered" in caplog.text
+
+
+@pytest.mark.parametrize("channel", [CheckedRestInput(), WebchatInput()], ids=["rest", "webchat"])
+def test_an_answered_turn_returns_what_was_said(channel) -> None:
+    async def answering(message) -> None:  # type: ignore[no-untyped-def]
+        await message.output_channel.send_text_message(message.sender_id, "Two calendar years.")
+
+    response = answer(channel, answering)
+    assert response.status == 200
+    assert [m["text"] for m in json.loads(response.body)] == ["Two calendar years."]
