@@ -87,7 +87,7 @@ browser:
 	    (apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq >/dev/null && apt-get install -y -qq chromium >/dev/null; }); } \
 	  || echo "chromium is not installed: the browser tests will be skipped (they fail when CI=true)."; }
 
-test: $(MODEL) browser ## install what is missing, train if needed, run the whole suite
+test: $(MODEL) browser haproxy ## install what is missing, train if needed, run the whole suite
 	$(PY) -m ruff check bot actions tests bench
 	$(PY) -m bot knowledge check
 	$(PY) -m pytest -q

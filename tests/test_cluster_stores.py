@@ -239,3 +239,25 @@ def test_the_production_endpoints_name_the_shared_stores(monkeypatch):
     assert endpoints.tracker_store.kwargs["db"] == "ischool_tracker"
     assert endpoints.lock_store.type == "bot.cluster.stores.ResilientRedisLockStore"
     assert endpoints.lock_store.kwargs["key_prefix"] == "ischool"
+
+
+def dead_holder_then_turn(store, sender: str) -> None:  # type: ignore[no-untyped-def]
+    """A replica took the conversation's lock and died; the next turn's ticket expires just after its."""
+    store.issue_ticket(sender, 0.3)  # never released
+
+    async def scenario() -> None:
+        async with store.lock(sender, lock_lifetime=0.35, wait_time_in_seconds=0.5):
+            pass
+
+    asyncio.run(asyncio.wait_for(scenario(), timeout=5))
+
+
+def test_a_turn_after_a_replica_died_holding_the_lock_is_served(redis_client):
+    store = stores.ResilientRedisLockStore(host="127.0.0.1", port=6379, db=1, key_prefix="ischooltest")
+    dead_holder_then_turn(store, f"rest:student-{secrets.token_hex(4)}")
+
+
+def test_rasas_lock_store_waits_forever_once_its_own_ticket_expired(redis_client):
+    store = RedisLockStore(host="127.0.0.1", port=6379, db=1, key_prefix="ischooltest")
+    with pytest.raises(asyncio.TimeoutError):
+        dead_holder_then_turn(store, f"rest:student-{secrets.token_hex(4)}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from importlib import metadata
@@ -14,6 +15,7 @@ import yaml
 
 from bot.cluster import local
 from bot.config import PROJECT_ROOT
+from tests.conftest import IN_CI
 
 DEPLOY = PROJECT_ROOT / "deploy"
 COMPOSE = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text())
@@ -127,3 +129,16 @@ def test_the_helm_values_run_the_same_endpoints_with_two_replicas_each():
     assert HELM_RASA["readinessProbe"]["httpGet"]["path"] == "/"
     assert HELM_ACTIONS["readinessProbe"]["httpGet"]["path"] == "/health"
     assert HELM_ACTIONS["initContainers"][0]["command"][-2:] == ["db", "upgrade"]
+
+
+def test_haproxy_accepts_the_file_and_logs_no_query_string():
+    config = (DEPLOY / "haproxy.cfg").read_text()
+    log_format = next(line for line in config.splitlines() if line.strip().startswith("log-format"))
+    fields = {name for _, name in re.findall(r"%(\{[^}]*\})?([A-Za-z]+)", log_format)}
+    assert "HP" in fields and not fields & {"r", "HU", "HQ"}, "the action calls' secret is in the query string"
+    if shutil.which("haproxy") is None:
+        message = "HAProxy is not installed (make haproxy)"
+        pytest.fail(message) if IN_CI else pytest.skip(message)
+    check = subprocess.run(["haproxy", "-c", "-f", str(DEPLOY / "haproxy.cfg")], env=LOCAL, capture_output=True,
+                           text=True, check=False)
+    assert check.returncode == 0, check.stdout + check.stderr

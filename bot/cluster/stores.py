@@ -17,6 +17,7 @@ Two replicas share the conversations through these stores; ``deploy/endpoints.ym
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from typing import Any, AsyncGenerator, Optional, Text
@@ -90,7 +91,7 @@ class ResilientRedisLockStore(RedisLockStore):
                    wait_time_in_seconds: float = 1) -> AsyncGenerator[TicketLock, None]:
         try:
             ticket = self.issue_ticket(conversation_id, lock_lifetime)
-            held = await self._acquire_lock(conversation_id, ticket, wait_time_in_seconds)
+            held, ticket = await self.wait_for_turn(conversation_id, ticket, lock_lifetime, wait_time_in_seconds)
         except Exception as error:  # noqa: BLE001 - only an unreachable Redis is handled, the rest re-raised
             if not _redis_unreachable(error):
                 raise
@@ -115,3 +116,23 @@ class ResilientRedisLockStore(RedisLockStore):
                 # The ticket expires by itself after its lifetime (TICKET_LOCK_LIFETIME).
                 logger.info("Redis lock store unreachable: a ticket is left to expire")
 
+    async def wait_for_turn(self, conversation_id: Text, ticket: int, lifetime: float,
+                            wait_time_in_seconds: float) -> tuple[TicketLock, int]:
+        """Wait until ``ticket`` is served; returns the lock and the ticket that holds it.
+
+        Rasa's own wait never ends when the waiting ticket expires: a replica killed during a turn leaves
+        its ticket to expire, the next turn's ticket expires a moment later, and once both are gone the
+        lock serves "ticket 0" forever (the turn hangs until the load balancer gives up). A ticket that
+        expired while waiting, or a lock another replica removed, queues again instead.
+        """
+        while True:
+            lock = self.get_lock(conversation_id)
+            if lock is not None:
+                lock.remove_expired_tickets()
+            if lock is None or all(t.number != ticket for t in lock.tickets):
+                ticket = self.issue_ticket(conversation_id, lifetime)
+                continue
+            if not lock.is_locked(ticket):
+                return lock, ticket
+            await asyncio.sleep(wait_time_in_seconds)
+            self.update_lock(conversation_id)
