@@ -100,6 +100,10 @@ SLACK_BODIES = {
     "authorizations of numbers": with_authorizations([42]),
     "authorizations as object": with_authorizations({"user_id": "U0BOT"}),
     "authed_users as string": {**event(), "authed_users": "U0BOT"}, "lone surrogate": event(text="hi \ud800"),
+    # Ids of any length became conversation ids, and text of any length a stored message.
+    "100,000-character channel": event(channel="C" * 100_000), "100,000-character ts": event(ts="1" * 100_000),
+    "100,000-character user": event(user="U" * 100_000), "41,000-character text": event(text="a" * 41_000),
+    "long authed user": {**event(), "authed_users": ["U" * 1000]},
 }
 
 
@@ -142,6 +146,8 @@ INTERACTIONS = {
     "value as list": interaction(actions=[{"type": "button", "value": ["/affirm"]}]),
     "no selected options": interaction(actions=[{"type": "select", "selected_options": []}]),
     "selected option as string": interaction(actions=[{"type": "static_select", "selected_option": "x"}]),
+    "100,000-character user id": interaction(user={"id": "U" * 100_000}),
+    "100,000-character channel id": interaction(channel={"id": "C" * 100_000}),
 }
 
 

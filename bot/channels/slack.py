@@ -206,11 +206,19 @@ class SlackChannel(SlackInput):
 # Rasa's Slack connector reads these fields assuming Slack's types; a signed body with other types (only a
 # leaked signing secret or a Slack bug can send one) used to end in a 500 instead of a 400.
 EVENT_FIELDS = ("type", "text", "user", "channel", "channel_type", "ts", "thread_ts", "bot_id", "subtype")
+# Slack's ids and timestamps are a few dozen characters and its messages at most 40,000: anything longer
+# (a signed body from a leaked secret) would become a conversation id or a stored message of any size.
+SLACK_ID_MAX = 64
+SLACK_TEXT_MAX = 40_000
 
 
 def _strings(value: Any, names: tuple[str, ...]) -> bool:
-    """``value`` is an object whose fields ``names``, where present, are text (or null)."""
-    return isinstance(value, dict) and all(value.get(n) is None or validation.is_text(value[n]) for n in names)
+    """``value`` is an object whose fields ``names``, where present, are text (or null) of Slack's sizes."""
+    return isinstance(value, dict) and all(value.get(n) is None or _sized_text(value[n], n) for n in names)
+
+
+def _sized_text(value: Any, name: str) -> bool:
+    return validation.is_text(value) and len(value) <= (SLACK_TEXT_MAX if name == "text" else SLACK_ID_MAX)
 
 
 def _is_event(payload: Any) -> bool:
@@ -221,7 +229,7 @@ def _is_event(payload: Any) -> bool:
     authorizations, authed_users = payload.get("authorizations") or [], payload.get("authed_users") or []
     return ((event is None or _strings(event, EVENT_FIELDS))
             and isinstance(authorizations, list) and all(_strings(a, ("user_id",)) for a in authorizations)
-            and isinstance(authed_users, list) and all(validation.is_text(u) for u in authed_users))
+            and isinstance(authed_users, list) and all(_sized_text(u, "user") for u in authed_users))
 
 
 def _event_metadata(payload: Dict[str, Any]) -> Dict[str, Any]:
@@ -240,7 +248,7 @@ def _is_interaction(payload: Any) -> bool:
     actions = payload.get("actions") if isinstance(payload, dict) else None
     return (_strings(payload, ("trigger_id", "action_ts"))
             and isinstance(actions, list) and all(_strings(a, ("type",)) for a in actions)
-            and _strings(payload.get("user"), ("id",)) and validation.is_text(payload["user"].get("id"))
+            and _strings(payload.get("user"), ("id",)) and _sized_text(payload["user"].get("id"), "id")
             and _strings(payload.get("channel") or {}, ("id",)) and _strings(payload.get("message") or {},
                                                                            ("ts", "thread_ts")))
 
