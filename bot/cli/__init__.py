@@ -9,18 +9,18 @@ import argparse
 import sys
 from typing import Callable, Sequence
 
-from bot.cli import db, dev, handoffs, knowledge, nlp, privacy, report
+from bot.cli import cluster, db, dev, handoffs, knowledge, nlp, privacy, report
 from bot.config import Settings, load_settings
 from bot.knowledge.store import SchemaError
 
-GROUPS = (knowledge, handoffs, db, report, dev, nlp, privacy)
+GROUPS = (knowledge, handoffs, db, report, dev, cluster, nlp, privacy)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every command and its help."""
     parser = argparse.ArgumentParser(prog="python -m bot", description="Advising assistant tools for staff.")
     commands = parser.add_subparsers(dest="area", required=True,
-                                     metavar="{knowledge,handoffs,db,report,serve,eval,nlp,privacy}")
+                                     metavar="{knowledge,handoffs,db,report,serve,eval,cluster,loadtest,nlp,privacy}")
     for group in GROUPS:
         group.register(commands)
     return parser
