@@ -56,3 +56,13 @@ def test_unknown_command_exits_with_usage(settings, capsys) -> None:
         main(["knowledge", "frobnicate"], settings)
     assert exit_info.value.code == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["cluster", "loadtest", "db", "privacy", "serve", "eval"])
+def test_every_command_group_is_registered(command, capsys) -> None:
+    from bot.cli import build_parser
+
+    with pytest.raises(SystemExit) as done:
+        build_parser().parse_args([command, "--help"])
+    assert done.value.code == 0
+    assert "usage: python -m bot " + command in capsys.readouterr().out
