@@ -10,7 +10,6 @@ knowledge and tickets through PostgreSQL, all on loopback; ``deploy/endpoints.ym
 from __future__ import annotations
 
 import contextlib
-import signal
 import subprocess
 import sys
 import time
@@ -23,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from bot.config import PROJECT_ROOT, load_settings
-from bot.devtools.servers import child_env, wait_until_up
+from bot.devtools.servers import child_env, terminate, wait_until_up
 
 DEPLOY = PROJECT_ROOT / "deploy"
 DATABASES = {"tracker": "ischool_tracker", "knowledge": "ischool_knowledge", "handoffs": "ischool_handoffs"}
@@ -179,15 +178,7 @@ class Cluster:
 
     def stop(self) -> None:
         """Stop every member, politely first."""
-        running = [m.process for m in self.members.values() if m.process is not None and m.process.poll() is None]
-        for process in running:
-            process.send_signal(signal.SIGTERM)
-        for process in running:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        terminate([m.process for m in self.members.values() if m.process is not None])
 
 
 def plan(model: Path, layout: Layout, env: dict[str, str], log_dir: Path) -> Cluster:

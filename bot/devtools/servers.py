@@ -110,10 +110,15 @@ def start(model: Path, *, rasa_port: int = 5005, action_port: int = 5055, log_di
 
 def stop(servers: Servers) -> None:
     """Stop both servers, politely first."""
-    for process in servers.processes:
+    terminate(servers.processes)
+
+
+def terminate(processes: list[subprocess.Popen]) -> None:
+    """Stop child processes: SIGTERM to all, then SIGKILL to any still running after 20 s."""
+    for process in processes:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
-    for process in servers.processes:
+    for process in processes:
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
