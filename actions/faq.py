@@ -8,7 +8,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import KnowledgeAction
-from bot.conversation import advising
+from bot.conversation import advising, misunderstanding
 from bot.conversation.parse import faq_topic
 
 
@@ -25,7 +25,9 @@ class ActionAnswerFaq(KnowledgeAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        follow_up = tracker.latest_message.get("intent", {}).get("name") == "follow_up"
+        follow_up = tracker.latest_message.get("intent", {}).get("name") == "follow_up" or bool(
+            self.entity(tracker, "program")
+            and misunderstanding.continues_last_topic(tracker.latest_message, tracker.get_slot("last_topic")))
         if not (follow_up or self.completes_pending(tracker)):
             return self.say(dispatcher, advising.answer_topic(self.store, predicted_topic(tracker),
                                                                self.program(tracker)))

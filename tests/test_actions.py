@@ -250,3 +250,27 @@ def test_an_action_gives_up_when_the_database_stays_away(store, dispatcher, monk
     with pytest.raises(sa.exc.OperationalError):
         run(ActionAnswerFaq(RestartingDatabase(store, failures=1000)), dispatcher,
             tracker("how long is the MLS?", "faq", topic="duration"))
+
+
+def overview_read(text: str, runner_up: str) -> dict:
+    """Parse data of a message the selector took for the MLS overview, ``runner_up`` ranked after the FAQ."""
+    return {"entities": [entity("program", "MLS")],
+            "intent_ranking": [{"name": "faq", "confidence": 0.7}, {"name": runner_up, "confidence": 0.1}]}
+
+
+@pytest.mark.parametrize(("text", "runner_up", "last_topic", "phrase"), [
+    # Right after the MIM's specializations, "what about the MLS?" asks for the MLS's.
+    ("what about the MLS?", "follow_up", "specializations", "School Library"),
+    ("what about the MLS?", "follow_up", "duration", "two calendar years"),
+    # Without a previous topic, with more words, or without the follow-up hint it is the overview.
+    ("what about the MLS?", "follow_up", None, "American Library Association"),
+    ("tell me all about the MLS", "follow_up", "specializations", "American Library Association"),
+    ("what is the MLS", "ask_specializations", "specializations", "American Library Association"),
+])
+def test_a_short_overview_question_after_an_answer_continues_its_topic(store, dispatcher, text, runner_up,
+                                                                       last_topic, phrase) -> None:
+    t = tracker(text, "faq", topic="program_overview", slots={"last_topic": last_topic, "program": "MIM"},
+                **overview_read(text, runner_up))
+    run(ActionAnswerFaq(store), dispatcher, t)
+    said = texts(dispatcher) + "".join(str(m.get("items", "")) for m in dispatcher.messages)
+    assert phrase in said

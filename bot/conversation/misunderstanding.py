@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from bot.conversation.parse import RETRIEVAL_INTENT
+from bot.conversation.parse import RETRIEVAL_INTENT, faq_topic
 from bot.knowledge.store import KnowledgeStore
 
 ACTION = "action_handle_misunderstanding"
@@ -27,6 +27,7 @@ MIN_TOPIC_CONFIDENCE = 0.05
 MAX_CHOICES = 3
 # A message this short that names a program, right after a question back or an answer, completes it.
 FOLLOW_UP_MAX_WORDS = 4
+OVERVIEW_TOPIC = "program_overview"
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,21 @@ def names_a_program(parse: dict[str, Any], *, unsure: bool) -> bool:
     """
     words = len((parse.get("text") or "").split())
     return words <= FOLLOW_UP_MAX_WORDS or (unsure and runner_up(parse) == "follow_up")
+
+
+def continues_last_topic(parse: dict[str, Any], last_topic: str | None) -> bool:
+    """Whether a short question the selector took for a program's overview continues the last topic.
+
+    "what about the MLS?" right after the MIM's specializations asks for the MLS's, though out of context it
+    reads like "about the MLS". The classifier sees no context and only hints at it, ranking the follow-up
+    intent next; a question that really asks for the overview after another topic says more than that.
+    """
+    if faq_topic(parse) != OVERVIEW_TOPIC or last_topic in (None, "", OVERVIEW_TOPIC):
+        return False
+    ranking = [i.get("name") for i in parse.get("intent_ranking") or []
+               if i.get("name") not in (RETRIEVAL_INTENT, "nlu_fallback")]
+    words = len((parse.get("text") or "").split())
+    return words <= FOLLOW_UP_MAX_WORDS and ranking[:1] == ["follow_up"]
 
 
 def runner_up(parse: dict[str, Any]) -> str | None:
