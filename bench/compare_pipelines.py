@@ -1,8 +1,8 @@
 """Train each candidate NLU pipeline on the same data; compare on the development set, held-out set, CLINC150 val.
 
-    .venv/bin/python bench/compare_pipelines.py [--clinc PATH] [--limit 1000]
+    .venv/bin/python bench/compare_pipelines.py [--clinc PATH] [--limit 1000] [CONFIG ...]
 
-Candidates are bench/pipelines/*.yml plus the project's config.yml. Choices are made on the development
+Candidates are the CONFIG files given, or else bench/pipelines/*.yml plus the project's config.yml. Choices are made on the development
 set (tests/nlu/dev2.yml) and CLINC150's validation split; the held-out figure is reported beside them, and
 CLINC150's test split is kept for make eval.
 Writes results/pipelines.json and prints a table.
@@ -28,10 +28,12 @@ def main() -> int:
     parser.add_argument("--clinc", default=str(ROOT.parent / "shared" / "datasets" / "clinc150" / "data_full.json"))
     parser.add_argument("--limit", type=int, default=1000, help="CLINC150 val queries to sample")
     parser.add_argument("--out", default=str(ROOT / "var" / "pipelines"))
+    parser.add_argument("configs", nargs="*", help="pipelines to compare (default: config.yml and bench/pipelines/)")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    candidates = [ROOT / "config.yml", *sorted((ROOT / "bench" / "pipelines").glob("*.yml"))]
+    candidates = [Path(c).resolve() for c in args.configs] or \
+        [ROOT / "config.yml", *sorted((ROOT / "bench" / "pipelines").glob("*.yml"))]
     if any("StaticEmbeddingFeaturizer" in c.read_text() for c in candidates) and \
             not (ROOT / "build" / "static-embeddings" / "vectors.npy").exists():
         subprocess.run([sys.executable, "-m", "bot", "nlp", "distill"], cwd=ROOT, env=servers.child_env(), check=True)
@@ -48,21 +50,26 @@ def main() -> int:
         train_seconds = time.monotonic() - started
         parse = evaluate.Parser(out / f"{config.stem}.tar.gz")
         nlu = evaluate.summarize(heldout, parse.labels(e.text for e in heldout))
-        development = evaluate.summarize(dev, parse.labels(e.text for e in dev))
+        dev_predicted = parse.labels(e.text for e in dev)
+        development = evaluate.summarize(dev, dev_predicted)
+        dev_wrong = sum(p != e.label and p.split("/")[0] not in evaluate.REJECTED
+                        for e, p in zip(dev, dev_predicted)) / len(dev)
         started = time.monotonic()
         off = evaluate.rejection(clinc, parse.labels(e.text for e in clinc))
         per_query_ms = (time.monotonic() - started) * 1000 / len(clinc)
         rows[name] = {"train_seconds": round(train_seconds), "dev_accuracy": development["accuracy"],
+                      "dev_wrong": dev_wrong, "dev_false_rejection": evaluate.false_rejection(dev, dev_predicted),
                       "heldout_accuracy": nlu["accuracy"],
                       "heldout_intent_accuracy": nlu["intent_accuracy"], "macro_f1": nlu["macro_f1"],
                       "clinc_val_rejection": off["rejection_rate"], "parse_ms": per_query_ms}
         print(name, rows[name], flush=True)
     (ROOT / "results").mkdir(exist_ok=True)
     (ROOT / "results" / "pipelines.json").write_text(json.dumps(rows, indent=2) + "\n")
-    print(f"\n{'pipeline':<34}{'train s':>8}{'dev2':>8}{'held-out':>10}{'intent':>8}{'F1':>7}"
+    print(f"\n{'pipeline':<34}{'train s':>8}{'dev2':>8}{'wrong':>7}{'rejected':>9}{'held-out':>10}{'intent':>8}{'F1':>7}"
           f"{'CLINC val':>11}{'parse ms':>10}")
     for name, r in rows.items():
-        print(f"{name:<34}{r['train_seconds']:>8}{100 * r['dev_accuracy']:>7.1f}%{100 * r['heldout_accuracy']:>9.1f}%"
+        print(f"{name:<34}{r['train_seconds']:>8}{100 * r['dev_accuracy']:>7.1f}%{100 * r['dev_wrong']:>6.1f}%"
+              f"{100 * r['dev_false_rejection']:>8.1f}%{100 * r['heldout_accuracy']:>9.1f}%"
               f"{100 * r['heldout_intent_accuracy']:>7.1f}%{r['macro_f1']:>7.3f}"
               f"{100 * r['clinc_val_rejection']:>10.1f}%{r['parse_ms']:>10.1f}")
     return 0

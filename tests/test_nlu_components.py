@@ -1,4 +1,4 @@
-"""The project's own NLU components: distilled embeddings and the topic confidence gate."""
+"""The project's own NLU components: the sentence encoder, distilled embeddings and the topic confidence gate."""
 
 from __future__ import annotations
 
@@ -142,3 +142,57 @@ def test_a_topic_button_is_the_faq_intent_and_that_topic() -> None:
     gate.process([clicked])
     assert clicked.get(INTENT) == {"name": "faq", "confidence": 1.0}
     assert clicked.get("response_selector")["faq"]["response"]["intent_response_key"] == "faq/field_study_hours"
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    from bot.nlu.sentence_encoder import SentenceEncoder
+
+    return SentenceEncoder(static_embeddings.encoder_dir())
+
+
+def test_the_encoder_puts_paraphrases_nearer_than_other_topics(encoder) -> None:
+    question, paraphrase, other = (e[0] for e in encoder.encode([
+        "Which specializations can I choose in the MIM?",
+        "what pathways or emphases does the information management degree have",
+        "Do I need to visit the campus?"]))
+    assert abs(float(np.linalg.norm(question)) - 1) < 1e-5
+    assert float(question @ paraphrase) > float(question @ other) + 0.2
+
+
+def test_a_batch_gives_the_same_vectors_as_one_message_at_a_time(encoder) -> None:
+    texts = ["is there a practicum", "a much longer message " * 12 + "about the field study", "MLS?"]
+    together = [e[0] for e in encoder.encode(texts)]
+    alone = [encoder.encode([t])[0][0] for t in texts]
+    for a, b in zip(together, alone):
+        assert np.allclose(a, b, atol=1e-4)
+
+
+def test_each_token_gets_the_mean_of_its_word_pieces() -> None:
+    from rasa.nlu.tokenizers.tokenizer import Token
+
+    from bot.nlu.sentence_encoder import token_vectors
+
+    pieces = np.array([[1, 0], [0, 1], [3, 4]], dtype=np.float32)
+    offsets = [(0, 4), (4, 6), (7, 12)]  # "prac" "##ti"… of "practi field"
+    tokens = [Token("practi", 0, 6), Token("field", 7, 12), Token("?", 20, 21)]
+    sentence = np.array([0.6, 0.8], dtype=np.float32)
+    vectors = token_vectors(tokens, pieces, offsets, sentence)
+    assert np.allclose(vectors[0], [2 ** -0.5, 2 ** -0.5])  # the two pieces' mean, length 1
+    assert np.allclose(vectors[1], [0.6, 0.8])
+    assert np.allclose(vectors[2], sentence)  # cut by truncation: the sentence stands in
+
+
+def test_the_featurizer_gives_every_token_and_the_sentence_a_vector(encoder) -> None:
+    from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+
+    from bot.nlu.sentence_encoder import SentenceEncoderFeaturizer
+
+    featurizer = SentenceEncoderFeaturizer(
+        {**SentenceEncoderFeaturizer.get_default_config(), "alias": "encoder"}, "encoder")
+    message = Message({TEXT: "how long is the field study"})
+    WhitespaceTokenizer(WhitespaceTokenizer.get_default_config()).process([message])
+    featurizer.process([message])
+    sequence, sentence = message.get_dense_features(TEXT)
+    assert sequence.features.shape == (6, encoder.dimensions)
+    assert sentence.features.shape == (1, encoder.dimensions)
