@@ -2,9 +2,9 @@
 
     .venv/bin/python bench/compare_pipelines.py [--clinc PATH] [--limit 1000] [CONFIG ...]
 
-Candidates are the CONFIG files given, or else bench/pipelines/*.yml plus the project's config.yml. Choices are made on the development
-set (tests/nlu/dev2.yml) and CLINC150's validation split; the held-out figure is reported beside them, and
-CLINC150's test split is kept for make eval.
+Candidates are the CONFIG files given, or else bench/pipelines/*.yml plus the project's config.yml.
+Choices are made on the development set (tests/nlu/dev2.yml) and CLINC150's validation split; the
+held-out figure is reported beside them, and CLINC150's test split is kept for make eval.
 Writes results/pipelines.json and prints a table.
 """
 
@@ -65,8 +65,8 @@ def main() -> int:
         print(name, rows[name], flush=True)
     (ROOT / "results").mkdir(exist_ok=True)
     (ROOT / "results" / "pipelines.json").write_text(json.dumps(rows, indent=2) + "\n")
-    print(f"\n{'pipeline':<34}{'train s':>8}{'dev2':>8}{'wrong':>7}{'rejected':>9}{'held-out':>10}{'intent':>8}{'F1':>7}"
-          f"{'CLINC val':>11}{'parse ms':>10}")
+    print(f"\n{'pipeline':<34}{'train s':>8}{'dev2':>8}{'wrong':>7}{'rejected':>9}{'held-out':>10}"
+          f"{'intent':>8}{'F1':>7}{'CLINC val':>11}{'parse ms':>10}")
     for name, r in rows.items():
         print(f"{name:<34}{r['train_seconds']:>8}{100 * r['dev_accuracy']:>7.1f}%{100 * r['dev_wrong']:>6.1f}%"
               f"{100 * r['dev_false_rejection']:>8.1f}%{100 * r['heldout_accuracy']:>9.1f}%"
