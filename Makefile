@@ -10,7 +10,7 @@ MODEL       := models/ischool.tar.gz
 SPACY_STAMP := build/spacy-ischool/vocabulary.sha
 EMBEDDINGS  := build/static-embeddings/vectors.npy
 CLINC       ?= ../shared/datasets/clinc150/data_full.json
-TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(SPACY_STAMP) bot/nlu/importer.py bot/nlu/topic_gate.py
+TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(SPACY_STAMP) $(wildcard bot/nlu/*.py)
 
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL   := 2

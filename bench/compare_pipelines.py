@@ -20,7 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.config import load_settings  # noqa: E402
 from bot.devtools import evaluate, servers  # noqa: E402
+from bot.knowledge.store import open_store  # noqa: E402
 
 
 def main() -> int:
@@ -39,6 +41,8 @@ def main() -> int:
         subprocess.run([sys.executable, "-m", "bot", "nlp", "distill"], cwd=ROOT, env=servers.child_env(), check=True)
     heldout = evaluate.read_examples(ROOT / "tests" / "nlu" / "heldout.yml")
     dev = evaluate.read_examples(ROOT / "tests" / "nlu" / "dev2.yml")
+    near_misses = evaluate.read_examples(ROOT / "tests" / "nlu" / "dev_uncovered.yml")
+    answering = evaluate.answering_labels(open_store(load_settings()))
     clinc = evaluate.read_clinc(Path(args.clinc), "val", limit=args.limit)
     rows = {}
     for config in candidates:
@@ -54,22 +58,25 @@ def main() -> int:
         development = evaluate.summarize(dev, dev_predicted)
         dev_wrong = sum(p != e.label and p.split("/")[0] not in evaluate.REJECTED
                         for e, p in zip(dev, dev_predicted)) / len(dev)
+        near = evaluate.uncovered(near_misses, parse.labels(e.text for e in near_misses), answering)
         started = time.monotonic()
         off = evaluate.rejection(clinc, parse.labels(e.text for e in clinc))
         per_query_ms = (time.monotonic() - started) * 1000 / len(clinc)
         rows[name] = {"train_seconds": round(train_seconds), "dev_accuracy": development["accuracy"],
                       "dev_wrong": dev_wrong, "dev_false_rejection": evaluate.false_rejection(dev, dev_predicted),
+                      "dev_uncovered_wrong": near["wrong_topic_rate"],
                       "heldout_accuracy": nlu["accuracy"],
                       "heldout_intent_accuracy": nlu["intent_accuracy"], "macro_f1": nlu["macro_f1"],
                       "clinc_val_rejection": off["rejection_rate"], "parse_ms": per_query_ms}
         print(name, rows[name], flush=True)
     (ROOT / "results").mkdir(exist_ok=True)
     (ROOT / "results" / "pipelines.json").write_text(json.dumps(rows, indent=2) + "\n")
-    print(f"\n{'pipeline':<34}{'train s':>8}{'dev2':>8}{'wrong':>7}{'rejected':>9}{'held-out':>10}"
+    print(f"\n{'pipeline':<34}{'train s':>8}{'dev2':>8}{'wrong':>7}{'rejected':>9}{'near':>7}{'held-out':>10}"
           f"{'intent':>8}{'F1':>7}{'CLINC val':>11}{'parse ms':>10}")
     for name, r in rows.items():
         print(f"{name:<34}{r['train_seconds']:>8}{100 * r['dev_accuracy']:>7.1f}%{100 * r['dev_wrong']:>6.1f}%"
-              f"{100 * r['dev_false_rejection']:>8.1f}%{100 * r['heldout_accuracy']:>9.1f}%"
+              f"{100 * r['dev_false_rejection']:>8.1f}%"
+              f"{100 * r['dev_uncovered_wrong']:>6.1f}%{100 * r['heldout_accuracy']:>9.1f}%"
               f"{100 * r['heldout_intent_accuracy']:>7.1f}%{r['macro_f1']:>7.3f}"
               f"{100 * r['clinc_val_rejection']:>10.1f}%{r['parse_ms']:>10.1f}")
     return 0

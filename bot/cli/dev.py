@@ -12,7 +12,6 @@ from bot.config import Settings
 from bot.knowledge.store import open_store
 
 # Intents whose replies state facts: on a question the page does not answer, they are a wrong answer.
-ANSWERING_INTENTS = {"ask_info_sessions", "ask_class_schedule", "ask_specializations"}
 FIGURE_NAMES = {"accuracy": "held-out intent+topic", "intent_accuracy": "held-out intent",
                 "faq_topic_accuracy": "held-out FAQ topic", "macro_f1": "held-out macro F1",
                 "in_scope_false_rejection": "in-scope false rejection",
@@ -85,8 +84,7 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
 
     results = Path(args.out)
     store = open_store(settings)
-    answering = {f"faq/{t}" for t in store.topics() if any(v.covered for v in store.answer_variants(t))}
-    answering |= ANSWERING_INTENTS
+    answering = evaluate.answering_labels(store)
     heldout = evaluate.read_examples(Path(args.heldout))
     unseen = evaluate.read_examples(Path(args.uncovered))
     clinc = evaluate.read_clinc(Path(args.clinc), args.clinc_split, limit=args.clinc_limit) if args.clinc else []

@@ -84,6 +84,16 @@ def false_rejection(examples: Sequence[Example], predicted: Sequence[str]) -> fl
     return sum(p.split("/")[0] in REJECTED for _, p in pairs) / len(pairs)
 
 
+# Intents whose actions answer with facts (beside the covered FAQ topics).
+ANSWERING_INTENTS = {"ask_info_sessions", "ask_class_schedule", "ask_specializations"}
+
+
+def answering_labels(store: Any) -> set[str]:
+    """Labels that answer with facts: covered FAQ topics and ANSWERING_INTENTS."""
+    covered = {f"faq/{t}" for t in store.topics() if any(v.covered for v in store.answer_variants(t))}
+    return covered | ANSWERING_INTENTS
+
+
 def uncovered(examples: Sequence[Example], predicted: Sequence[str], answering: set[str]) -> dict[str, Any]:
     """Questions the page does not answer: the share that would get a covered topic's answer.
 

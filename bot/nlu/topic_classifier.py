@@ -1,0 +1,228 @@
+"""Intent and FAQ topic in one step: a linear classifier over the sentence encoder's vector and n-grams.
+
+Every training example has one label: its intent, or ``faq/<topic>`` for the retrieval intent. A
+multinomial logistic regression gives a probability to each label. Its input is the message's dense
+sentence vector (the encoder's: meaning) beside each sparse featurizer's sentence counts (words and
+character n-grams: the exact wording, names and typos), those weighted as sublinear TF-IDF with the
+training data's document frequencies and scaled to length ``sparse_weight``;
+the intent's confidence is the sum over its labels (all FAQ topics together for ``faq``), the topic's is
+its share of the FAQ probability. The output is what DIET and Rasa's ``ResponseSelector`` would give:
+``intent``, ``intent_ranking`` and ``response_selector`` (prediction and ranking), so the fallback
+classifier, the topic gate and the actions read it unchanged.
+
+Why not DIET: on the development sets, DIET over the same n-gram counts (with or without the encoder's
+features) learns the training data's vocabulary, while the encoder already knows that "pathways" means
+specializations; a linear layer over both generalises to wording the training data lacks and keeps the
+precision of the n-grams (README, "Choosing the pipeline"). Training is convex and deterministic: no seed moves it.
+The weights are stored as arrays (``.npz``), not pickled.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections import defaultdict
+from typing import Any, Dict, List, Optional, Text
+
+import numpy as np
+import scipy.sparse
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.nlu.constants import (
+    RESPONSE_SELECTOR_PREDICTION_KEY,
+    RESPONSE_SELECTOR_PROPERTY_NAME,
+    RESPONSE_SELECTOR_RANKING_KEY,
+    RESPONSE_SELECTOR_RESPONSES_KEY,
+    RESPONSE_SELECTOR_RETRIEVAL_INTENTS,
+    RESPONSE_SELECTOR_UTTER_ACTION_KEY,
+)
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, INTENT_RANKING_KEY, INTENT_RESPONSE_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+WEIGHTS_FILE = "weights.npz"
+LABELS_FILE = "labels.json"
+
+
+def softmax(scores: np.ndarray) -> np.ndarray:
+    """Row-wise softmax, stable for large scores."""
+    shifted = np.exp(scores - scores.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class EncoderTopicClassifier(GraphComponent, IntentClassifier):
+    """Intents and FAQ topics from the dense sentence features of one featurizer."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            "retrieval_intent": "faq",
+            "C": 300.0,  # inverse regularisation strength, chosen on the development sets
+            "max_iter": 5000,
+            "ranking_length": 10,
+            "featurizer": None,  # alias of the featurizer whose sentence vectors to use (None: any dense one)
+            "sparse_weight": 1.0,  # length of each sparse featurizer's TF-IDF vector (0: the dense vector alone)
+        }
+
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+                 labels: Optional[List[str]] = None, weights: Optional[np.ndarray] = None,
+                 bias: Optional[np.ndarray] = None, responses: Optional[Dict[str, List[Dict[str, Any]]]] = None,
+                 idf: Optional[Dict[str, np.ndarray]] = None) -> None:
+        self.config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self.labels = labels or []
+        self.weights = weights
+        self.bias = bias
+        self.responses = responses or {}
+        self.idf = idf or {}  # per sparse featurizer (its origin name): inverse document frequencies
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> EncoderTopicClassifier:
+        return cls(config, model_storage, resource)
+
+    def _dense(self, messages: List[Message]) -> np.ndarray:
+        featurizers = [self.config["featurizer"]] if self.config["featurizer"] else None
+        rows = []
+        for message in messages:
+            sentence = message.get_dense_features(TEXT, featurizers)[1]
+            if sentence is None:
+                raise ValueError("EncoderTopicClassifier needs dense sentence features: put "
+                                 "SentenceEncoderFeaturizer before it in the pipeline")
+            rows.append(sentence.features[0])
+        return np.stack(rows).astype(np.float32)
+
+    @staticmethod
+    def _counts(messages: List[Message]) -> Dict[str, scipy.sparse.csr_matrix]:
+        """Each sparse featurizer's sentence counts, one row per message."""
+        rows: Dict[str, list] = defaultdict(list)
+        for message in messages:
+            for feature in message.features:
+                if feature.is_sparse() and feature.attribute == TEXT and feature.type == FEATURE_TYPE_SENTENCE:
+                    rows[feature.origin].append(feature.features)
+        return {origin: scipy.sparse.vstack(found).tocsr() for origin, found in sorted(rows.items())
+                if len(found) == len(messages)}
+
+    def _vectors(self, messages: List[Message]) -> scipy.sparse.csr_matrix:
+        """The classifier's input: the dense vector, then each featurizer's scaled TF-IDF."""
+        blocks = [scipy.sparse.csr_matrix(self._dense(messages))]
+        counts = self._counts(messages) if self.config["sparse_weight"] else {}
+        for origin, idf in self.idf.items():
+            found = counts.get(origin)
+            if found is None or found.shape[1] != idf.shape[0]:
+                raise ValueError(f"EncoderTopicClassifier was trained with the sparse features of {origin}: "
+                                 "the pipeline must keep that featurizer")
+            weighted = found.astype(np.float32)
+            weighted.data = 1.0 + np.log(np.maximum(weighted.data, 1.0))
+            weighted = scipy.sparse.csr_matrix(weighted.multiply(idf[np.newaxis, :]))
+            norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1))).ravel()
+            scale = self.config["sparse_weight"] / np.maximum(norms, 1e-9)
+            blocks.append(scipy.sparse.diags(scale.astype(np.float32)) @ weighted)
+        return scipy.sparse.hstack(blocks).tocsr()
+
+    def _label(self, message: Message) -> str:
+        intent = message.get(INTENT)
+        if intent == self.config["retrieval_intent"] and message.get(INTENT_RESPONSE_KEY):
+            return message.get(INTENT_RESPONSE_KEY)
+        return intent
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Fit the classifier on every intent example; FAQ examples are labelled with their topic."""
+        from sklearn.linear_model import LogisticRegression
+
+        examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
+        if not examples:
+            return self._resource
+        self.idf = {}
+        if self.config["sparse_weight"]:
+            for origin, counts in self._counts(examples).items():
+                frequency = np.asarray((counts > 0).sum(axis=0)).ravel()
+                self.idf[origin] = (np.log((1 + len(examples)) / (1 + frequency)) + 1).astype(np.float32)
+        model = LogisticRegression(C=self.config["C"], max_iter=self.config["max_iter"])
+        model.fit(self._vectors(examples), [self._label(e) for e in examples])
+        self.labels = [str(label) for label in model.classes_]
+        self.weights, self.bias = model.coef_.astype(np.float32), model.intercept_.astype(np.float32)
+        if len(self.labels) == 2:  # one row for the second label: softmax([0, s]) is its sigmoid
+            self.weights = np.vstack([np.zeros_like(self.weights), self.weights])
+            self.bias = np.concatenate([np.zeros_like(self.bias), self.bias])
+        prefix = f"utter_{self.config['retrieval_intent']}/"
+        self.responses = {key: list(value) for key, value in training_data.responses.items()
+                          if key.startswith(prefix)}
+        with self._model_storage.write_to(self._resource) as directory:
+            origins = list(self.idf)
+            np.savez(directory / WEIGHTS_FILE, weights=self.weights, bias=self.bias,
+                     **{f"idf{i}": self.idf[origin] for i, origin in enumerate(origins)})
+            (directory / LABELS_FILE).write_text(json.dumps({"labels": self.labels, "responses": self.responses,
+                                                             "sparse_origins": origins}))
+        return self._resource
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> EncoderTopicClassifier:
+        try:
+            with model_storage.read_from(resource) as directory:
+                arrays = np.load(directory / WEIGHTS_FILE)
+                meta = json.loads((directory / LABELS_FILE).read_text())
+        except ValueError:  # nothing was trained (no examples): an empty classifier, like Rasa's own
+            return cls(config, model_storage, resource)
+        idf = {origin: arrays[f"idf{i}"] for i, origin in enumerate(meta["sparse_origins"])}
+        return cls(config, model_storage, resource, meta["labels"], arrays["weights"], arrays["bias"],
+                   meta["responses"], idf)
+
+    def probabilities(self, messages: List[Message]) -> np.ndarray:
+        """One row per message: the probability of each label in ``self.labels``."""
+        return softmax(np.asarray(self._vectors(messages) @ self.weights.T) + self.bias)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Set intent, intent ranking and the FAQ topic's prediction and ranking."""
+        if self.weights is None:
+            return messages
+        todo = [m for m in messages if m.get(TEXT)]
+        if not todo:
+            return messages
+        for message, row in zip(todo, self.probabilities(todo)):
+            self._set_prediction(message, row)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Nothing later in the pipeline learns from this classifier's output."""
+        return training_data
+
+    def _set_prediction(self, message: Message, row: np.ndarray) -> None:
+        retrieval = self.config["retrieval_intent"]
+        length = self.config["ranking_length"]
+        intents: Dict[str, float] = defaultdict(float)
+        topics = []
+        for label, p in zip(self.labels, row.tolist()):
+            intent = label.split("/", 1)[0]
+            intents[intent] += p
+            if intent == retrieval and "/" in label:
+                topics.append((label, p))
+        ranking = [{"name": name, "confidence": p}
+                   for name, p in sorted(intents.items(), key=lambda item: -item[1])][:length]
+        message.set(INTENT, dict(ranking[0]), add_to_output=True)
+        message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+        if not topics:
+            return
+        total = sum(p for _, p in topics) or 1.0
+        topic_ranking = [{"id": zlib.crc32(key.encode()), "confidence": p / total, INTENT_RESPONSE_KEY: key}
+                         for key, p in sorted(topics, key=lambda item: -item[1])][:length]
+        best = topic_ranking[0][INTENT_RESPONSE_KEY]
+        utter = f"utter_{best}"
+        selector = dict(message.get(RESPONSE_SELECTOR_PROPERTY_NAME) or {})
+        selector[RESPONSE_SELECTOR_RETRIEVAL_INTENTS] = [retrieval]
+        selector[retrieval] = {
+            RESPONSE_SELECTOR_PREDICTION_KEY: {
+                RESPONSE_SELECTOR_RESPONSES_KEY: self.responses.get(utter, []),
+                "confidence": topic_ranking[0]["confidence"],
+                INTENT_RESPONSE_KEY: best,
+                RESPONSE_SELECTOR_UTTER_ACTION_KEY: utter,
+            },
+            RESPONSE_SELECTOR_RANKING_KEY: topic_ranking,
+        }
+        message.set(RESPONSE_SELECTOR_PROPERTY_NAME, selector, add_to_output=True)
