@@ -111,13 +111,17 @@ def test_second_offers_the_likely_topics_then_none_of_these(store, dispatcher) -
     assert titles[-1] == "None of these" and all(titles)
 
 
-def test_a_confident_topic_is_offered_even_when_the_intent_is_unsure(store, dispatcher) -> None:
-    parse = {"intent_ranking": [{"name": "nlu_fallback", "confidence": 0.6}, {"name": "stop", "confidence": 0.2}],
-             "response_selector": {"faq": {"ranking": [{"intent_response_key": "faq/technology", "confidence": 0.7},
-                                                       {"intent_response_key": "faq/gpa", "confidence": 0.03}]}}}
-    run(ActionHandleMisunderstanding(store), dispatcher,
-        tracker("laptop?", "nlu_fallback", events=MISS, **after("out_of_scope"), **parse))
-    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["/faq/technology", "/nlu_fallback"]
+def test_topics_are_offered_only_when_the_faq_intent_has_weight(store, dispatcher) -> None:
+    # The topic ranking is each topic's share of the FAQ intent's probability: sure of "technology" among
+    # topics means nothing when the FAQ intent itself is unlikely ("do u like pineapple on pizza").
+    topics = {"faq": {"ranking": [{"intent_response_key": "faq/technology", "confidence": 0.7},
+                                  {"intent_response_key": "faq/gpa", "confidence": 0.03}]}}
+    for faq, expected in ((0.3, ["/faq/technology", "/nlu_fallback"]), (0.02, [])):
+        parse = {"intent_ranking": [{"name": "nlu_fallback", "confidence": 0.6},
+                                    {"name": "faq", "confidence": faq}], "response_selector": topics}
+        run(ActionHandleMisunderstanding(store), dispatcher,
+            tracker("laptop?", "nlu_fallback", events=MISS, **after("out_of_scope"), **parse))
+        assert [b["payload"] for b in dispatcher.messages[-1].get("buttons") or []] == expected
 
 
 def test_rephrase_then_the_offer_of_a_person(store, dispatcher) -> None:

@@ -19,10 +19,9 @@ SLOT = "last_misunderstanding"  # the reply ACTION gave last; None when it answe
 # the offer of a person the assistant stops offering anything new (no loop back to "did you mean") and
 # points to the office instead.
 ORDER = ("out_of_scope", "did_you_mean", "rephrase", "offer_person", "still_not_understood")
-# Topics are offered when the intent classifier gave the FAQ intent some weight, or the response
-# selector is fairly sure of a topic on its own ("laptop?" -> technology), and only topics with weight.
+# Topics are offered only when the classifier gave the FAQ intent some weight (the topic ranking is each
+# topic's share of that weight, so on its own it says nothing), and only topics with weight.
 MIN_FAQ_CONFIDENCE = 0.1
-MIN_STRONG_TOPIC = 0.5
 MIN_TOPIC_CONFIDENCE = 0.05
 MAX_CHOICES = 3
 # A message this short that names a program, right after a question back or an answer, completes it.
@@ -100,8 +99,7 @@ def choices(parse: dict[str, Any], store: KnowledgeStore) -> list[Choice]:
     """The FAQ topics the message most likely meant, with their titles, best first."""
     ranking = {i.get("name"): i.get("confidence", 0.0) for i in parse.get("intent_ranking") or []}
     topics = parse.get("response_selector", {}).get(RETRIEVAL_INTENT, {}).get("ranking") or []
-    strong = bool(topics) and topics[0].get("confidence", 0.0) >= MIN_STRONG_TOPIC
-    if ranking.get(RETRIEVAL_INTENT, 0.0) < MIN_FAQ_CONFIDENCE and not strong:
+    if ranking.get(RETRIEVAL_INTENT, 0.0) < MIN_FAQ_CONFIDENCE:
         return []
     found = []
     for candidate in topics:
