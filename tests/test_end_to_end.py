@@ -91,9 +91,9 @@ def test_answers_over_rest(running, check) -> None:
     assert [p for p in check["expect"] if p.lower() not in reply] == [], reply
 
 
-# Share of the multi-turn conversations that must pass: the measured level (make eval), below the 100 %
-# the understanding issue asks for. Every conversation that fails is listed in the assertion message.
-CONVERSATIONS_FLOOR = 0.85
+# Share of the multi-turn conversations that must pass: all of them (make eval: 57 of 57 on 2026-11-29).
+# Every conversation that fails is listed in the assertion message.
+CONVERSATIONS_FLOOR = 1.0
 
 
 def test_multi_turn_conversations_over_rest(running) -> None:
