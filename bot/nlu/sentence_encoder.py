@@ -18,19 +18,15 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Text, Tuple
 
 import numpy as np
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import DENSE_FEATURIZABLE_ATTRIBUTES, FEATURIZER_CLASS_ALIAS, TOKENS_NAMES
 from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
 from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, FEATURE_TYPE_SEQUENCE
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.static_embeddings import check_weights, encoder_dir
+from bot.nlu.static_embeddings import PretrainedFeaturizer, check_weights, encoder_dir
 
 # Word pieces kept per text (the encoder was trained on up to 128; the text limit cuts messages earlier).
 MAX_PIECES = 128
@@ -112,7 +108,7 @@ def token_vectors(tokens: Sequence[Token], pieces: np.ndarray, offsets: Sequence
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
-class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
+class SentenceEncoderFeaturizer(PretrainedFeaturizer):
     """Sentence and token features from the pinned sentence encoder."""
 
     _encoders: Dict[str, SentenceEncoder] = {}  # one loaded model per process, shared by the graph's nodes
@@ -132,11 +128,6 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
         if key not in self._encoders:
             self._encoders[key] = SentenceEncoder(directory)
         self.encoder = self._encoders[key]
-
-    @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> GraphComponent:
-        return cls(config, execution_context.node_name)
 
     @classmethod
     def validate_config(cls, config: Dict[Text, Any]) -> None:
@@ -165,8 +156,4 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
                 message.add_features(Features(sentence[np.newaxis, :].astype(np.float32), FEATURE_TYPE_SENTENCE,
                                               attribute, alias))
         return messages
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        self.process(training_data.training_examples)
-        return training_data
 

@@ -108,8 +108,21 @@ class TokenVectors:
         return self.table[ids].mean(axis=0)
 
 
+class PretrainedFeaturizer(DenseFeaturizer, GraphComponent):
+    """A dense featurizer that learns nothing: built from its configuration, it featurizes training data too."""
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> GraphComponent:
+        return cls(config, execution_context.node_name)  # type: ignore[call-arg]
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        self.process(training_data.training_examples)
+        return training_data
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
-class StaticEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
+class StaticEmbeddingFeaturizer(PretrainedFeaturizer):
     """Dense features from distilled token embeddings: one vector per token, their mean for the sentence."""
 
     @staticmethod
@@ -124,11 +137,6 @@ class StaticEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         self.vectors = TokenVectors(directory)
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> GraphComponent:
-        return cls(config, execution_context.node_name)
-
-    @classmethod
     def validate_config(cls, config: Dict[Text, Any]) -> None:
         """Nothing to check beyond the path, which __init__ reads."""
 
@@ -140,10 +148,6 @@ class StaticEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
                 if tokens:
                     self._add(message, attribute, [t.text for t in tokens])
         return messages
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        self.process(training_data.training_examples)
-        return training_data
 
     def _add(self, message: Message, attribute: str, words: List[str]) -> None:
         sequence = np.stack([self.vectors.word(w.lower()) for w in words])
