@@ -166,7 +166,8 @@ class EncoderTopicClassifier(GraphComponent, IntentClassifier):
              execution_context: ExecutionContext, **kwargs: Any) -> EncoderTopicClassifier:
         try:
             with model_storage.read_from(resource) as directory:
-                arrays = np.load(directory / WEIGHTS_FILE)
+                with np.load(directory / WEIGHTS_FILE) as stored:  # read whole before the folder may go
+                    arrays = dict(stored)
                 meta = json.loads((directory / LABELS_FILE).read_text())
         except ValueError:  # nothing was trained (no examples): an empty classifier, like Rasa's own
             return cls(config, model_storage, resource)
