@@ -207,6 +207,14 @@ def test_contact(store, dispatcher) -> None:
     assert dispatcher.messages[0]["fax"] == "301-314-9145"
 
 
+def test_a_program_after_the_contact_gets_the_contact_again(store, dispatcher) -> None:
+    events = run(ActionContact(store), dispatcher, tracker("who do I call about the mls", "ask_contact"))
+    assert SlotSet("last_topic", "contact") in events
+    t = tracker("mim?", "follow_up", entities=[entity("program", "MIM")], slots={"last_topic": "contact"})
+    run(ActionAnswerFaq(store), dispatcher, t)
+    assert dispatcher.messages[-1]["phone"] == "301-405-2038", "the same office, not the MIM overview"
+
+
 def test_a_bare_program_completes_the_pending_question_whatever_the_intent(store, dispatcher) -> None:
     t = tracker("mls", "faq", topic="program_overview", entities=[entity("program", "mls")],
                 slots={"pending_topic": "duration", "last_topic": "duration"})

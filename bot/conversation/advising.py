@@ -20,7 +20,7 @@ STUDENT_SERVICES = "student_services"
 # Knowledge topics read by actions other than action_answer_faq (they need no training examples).
 ACTION_TOPICS = frozenset({"info_sessions"})
 # Topics answered by their own actions that a follow-up ("and the MIM?") can ask again for another program.
-SCHEDULE, SPECIALIZATIONS = "class_schedule", "specializations"
+SCHEDULE, SPECIALIZATIONS, CONTACT = "class_schedule", "specializations", "contact"
 # When the program is unknown and the answer differs by program, both answers are given when together they
 # fit in a few short lines; longer ones get a one-sentence version of each first, then a question back.
 BOTH_ANSWERS_MAX_CHARS = 600
@@ -108,6 +108,8 @@ def follow_up(store: KnowledgeStore, topic: str | None, program: str | None, ter
         return [class_schedule(store, program, term)]
     if topic == SPECIALIZATIONS:
         return specializations(store, program)
+    if topic == CONTACT:  # one office answers for both programs: "and for the MIM?" gets it again
+        return [contact(store)]
     if not topic and not program:
         return [Reply(response="utter_ask_which_program")]
     return [answer_topic(store, topic, program)]
@@ -236,7 +238,8 @@ def contact(store: KnowledgeStore) -> Reply:
         return Reply(response="utter_default")
     return Reply(response="utter_contact", values={
         "name": office.name, "purpose": office.purpose, "phone": office.phone, "fax": office.fax,
-        "source": office.source, "as_of": f"{office.reviewed:%b} {office.reviewed.day}, {office.reviewed.year}"})
+        "source": office.source, "as_of": f"{office.reviewed:%b} {office.reviewed.day}, {office.reviewed.year}"},
+        slots={"last_topic": CONTACT, "pending_topic": None})
 
 
 def handoff_values(store: KnowledgeStore) -> dict[str, str]:
