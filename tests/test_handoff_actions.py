@@ -124,6 +124,16 @@ def test_topics_are_offered_only_when_the_faq_intent_has_weight(store, dispatche
         assert [b["payload"] for b in dispatcher.messages[-1].get("buttons") or []] == expected
 
 
+def test_the_catch_all_not_covered_topic_is_never_a_choice(store, dispatcher) -> None:
+    parse = {"intent_ranking": [{"name": "nlu_fallback", "confidence": 0.6}, {"name": "faq", "confidence": 0.4}],
+             "response_selector": {"faq": {"ranking": [
+                 {"intent_response_key": "faq/not_covered", "confidence": 0.5},
+                 {"intent_response_key": "faq/careers", "confidence": 0.3}]}}}
+    run(ActionHandleMisunderstanding(store), dispatcher,
+        tracker("can I do it all from Seattle", "nlu_fallback", events=MISS, **after("out_of_scope"), **parse))
+    assert [b["payload"] for b in dispatcher.messages[-1]["buttons"]] == ["/faq/careers", "/nlu_fallback"]
+
+
 def test_rephrase_then_the_offer_of_a_person(store, dispatcher) -> None:
     off_topic = {"intent_ranking": [{"name": "out_of_scope", "confidence": 0.97}, {"name": "faq", "confidence": 0.02}]}
     run(ActionHandleMisunderstanding(store), dispatcher,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from bot.conversation.parse import RETRIEVAL_INTENT, faq_topic
+from bot.conversation.parse import CATCH_ALL_TOPIC, RETRIEVAL_INTENT, faq_topic
 from bot.knowledge.store import KnowledgeStore
 
 ACTION = "action_handle_misunderstanding"
@@ -104,7 +104,8 @@ def choices(parse: dict[str, Any], store: KnowledgeStore) -> list[Choice]:
     found = []
     for candidate in topics:
         key = candidate.get("intent_response_key") or ""
-        if candidate.get("confidence", 0.0) < MIN_TOPIC_CONFIDENCE or "/" not in key:
+        if candidate.get("confidence", 0.0) < MIN_TOPIC_CONFIDENCE or "/" not in key \
+                or key.split("/", 1)[1] == CATCH_ALL_TOPIC:
             continue
         variants = store.answer_variants(key.split("/", 1)[1])
         if variants:

@@ -6,6 +6,9 @@ import re
 from typing import Any
 
 RETRIEVAL_INTENT = "faq"
+# The catch-all topic for questions the page does not answer: its "title" is the word "that" ("I don't have
+# information about that"), so it is never offered as a "did you mean" choice.
+CATCH_ALL_TOPIC = "not_covered"
 # A button that asks one FAQ topic ("did you mean", starter suggestions) sends "/faq/<topic>". Rasa's own
 # payload parser only knows the domain's intents ("faq"), so the NLU reads these (bot/nlu/topic_gate.py).
 TOPIC_PAYLOAD = re.compile(r"/faq/([a-z_]{1,64})")
