@@ -9,8 +9,9 @@ RASA        := $(PY) -m rasa
 MODEL       := models/ischool.tar.gz
 SPACY_STAMP := build/spacy-ischool/vocabulary.sha
 EMBEDDINGS  := build/static-embeddings/vectors.npy
+ENCODER     := build/sentence-encoder/encoder.int8.onnx
 CLINC       ?= ../shared/datasets/clinc150/data_full.json
-TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(SPACY_STAMP) $(wildcard bot/nlu/*.py)
+TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(SPACY_STAMP) $(ENCODER) $(wildcard bot/nlu/*.py)
 
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL   := 2
@@ -45,6 +46,11 @@ $(SPACY_STAMP): knowledge/programs.yml knowledge/vocabulary.yml bot/nlu/spacy_pi
 	$(PY) -m bot knowledge import knowledge/programs.yml knowledge/vocabulary.yml
 	$(PY) -m bot nlp build
 
+# The sentence encoder as an ONNX graph with int8 weights, written from the pinned weights (sha256 checked).
+$(ENCODER): requirements-model.txt bot/nlu/encoder_graph.py | $(VENV)/.installed
+	$(PY) -m bot nlp encoder
+	@touch $@
+
 # Static token embeddings, distilled once from the pinned sentence encoder (its weights' sha256 is checked),
 # for the candidate pipeline bench/pipelines/spacy_diet_static_embeddings.yml (measured, not shipped).
 $(EMBEDDINGS): requirements-model.txt bot/nlu/static_embeddings.py | $(VENV)/.installed
@@ -52,7 +58,7 @@ $(EMBEDDINGS): requirements-model.txt bot/nlu/static_embeddings.py | $(VENV)/.in
 
 embeddings: $(EMBEDDINGS) ## distil the token embeddings of the candidate pipeline
 
-build: $(SPACY_STAMP) ## build the spaCy pipeline (entity ruler from the knowledge store)
+build: $(SPACY_STAMP) $(ENCODER) ## build the spaCy pipeline (entity ruler from the knowledge store) and the encoder graph
 
 db: $(VENV)/.installed ## create and load the knowledge database if it is empty
 	$(PY) -m bot knowledge init
@@ -74,7 +80,7 @@ validate: $(VENV)/.installed ## check the training data and the knowledge files
 	$(RASA) data validate
 	$(PY) -m bot knowledge check
 
-unit: $(SPACY_STAMP) ## fast tests that need no trained model
+unit: $(SPACY_STAMP) $(ENCODER) ## fast tests that need no trained model
 	$(PY) -m pytest -m "not model" -q
 
 stories: $(MODEL) ## conversation tests (tests/test_stories.yml), failing on any prediction error

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 import numpy as np
@@ -144,11 +146,61 @@ def test_a_topic_button_is_the_faq_intent_and_that_topic() -> None:
     assert clicked.get("response_selector")["faq"]["response"]["intent_response_key"] == "faq/field_study_hours"
 
 
+ENCODER_GRAPHS = Path(__file__).resolve().parent.parent / "build" / "sentence-encoder"
+
+
 @pytest.fixture(scope="module")
 def encoder():
     from bot.nlu.sentence_encoder import SentenceEncoder
 
-    return SentenceEncoder(static_embeddings.encoder_dir())
+    return SentenceEncoder(static_embeddings.encoder_dir(), ENCODER_GRAPHS, "int8")
+
+
+@pytest.fixture(scope="module")
+def reference_vectors():
+    """Sentence vectors from the reference implementation (transformers, TensorFlow) of the same weights."""
+    from transformers import TFBertModel
+
+    model = TFBertModel.from_pretrained(str(static_embeddings.encoder_dir()))
+
+    def vectors(encoder, texts):
+        rows = []
+        for text in texts:
+            ids = np.array([encoder.tokenizer.encode(text).ids], dtype=np.int32)
+            hidden = model(input_ids=ids, attention_mask=np.ones_like(ids)).last_hidden_state.numpy()[0]
+            rows.append(hidden.mean(axis=0) / np.linalg.norm(hidden.mean(axis=0)))
+        return np.stack(rows)
+    return vectors
+
+
+REFERENCE_TEXTS = ["hi", "Which specializations can I choose in the MIM?", "is there a practicum",
+                   "I have worked in a public library for six years and would like to know whether the online "
+                   "MLS lets me do the field study where I work now, because I cannot move"]
+
+
+def test_the_float32_graph_computes_what_the_reference_implementation_does(reference_vectors) -> None:
+    from bot.nlu.sentence_encoder import SentenceEncoder
+
+    graph = SentenceEncoder(static_embeddings.encoder_dir(), ENCODER_GRAPHS, "fp32")
+    ours = np.stack([e[0] for e in graph.encode(REFERENCE_TEXTS)])
+    assert np.abs(ours - reference_vectors(graph, REFERENCE_TEXTS)).max() < 1e-4
+
+
+def test_the_int8_graph_stays_close_to_the_reference(encoder, reference_vectors) -> None:
+    ours = np.stack([e[0] for e in encoder.encode(REFERENCE_TEXTS)])
+    cosines = (ours * reference_vectors(encoder, REFERENCE_TEXTS)).sum(axis=1)
+    assert cosines.min() > 0.97, cosines
+
+
+def test_a_damaged_graph_is_written_again(tmp_path) -> None:
+    from bot.nlu import encoder_graph
+
+    first = encoder_graph.ensure(static_embeddings.encoder_dir(), tmp_path, "fp32")
+    first.write_bytes(first.read_bytes()[:1000])  # a half-written or tampered file
+    again = encoder_graph.ensure(static_embeddings.encoder_dir(), tmp_path, "fp32")
+    assert again == first and json.loads(again.with_suffix(".json").read_text())["graph_sha256"] == \
+        hashlib.sha256(again.read_bytes()).hexdigest()
+    assert again.stat().st_size > 1_000_000
 
 
 def test_the_encoder_puts_paraphrases_nearer_than_other_topics(encoder) -> None:
@@ -160,12 +212,12 @@ def test_the_encoder_puts_paraphrases_nearer_than_other_topics(encoder) -> None:
     assert float(question @ paraphrase) > float(question @ other) + 0.2
 
 
-def test_a_batch_gives_the_same_vectors_as_one_message_at_a_time(encoder) -> None:
+def test_a_message_gets_the_same_vector_whatever_it_is_encoded_with(encoder) -> None:
     texts = ["is there a practicum", "a much longer message " * 12 + "about the field study", "MLS?"]
     together = [e[0] for e in encoder.encode(texts)]
     alone = [encoder.encode([t])[0][0] for t in texts]
     for a, b in zip(together, alone):
-        assert np.allclose(a, b, atol=1e-4)
+        assert np.array_equal(a, b)
 
 
 def test_each_token_gets_the_mean_of_its_word_pieces() -> None:

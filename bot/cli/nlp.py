@@ -1,4 +1,4 @@
-"""``python -m bot nlp``: build the spaCy pipeline the NLU uses."""
+"""``python -m bot nlp``: build what the NLU pipeline loads (spaCy pipeline, encoder graph)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--out", help="output folder (default: build/spacy-ischool)")
     p.add_argument("--force", action="store_true", help="rebuild even when the vocabulary is unchanged")
     p.set_defaults(handler=_nlp_build)
+    p = n.add_parser("encoder", help="write the sentence encoder's ONNX graph from the pinned weights")
+    p.add_argument("--out", default="build/sentence-encoder", help="output folder (default: %(default)s)")
+    p.add_argument("--precision", choices=["int8", "fp32"], default="int8",
+                   help="int8 weight matrices (default) or float32")
+    p.set_defaults(handler=_nlp_encoder)
     p = n.add_parser("distill", help="distil static token embeddings from the pinned sentence encoder")
     p.add_argument("--out", default="build/static-embeddings", help="output folder (default: %(default)s)")
     p.set_defaults(handler=_nlp_distill)
@@ -42,4 +47,16 @@ def _nlp_distill(args: argparse.Namespace, settings: Settings) -> int:
         print(f"Cannot distil the embeddings: {exc}", file=sys.stderr)
         return 1
     print(f"Distilled {size} token vectors into {args.out}")
+    return 0
+
+
+def _nlp_encoder(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.nlu import encoder_graph, static_embeddings  # onnx loads only for this command
+
+    try:
+        path = encoder_graph.ensure(static_embeddings.encoder_dir(), Path(args.out), args.precision)
+    except static_embeddings.EncoderError as exc:
+        print(f"Cannot write the encoder graph: {exc}", file=sys.stderr)
+        return 1
+    print(f"Sentence encoder graph ({args.precision}): {path}")
     return 0
