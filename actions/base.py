@@ -117,8 +117,18 @@ class KnowledgeAction(UsesStore, Action, abc.ABC):
     def follow_up(self, tracker: Tracker) -> List[Reply]:
         """The pending (or last) topic again, for the program named now or else the other one."""
         topic = tracker.get_slot("pending_topic") or tracker.get_slot("last_topic")
+        if topic == advising.SESSIONS:  # "at shady grove?" after the list: the sessions again, filtered
+            return [self.info_sessions(tracker)]
         program = self.entity(tracker, "program") or advising.other_program(self.store, tracker.get_slot("program"))
         return advising.follow_up(self.store, topic, program, tracker.get_slot("term"))
+
+    def info_sessions(self, tracker: Tracker) -> Reply:
+        """Upcoming information sessions, filtered by the campus and format named in the latest message."""
+        return advising.info_sessions(
+            self.store, self.clock(), campus=self.entity(tracker, "campus"),
+            format=self.entity(tracker, "delivery_mode"), timezone=self.settings.timezone,
+            user_timezone=self.entity(tracker, "timezone") or tracker.get_slot("timezone"),
+            public_url=self.settings.public_url)
 
     @staticmethod
     def say(dispatcher: CollectingDispatcher, reply: Reply) -> List[Dict[Text, Any]]:

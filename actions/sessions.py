@@ -8,7 +8,6 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import KnowledgeAction
-from bot.conversation import advising
 
 
 class ActionInfoSessions(KnowledgeAction):
@@ -19,9 +18,4 @@ class ActionInfoSessions(KnowledgeAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        reply = advising.info_sessions(
-            self.store, self.clock(), campus=self.entity(tracker, "campus"),
-            format=self.entity(tracker, "delivery_mode"), timezone=self.settings.timezone,
-            user_timezone=self.entity(tracker, "timezone") or tracker.get_slot("timezone"),
-            public_url=self.settings.public_url)
-        return self.say(dispatcher, reply)
+        return self.say(dispatcher, self.info_sessions(tracker))

@@ -88,8 +88,18 @@ def test_and_the_other_one_keeps_the_topic_and_switches_program(store, dispatche
         assert expected in dispatcher.messages[0]["items"]
     elif expected:
         assert expected in texts(dispatcher)
-    else:  # the field study is the MLS's; the page describes none for the MIM
-        assert dispatcher.messages[0]["response"] == "utter_not_covered" or "MIM" in texts(dispatcher)
+    else:  # the field study is the MLS's; the page describes none for the MIM, and the reply says so
+        message = dispatcher.messages[0]
+        assert message["response"] == "utter_not_for_program"
+        assert (message["program"], message["other"], message["contact_phone"]) == ("MIM", "MLS", "301-405-2038")
+
+
+@pytest.mark.parametrize("topic", ["field_study", "field_study_hours", "field_study_sites"])
+def test_a_topic_described_for_one_program_is_answered_without_asking_which(store, dispatcher, topic) -> None:
+    events = run(ActionAnswerFaq(store), dispatcher, tracker("q", "faq", topic=topic))
+    assert "response" not in dispatcher.messages[0] or dispatcher.messages[0]["response"] is None
+    assert dispatcher.messages[0]["text"]
+    assert SlotSet("pending_topic", None) in events
 
 
 def test_schedule_follow_up_keeps_the_term_for_the_other_program(store, dispatcher) -> None:

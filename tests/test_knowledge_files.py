@@ -70,6 +70,8 @@ def test_bad_session_rows_are_reported_with_line_and_field(tmp_path, content, li
     ("topics:\n  credits:\n    title: Credits\n    answer: x\n    source: s\n    reviewed: soon\n",
      "topics.credits.reviewed", "date"),
     ("topics: [unclosed\n", "(file)", "not valid YAML"),
+    ("topics:\n  credits:\n    title: Credits\n    answers:\n      MLS: ~\n      MIM: ~\n", "topics.credits",
+     "at least one answer"),
 ])
 def test_bad_answers_are_refused(tmp_path, content, field, fragment) -> None:
     with pytest.raises(KnowledgeError) as error:
@@ -116,3 +118,13 @@ def test_schedule_must_name_known_programs(store: KnowledgeStore, tmp_path) -> N
     path = write(tmp_path, "course_schedule.csv", SCHEDULE_HEADER + "MBA,1,fall,,X 1,T,3\n")
     with pytest.raises(KnowledgeError, match="MBA is not a program"):
         files.import_files(store, [path])
+
+
+def test_a_program_left_empty_is_a_topic_the_page_describes_for_the_other_program_only(tmp_path) -> None:
+    records = files.parse_file(write(tmp_path, "answers.yml", (
+        "topics:\n  field_study:\n    title: Field study\n    source: page\n    reviewed: 2026-11-27\n"
+        "    answers:\n      MLS: Every MLS student does one.\n      MIM: ~\n")))
+    covered = {a.program: a.covered for a in records.items}
+    assert covered == {"MLS": True, "MIM": False}
+    fmt = next(f for f in files.FORMATS if f.FILE_NAME == "answers.yml")
+    assert fmt.parse(fmt.dump(records.items)).items == records.items

@@ -20,7 +20,7 @@ STUDENT_SERVICES = "student_services"
 # Knowledge topics read by actions other than action_answer_faq (they need no training examples).
 ACTION_TOPICS = frozenset({"info_sessions"})
 # Topics answered by their own actions that a follow-up ("and the MIM?") can ask again for another program.
-SCHEDULE, SPECIALIZATIONS, CONTACT = "class_schedule", "specializations", "contact"
+SCHEDULE, SPECIALIZATIONS, CONTACT, SESSIONS = "class_schedule", "specializations", "contact", "info_sessions"
 # When the program is unknown and the answer differs by program, both answers are given when together they
 # fit in a few short lines; longer ones get a one-sentence version of each first, then a question back.
 BOTH_ANSWERS_MAX_CHARS = 600
@@ -70,6 +70,11 @@ def answer_topic(store: KnowledgeStore, topic: str | None, program: str | None) 
     if chosen is None:
         return both_programs(store, topic, variants, slots)
     if not chosen.covered:
+        described_for = [v.program for v in variants.values() if v.covered and v.program]
+        if chosen.program and described_for:  # "and for the MIM?" after an MLS-only topic
+            return Reply(response="utter_not_for_program",
+                         values={"subject": chosen.title.lower(), "program": chosen.program,
+                                 "other": " and ".join(described_for), **contact_values(store)}, slots=slots)
         return Reply(response="utter_not_covered", values={"subject": chosen.title, **contact_values(store)},
                      slots=slots)
     return Reply(text=chosen.text, slots=slots)
@@ -79,7 +84,10 @@ def both_programs(store: KnowledgeStore, topic: str, variants: dict[str, Any],
                   slots: dict[str, Any]) -> Reply:
     """The answer for each program (once when they are the same), or short versions and a question back."""
     mls, mim = variants.get("MLS"), variants.get("MIM")
-    if mls is None or mim is None or not (mls.covered and mim.covered):
+    described = [v for v in (mls, mim) if v is not None and v.covered]
+    if len(described) == 1:  # the page describes it for one program: that answer says so
+        return Reply(text=described[0].text, slots=slots)
+    if mls is None or mim is None or not described:
         return Reply(response="utter_ask_which_program", slots={**slots, "pending_topic": topic})
     if mls.text == mim.text:
         return Reply(text=mls.text, slots=slots)
@@ -158,7 +166,9 @@ def info_sessions(store: KnowledgeStore, now: dt.datetime, *, campus: str | None
     filters = [f for f in (format, campus and f"at {campus}") if f]
     values = {"intro": intro, "filter": " ".join(filters) + " " if filters else "", **contact_values(store),
               "as_of": as_of(store, "info_sessions")}
-    slots = {"timezone": user_timezone} if user_timezone else {}
+    slots: dict[str, Any] = {"last_topic": SESSIONS, "pending_topic": None}
+    if user_timezone:
+        slots["timezone"] = user_timezone
     if not sessions:
         return Reply(response="utter_no_info_sessions", values=values, slots=slots)
     items = "\n".join(session_line(s, zone, user_zone, public_url) for s in sessions)

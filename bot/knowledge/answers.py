@@ -52,11 +52,15 @@ def _topic(doc: YamlDoc, topic: Any, raw: Any, defaults: dict) -> list[Answer]:
         doc.report(path, "needs 'answer' or 'answers' (or covered: false)")
     if not covered and not variants:
         variants = {"": ""}
+    if covered and variants and all(answer is None for answer in variants.values()):
+        doc.report(path, "needs at least one answer (a program left empty means the page says nothing for it)")
     answers = []
     for program, answer in variants.items():
         apath = path + (("answers", program) if program else ("answer",))
+        # "MIM: ~" under answers: the page describes this topic for the other program only.
+        variant_covered = covered and not (program and answer is None)
         answers.append(Answer(topic=str(topic), program=program, title=title,
-                              text=doc.text(answer, apath, required=covered), covered=covered,
+                              text=doc.text(answer, apath, required=variant_covered), covered=variant_covered,
                               source=source, reviewed=reviewed))
     return answers
 
@@ -64,13 +68,18 @@ def _topic(doc: YamlDoc, topic: Any, raw: Any, defaults: dict) -> list[Answer]:
 def dump(records: Iterable[Record]) -> str:
     """answers.yml for ``records``: one entry per topic with its general or per-program answers."""
     topics: dict[str, dict[str, Any]] = {}
+    covered: set[str] = set()
     for a in of_kind(records, Answer):
         entry = topics.setdefault(a.topic, {"title": a.title, "source": a.source, "reviewed": a.reviewed.isoformat()})
-        if not a.covered:
-            entry["covered"] = False
-        elif a.program:
-            entry.setdefault("answers", {})[a.program] = block(a.text)
-        else:
+        if a.covered:
+            covered.add(a.topic)
+        if a.program:
+            entry.setdefault("answers", {})[a.program] = block(a.text) if a.covered else None
+        elif a.covered:
             entry["answer"] = block(a.text)
+    for topic, entry in topics.items():
+        if topic not in covered:
+            entry["covered"] = False
+            entry.pop("answers", None)
     ordered = {topic: {key: entry[key] for key in TOPIC_KEYS if key in entry} for topic, entry in topics.items()}
     return write_yaml({"topics": ordered}, HEADER)
