@@ -117,7 +117,8 @@ class KnowledgeAction(UsesStore, Action, abc.ABC):
     def follow_up(self, tracker: Tracker) -> List[Reply]:
         """The pending (or last) topic again, for the program named now or else the other one."""
         topic = tracker.get_slot("pending_topic") or tracker.get_slot("last_topic")
-        if topic == advising.SESSIONS:  # "at shady grove?" after the list: the sessions again, filtered
+        narrows = any(self.entity(tracker, name) for name in ("campus", "delivery_mode", "timezone"))
+        if topic == advising.SESSIONS or (narrows and not topic):  # "at shady grove?" after the list: filtered
             return [self.info_sessions(tracker)]
         program = self.entity(tracker, "program") or advising.other_program(self.store, tracker.get_slot("program"))
         return advising.follow_up(self.store, topic, program, tracker.get_slot("term"))

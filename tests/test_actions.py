@@ -161,6 +161,19 @@ def test_sessions_by_campus_are_in_person_there(store, dispatcher) -> None:
     assert items and all("Shady Grove" in line for line in items)
 
 
+def test_a_campus_after_the_session_list_filters_it(store, dispatcher) -> None:
+    events = run(ActionInfoSessions(store, clock=lambda: NOW), dispatcher, tracker("info sessions?", "ask_info_sessions"))
+    assert SlotSet("last_topic", "info_sessions") in events
+    everything = dispatcher.messages[0]["items"].splitlines()
+    dispatcher.messages.clear()
+    t = tracker("at shady grove?", "follow_up", entities=[entity("campus", "shady grove")],
+                slots={"last_topic": "info_sessions"})
+    run(ActionAnswerFaq(store, clock=lambda: NOW), dispatcher, t)
+    items = dispatcher.messages[0]["items"].splitlines()
+    assert dispatcher.messages[0]["response"] == "utter_info_sessions"
+    assert items and len(items) < len(everything) and all("Shady Grove" in line for line in items)
+
+
 def test_past_sessions_are_never_offered(store, dispatcher) -> None:
     late = dt.datetime(2031, 1, 1, tzinfo=dt.timezone.utc)
     run(ActionInfoSessions(store, clock=lambda: late), dispatcher, tracker("sessions", "ask_info_sessions"))
