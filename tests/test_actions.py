@@ -73,6 +73,13 @@ def test_a_program_typed_after_the_question_back_completes_it(store, dispatcher)
     assert SlotSet("pending_topic", None) in events
 
 
+def test_a_program_after_the_comparison_tells_more_about_that_program(store, dispatcher) -> None:
+    t = tracker("MIM", "follow_up", entities=[entity("program", "MIM")], slots={"last_topic": "compare_programs"})
+    events = run(ActionAnswerFaq(store), dispatcher, t)
+    assert "side by side" not in texts(dispatcher)
+    assert SlotSet("last_topic", "program_overview") in events and SlotSet("program", "MIM") in events
+
+
 @pytest.mark.parametrize(("last_topic", "program", "expected"), [
     ("specializations", "MLS", "Data Analytics"),
     ("field_study", "MLS", None),

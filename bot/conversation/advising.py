@@ -21,6 +21,7 @@ STUDENT_SERVICES = "student_services"
 ACTION_TOPICS = frozenset({"info_sessions"})
 # Topics answered by their own actions that a follow-up ("and the MIM?") can ask again for another program.
 SCHEDULE, SPECIALIZATIONS, CONTACT, SESSIONS = "class_schedule", "specializations", "contact", "info_sessions"
+COMPARISON, OVERVIEW = "compare_programs", "program_overview"
 # When the program is unknown and the answer differs by program, both answers are given when together they
 # fit in a few short lines; longer ones get a one-sentence version of each first, then a question back.
 BOTH_ANSWERS_MAX_CHARS = 600
@@ -54,7 +55,7 @@ def answer_topic(store: KnowledgeStore, topic: str | None, program: str | None) 
     """
     if not topic:
         if program:
-            topic = "program_overview"
+            topic = OVERVIEW
         else:
             return Reply(response="utter_default")
     variants = {v.program: v for v in store.answer_variants(topic)}
@@ -120,6 +121,8 @@ def follow_up(store: KnowledgeStore, topic: str | None, program: str | None, ter
         return [contact(store)]
     if not topic and not program:
         return [Reply(response="utter_ask_which_program")]
+    if topic == COMPARISON and program:  # "MIM" after the side-by-side comparison: tell me more about the MIM
+        topic = OVERVIEW
     return [answer_topic(store, topic, program)]
 
 
