@@ -9,11 +9,11 @@ from tests.conftest import PROJECT_ROOT, require_model
 
 pytestmark = pytest.mark.model
 
-# Floors a change must not fall below, from `make eval` (README "Known limits"): intent+topic 93.3 % and
-# intent 94.5 % over seeds 1-3 (the shipped classifier trains deterministically: spread 0). The floors sit
-# just under the measured level, below the 95 % the understanding issue asks for (not reached).
-INTENT_ACCURACY_FLOOR = 0.94
-FULL_LABEL_ACCURACY_FLOOR = 0.93
+# Floors a change must not fall below, from `make eval` (README "Known limits"): intent+topic 96.2 % and
+# intent 97.4 % over seeds 1-3 (the shipped classifier trains deterministically: spread 0). The floors sit
+# just under the measured level; the understanding issue's 97 % intent+topic is not reached.
+INTENT_ACCURACY_FLOOR = 0.97
+FULL_LABEL_ACCURACY_FLOOR = 0.96
 
 
 @pytest.fixture(scope="module")
