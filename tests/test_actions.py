@@ -169,7 +169,8 @@ def test_sessions_by_campus_are_in_person_there(store, dispatcher) -> None:
 
 
 def test_a_campus_after_the_session_list_filters_it(store, dispatcher) -> None:
-    events = run(ActionInfoSessions(store, clock=lambda: NOW), dispatcher, tracker("info sessions?", "ask_info_sessions"))
+    listed = tracker("info sessions?", "ask_info_sessions")
+    events = run(ActionInfoSessions(store, clock=lambda: NOW), dispatcher, listed)
     assert SlotSet("last_topic", "info_sessions") in events
     everything = dispatcher.messages[0]["items"].splitlines()
     dispatcher.messages.clear()
