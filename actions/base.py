@@ -119,15 +119,21 @@ class KnowledgeAction(UsesStore, Action, abc.ABC):
         topic = tracker.get_slot("pending_topic") or tracker.get_slot("last_topic")
         narrows = any(self.entity(tracker, name) for name in ("campus", "delivery_mode", "timezone"))
         if topic == advising.SESSIONS or (narrows and not topic):  # "at shady grove?" after the list: filtered
-            return [self.info_sessions(tracker)]
+            return [self.info_sessions(tracker, keep_filter=True)]
         program = self.entity(tracker, "program") or advising.other_program(self.store, tracker.get_slot("program"))
         return advising.follow_up(self.store, topic, program, tracker.get_slot("term"))
 
-    def info_sessions(self, tracker: Tracker) -> Reply:
-        """Upcoming information sessions, filtered by the campus and format named in the latest message."""
+    def info_sessions(self, tracker: Tracker, keep_filter: bool = False) -> Reply:
+        """Upcoming information sessions, filtered by the campus and format named in the latest message.
+
+        ``keep_filter``: a follow-up to the list. One that names neither a campus nor a format ("in central
+        time?") keeps the list's filter; one that names either filters afresh.
+        """
+        campus, format = self.entity(tracker, "campus"), self.entity(tracker, "delivery_mode")
+        if keep_filter and not campus and not format:
+            campus, format = tracker.get_slot("campus"), tracker.get_slot("delivery_mode")
         return advising.info_sessions(
-            self.store, self.clock(), campus=self.entity(tracker, "campus"),
-            format=self.entity(tracker, "delivery_mode"), timezone=self.settings.timezone,
+            self.store, self.clock(), campus=campus, format=format, timezone=self.settings.timezone,
             user_timezone=self.entity(tracker, "timezone") or tracker.get_slot("timezone"),
             public_url=self.settings.public_url)
 

@@ -182,6 +182,15 @@ def test_a_campus_after_the_session_list_filters_it(store, dispatcher) -> None:
     assert items and len(items) < len(everything) and all("Shady Grove" in line for line in items)
 
 
+def test_a_time_zone_after_a_filtered_list_keeps_the_filter(store, dispatcher) -> None:
+    t = tracker("in central time?", "follow_up", entities=[entity("timezone", "America/Chicago")],
+                slots={"last_topic": "info_sessions", "campus": "shady grove", "delivery_mode": "in-person"})
+    events = run(ActionAnswerFaq(store, clock=lambda: NOW), dispatcher, t)
+    items = dispatcher.messages[0]["items"].splitlines()
+    assert items and all("Shady Grove" in line and "your time" in line for line in items)
+    assert SlotSet("campus", "shady grove") in events and SlotSet("timezone", "America/Chicago") in events
+
+
 def test_past_sessions_are_never_offered(store, dispatcher) -> None:
     late = dt.datetime(2031, 1, 1, tzinfo=dt.timezone.utc)
     run(ActionInfoSessions(store, clock=lambda: late), dispatcher, tracker("sessions", "ask_info_sessions"))

@@ -169,7 +169,7 @@ def info_sessions(store: KnowledgeStore, now: dt.datetime, *, campus: str | None
     filters = [f for f in (format, campus and f"at {campus}") if f]
     values = {"intro": intro, "filter": " ".join(filters) + " " if filters else "", **contact_values(store),
               "as_of": as_of(store, "info_sessions")}
-    slots: dict[str, Any] = {"last_topic": SESSIONS, "pending_topic": None}
+    slots: dict[str, Any] = {"last_topic": SESSIONS, "pending_topic": None, "campus": campus, "delivery_mode": format}
     if user_timezone:
         slots["timezone"] = user_timezone
     if not sessions:
