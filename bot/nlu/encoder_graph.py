@@ -29,7 +29,7 @@ from bot.nlu.static_embeddings import ENCODER_SHA256, check_weights
 PRECISIONS = ("int8", "fp32")
 OPSET = 17  # LayerNormalization is a standard operator from 17 on
 # Raised whenever build_graph or the quantization changes, so an older graph on disk is rebuilt.
-GRAPH_VERSION = 1
+GRAPH_VERSION = 2
 
 
 def _weights(model_dir: Path) -> Dict[str, np.ndarray]:
@@ -85,6 +85,8 @@ def build_graph(model_dir: Path):  # -> onnx.ModelProto (onnx is imported lazily
     split_heads = const("split_heads", np.array([0, 0, heads, hidden // heads], np.int64))
     merge_heads = const("merge_heads", np.array([0, 0, hidden], np.int64))
     scale = const("scale", np.array(1.0 / np.sqrt(hidden // heads), np.float32))
+    const("sqrt2", np.array(np.sqrt(2.0), np.float32))
+    const("half", np.array(0.5, np.float32))
     for i in range(int(config["num_hidden_layers"])):
         p, n = f"encoder.layer.{i}", f"l{i}"
         q, k, v = (op("Reshape", [dense(x, f"{p}.attention.self.{part}", f"{n}.{part}"), split_heads],
@@ -100,9 +102,10 @@ def build_graph(model_dir: Path):  # -> onnx.ModelProto (onnx is imported lazily
         x = norm(op("Add", [x, dense(context, f"{p}.attention.output.dense", f"{n}.ao")], f"{n}.res1"),
                  f"{p}.attention.output.LayerNorm", f"{n}.n1")
         up = dense(x, f"{p}.intermediate.dense", f"{n}.up")
-        gelu = op("Mul", [op("Mul", [up, op("Add", [op("Erf", [op("Div", [up, const(f"{n}.sqrt2", np.array(
-            np.sqrt(2.0), np.float32))], f"{n}.g1")], f"{n}.g2"), "f1"], f"{n}.g3")], f"{n}.g4"),
-            const(f"{n}.half", np.array(0.5, np.float32))], f"{n}.gelu")
+        # Exact GELU, as BERT was trained: x * (1 + erf(x / sqrt 2)) / 2.
+        erf = op("Erf", [op("Div", [up, "sqrt2"], f"{n}.g.scaled")], f"{n}.g.erf")
+        gelu = op("Mul", [op("Mul", [up, op("Add", [erf, "f1"], f"{n}.g.plus1")], f"{n}.g.times"), "half"],
+                  f"{n}.gelu")
         x = norm(op("Add", [x, dense(gelu, f"{p}.output.dense", f"{n}.down")], f"{n}.res2"),
                  f"{p}.output.LayerNorm", f"{n}.n2")
     nodes.append(helper.make_node("Identity", [x], ["last_hidden_state"]))
