@@ -148,3 +148,16 @@ def test_word_counts_tell_apart_what_the_sentence_vector_does_not(storage) -> No
     assert np.allclose(loaded.probabilities([asked]), classifier.probabilities([asked]))
     with pytest.raises(ValueError, match="must keep that featurizer"):
         classifier.process([message((1.0, 0.0))])
+
+
+def test_scores_row_by_row_equal_the_training_features_times_the_weights(storage) -> None:
+    model_storage, resource = storage
+    rng = np.random.default_rng(2)
+    examples = [with_counts(rng.normal(size=2), rng.integers(0, 3, size=6), label)
+                for label in ("faq/credits", "faq/duration", "greet") for _ in range(8)]
+    classifier = EncoderTopicClassifier.create({**EncoderTopicClassifier.get_default_config(), "sparse_weight": 0.7},
+                                               model_storage, resource, context())
+    classifier.train(TrainingData(examples))
+    asked = [with_counts(rng.normal(size=2), counts) for counts in ([3, 0, 1, 0, 0, 2], [0, 0, 0, 0, 0, 0])]
+    expected = softmax(np.asarray(classifier._vectors(asked) @ classifier.weights.T) + classifier.bias)
+    assert np.allclose(classifier.probabilities(asked), expected, atol=1e-5)
