@@ -53,6 +53,12 @@ def softmax(scores: np.ndarray) -> np.ndarray:
     return shifted / shifted.sum(axis=1, keepdims=True)
 
 
+def tfidf(columns: np.ndarray, counts: np.ndarray, idf: np.ndarray, length: float) -> np.ndarray:
+    """One message's n-gram counts as sublinear TF-IDF (1 + log count, times idf), scaled to ``length``."""
+    values = (1.0 + np.log(np.maximum(counts.astype(np.float32), 1.0))) * idf[columns]
+    return (values * (length / max(float(np.sqrt(values @ values)), 1e-9))).astype(np.float32)
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class EncoderTopicClassifier(GraphComponent, IntentClassifier):
     """Intents and FAQ topics from the dense sentence features of one featurizer."""
@@ -99,31 +105,38 @@ class EncoderTopicClassifier(GraphComponent, IntentClassifier):
         return np.stack(rows).astype(np.float32)
 
     @staticmethod
-    def _counts(messages: List[Message]) -> Dict[str, scipy.sparse.csr_matrix]:
+    def _sentence_counts(message: Message) -> Dict[str, scipy.sparse.spmatrix]:
+        """Each sparse featurizer's sentence counts for one message (a 1-row matrix), by featurizer."""
+        return {f.origin: f.features for f in message.features
+                if f.is_sparse() and f.attribute == TEXT and f.type == FEATURE_TYPE_SENTENCE}
+
+    def _counts(self, messages: List[Message]) -> Dict[str, scipy.sparse.csr_matrix]:
         """Each sparse featurizer's sentence counts, one row per message."""
         rows: Dict[str, list] = defaultdict(list)
         for message in messages:
-            for feature in message.features:
-                if feature.is_sparse() and feature.attribute == TEXT and feature.type == FEATURE_TYPE_SENTENCE:
-                    rows[feature.origin].append(feature.features)
+            for origin, counts in self._sentence_counts(message).items():
+                rows[origin].append(counts)
         return {origin: scipy.sparse.vstack(found).tocsr() for origin, found in sorted(rows.items())
                 if len(found) == len(messages)}
+
+    @staticmethod
+    def _trained_with(found: Optional[scipy.sparse.spmatrix], origin: str, idf: np.ndarray) -> scipy.sparse.spmatrix:
+        """``found``, the counts of ``origin``; an error when the pipeline no longer gives them."""
+        if found is None or found.shape[1] != idf.shape[0]:
+            raise ValueError(f"EncoderTopicClassifier was trained with the sparse features of {origin}: "
+                             "the pipeline must keep that featurizer")
+        return found
 
     def _vectors(self, messages: List[Message]) -> scipy.sparse.csr_matrix:
         """The classifier's input: the dense vector, then each featurizer's scaled TF-IDF."""
         blocks = [scipy.sparse.csr_matrix(self._dense(messages))]
         counts = self._counts(messages) if self.config["sparse_weight"] else {}
         for origin, idf in self.idf.items():
-            found = counts.get(origin)
-            if found is None or found.shape[1] != idf.shape[0]:
-                raise ValueError(f"EncoderTopicClassifier was trained with the sparse features of {origin}: "
-                                 "the pipeline must keep that featurizer")
-            weighted = found.astype(np.float32)
-            weighted.data = 1.0 + np.log(np.maximum(weighted.data, 1.0))
-            weighted = scipy.sparse.csr_matrix(weighted.multiply(idf[np.newaxis, :]))
-            norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1))).ravel()
-            scale = self.config["sparse_weight"] / np.maximum(norms, 1e-9)
-            blocks.append(scipy.sparse.diags(scale.astype(np.float32)) @ weighted)
+            found = self._trained_with(counts.get(origin), origin, idf)
+            rows = zip(found.indptr[:-1], found.indptr[1:])
+            data = np.concatenate([tfidf(found.indices[a:b], found.data[a:b], idf, self.config["sparse_weight"])
+                                   for a, b in rows])
+            blocks.append(scipy.sparse.csr_matrix((data, found.indices, found.indptr), shape=found.shape))
         return scipy.sparse.hstack(blocks).tocsr()
 
     def _label(self, message: Message) -> str:
@@ -191,18 +204,11 @@ class EncoderTopicClassifier(GraphComponent, IntentClassifier):
         dense = self._dense([message])[0]
         scores = dense @ self._weights_t[:len(dense)]
         offset = len(dense)
-        counts = {f.origin: f.features for f in message.features
-                  if f.is_sparse() and f.attribute == TEXT and f.type == FEATURE_TYPE_SENTENCE}
+        counts = self._sentence_counts(message)
         for origin, idf in self.idf.items():
-            found = counts.get(origin)
-            if found is None or found.shape[1] != idf.shape[0]:
-                raise ValueError(f"EncoderTopicClassifier was trained with the sparse features of {origin}: "
-                                 "the pipeline must keep that featurizer")
-            row = found.tocoo()
-            columns = row.col
-            values = (1.0 + np.log(np.maximum(row.data.astype(np.float32), 1.0))) * idf[columns]
-            values *= self.config["sparse_weight"] / max(float(np.sqrt(values @ values)), 1e-9)
-            scores = scores + values @ self._weights_t[offset + columns]
+            row = self._trained_with(counts.get(origin), origin, idf).tocoo()
+            scores = scores + tfidf(row.col, row.data, idf, self.config["sparse_weight"]) @ \
+                self._weights_t[offset + row.col]
             offset += len(idf)
         return scores
 
