@@ -153,6 +153,14 @@ def test_what_the_page_does_not_say_is_never_invented(store, dispatcher, topic) 
     assert message["contact_phone"] == "301-405-2038"
 
 
+def test_what_the_page_says_nearby_comes_with_the_honest_answer(store, dispatcher) -> None:
+    run(ActionAnswerFaq(store), dispatcher, tracker("can I go part-time?", "faq", topic="part_time"))
+    message = dispatcher.messages[0]
+    assert message["response"] == "utter_not_covered_known"
+    assert "two courses each semester" in message["known"]
+    assert message["contact_phone"] == "301-405-2038"
+
+
 def test_sessions_list_future_sessions_in_campus_time(store, dispatcher) -> None:
     run(ActionInfoSessions(store, clock=lambda: NOW), dispatcher, tracker("info sessions?", "ask_info_sessions"))
     message = dispatcher.messages[0]

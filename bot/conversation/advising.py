@@ -76,6 +76,9 @@ def answer_topic(store: KnowledgeStore, topic: str | None, program: str | None) 
             return Reply(response="utter_not_for_program",
                          values={"subject": chosen.title.lower(), "program": chosen.program,
                                  "other": " and ".join(described_for), **contact_values(store)}, slots=slots)
+        if chosen.text:  # what the page does say nearby ("the pace is fixed: ...")
+            return Reply(response="utter_not_covered_known",
+                         values={"subject": chosen.title, "known": chosen.text, **contact_values(store)}, slots=slots)
         return Reply(response="utter_not_covered", values={"subject": chosen.title, **contact_values(store)},
                      slots=slots)
     return Reply(text=chosen.text, slots=slots)

@@ -75,7 +75,7 @@ def dump(records: Iterable[Record]) -> str:
             covered.add(a.topic)
         if a.program:
             entry.setdefault("answers", {})[a.program] = block(a.text) if a.covered else None
-        elif a.covered:
+        elif a.covered or a.text:  # not covered: the optional note of what the page says nearby
             entry["answer"] = block(a.text)
     for topic, entry in topics.items():
         if topic not in covered:
