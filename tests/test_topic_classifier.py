@@ -161,3 +161,25 @@ def test_scores_row_by_row_equal_the_training_features_times_the_weights(storage
     asked = [with_counts(rng.normal(size=2), counts) for counts in ([3, 0, 1, 0, 0, 2], [0, 0, 0, 0, 0, 0])]
     expected = softmax(np.asarray(classifier._vectors(asked) @ classifier.weights.T) + classifier.bias)
     assert np.allclose(classifier.probabilities(asked), expected, atol=1e-5)
+
+
+def test_a_dense_weight_is_folded_into_the_weights_the_fitted_model_saw_it_in_the_features(storage) -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    model_storage, resource = storage
+    rng = np.random.default_rng(3)
+    examples = [with_counts(rng.normal(size=2), rng.integers(0, 3, size=5), label)
+                for label in ("faq/credits", "faq/duration", "greet") for _ in range(8)]
+    # Strong regularisation (small C), where the scale of a block changes what is learnt.
+    config = {**EncoderTopicClassifier.get_default_config(), "C": 0.1, "dense_weight": 2.0}
+    classifier = EncoderTopicClassifier.create(config, model_storage, resource, context())
+    classifier.train(TrainingData(examples))
+    fitted = LogisticRegression(C=config["C"], max_iter=config["max_iter"]).fit(
+        classifier._vectors(examples, 2.0), [classifier._label(e) for e in examples])
+    asked = [with_counts(rng.normal(size=2), [1, 0, 2, 0, 1])]
+    assert np.allclose(classifier.probabilities(asked), fitted.predict_proba(classifier._vectors(asked, 2.0)),
+                       atol=1e-5)
+    unscaled = EncoderTopicClassifier.create({**config, "dense_weight": 1.0}, model_storage, Resource("other"),
+                                             context())
+    unscaled.train(TrainingData(examples))
+    assert not np.allclose(unscaled.probabilities(asked), classifier.probabilities(asked), atol=1e-3)

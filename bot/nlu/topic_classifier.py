@@ -72,6 +72,8 @@ class EncoderTopicClassifier(GraphComponent, IntentClassifier):
             "ranking_length": 10,
             "featurizer": None,  # alias of the featurizer whose sentence vectors to use (None: any dense one)
             "sparse_weight": 1.0,  # length of each sparse featurizer's TF-IDF vector (0: the dense vector alone)
+            "dense_weight": 1.0,  # length of the dense vector while training (folded into the weights after)
+            "class_weight": None,  # "balanced": each label weighs the same in training, whatever its examples
         }
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -127,9 +129,9 @@ class EncoderTopicClassifier(GraphComponent, IntentClassifier):
                              "the pipeline must keep that featurizer")
         return found
 
-    def _vectors(self, messages: List[Message]) -> scipy.sparse.csr_matrix:
-        """The classifier's input: the dense vector, then each featurizer's scaled TF-IDF."""
-        blocks = [scipy.sparse.csr_matrix(self._dense(messages))]
+    def _vectors(self, messages: List[Message], dense_weight: float = 1.0) -> scipy.sparse.csr_matrix:
+        """The classifier's input: the dense vector (times ``dense_weight``), then each featurizer's scaled TF-IDF."""
+        blocks = [scipy.sparse.csr_matrix(self._dense(messages) * dense_weight)]
         counts = self._counts(messages) if self.config["sparse_weight"] else {}
         for origin, idf in self.idf.items():
             found = self._trained_with(counts.get(origin), origin, idf)
@@ -157,10 +159,14 @@ class EncoderTopicClassifier(GraphComponent, IntentClassifier):
             for origin, counts in self._counts(examples).items():
                 frequency = np.asarray((counts > 0).sum(axis=0)).ravel()
                 self.idf[origin] = (np.log((1 + len(examples)) / (1 + frequency)) + 1).astype(np.float32)
-        model = LogisticRegression(C=self.config["C"], max_iter=self.config["max_iter"])
-        model.fit(self._vectors(examples), [self._label(e) for e in examples])
+        model = LogisticRegression(C=self.config["C"], max_iter=self.config["max_iter"],
+                                   class_weight=self.config["class_weight"])
+        dense_weight = float(self.config["dense_weight"])
+        model.fit(self._vectors(examples, dense_weight), [self._label(e) for e in examples])
         self.labels = [str(label) for label in model.classes_]
         self.weights, self.bias = model.coef_.astype(np.float32), model.intercept_.astype(np.float32)
+        # Scores of the unscaled dense vector: the same scores as the scaled one's with the fitted weights.
+        self.weights[:, :self._dense(examples[:1]).shape[1]] *= dense_weight
         self._weights_t = None
         if len(self.labels) == 2:  # one row for the second label: softmax([0, s]) is its sigmoid
             self.weights = np.vstack([np.zeros_like(self.weights), self.weights])
