@@ -3,7 +3,8 @@
     .venv/bin/python bench/compare_pipelines.py [--clinc PATH] [--limit 1000] [CONFIG ...]
 
 Candidates are the CONFIG files given, or else bench/pipelines/*.yml plus the project's config.yml.
-Choices are made on the development set (tests/nlu/dev2.yml) and CLINC150's validation split; the
+Choices are made on the development sets (tests/nlu/dev2.yml, dev_uncovered.yml near-miss questions,
+dev_forwarded.yml questions relayed by staff) and CLINC150's validation split; the
 held-out figure is reported beside them, and CLINC150's test split is kept for make eval.
 Writes results/pipelines.json and prints a table.
 """
@@ -42,6 +43,7 @@ def main() -> int:
     heldout = evaluate.read_examples(ROOT / "tests" / "nlu" / "heldout.yml")
     dev = evaluate.read_examples(ROOT / "tests" / "nlu" / "dev2.yml")
     near_misses = evaluate.read_examples(ROOT / "tests" / "nlu" / "dev_uncovered.yml")
+    forwarded = evaluate.read_examples(ROOT / "tests" / "nlu" / "dev_forwarded.yml")
     answering = evaluate.answering_labels(open_store(load_settings()))
     clinc = evaluate.read_clinc(Path(args.clinc), "val", limit=args.limit)
     rows = {}
@@ -57,13 +59,14 @@ def main() -> int:
         dev_predicted = parse.labels(e.text for e in dev)
         development = evaluate.summarize(dev, dev_predicted)
         near = evaluate.uncovered(near_misses, parse.labels(e.text for e in near_misses), answering)
+        relayed = evaluate.relayed(forwarded, parse.labels(e.text for e in forwarded), answering)
         started = time.monotonic()
         off = evaluate.rejection(clinc, parse.labels(e.text for e in clinc))
         per_query_ms = (time.monotonic() - started) * 1000 / len(clinc)
         rows[name] = {"train_seconds": round(train_seconds), "dev_accuracy": development["accuracy"],
                       "dev_wrong": evaluate.wrong_answers(dev, dev_predicted),
                       "dev_false_rejection": evaluate.false_rejection(dev, dev_predicted),
-                      "dev_uncovered_wrong": near["wrong_topic_rate"],
+                      "dev_uncovered_wrong": near["wrong_topic_rate"], "forwarded_accuracy": relayed,
                       "heldout_accuracy": nlu["accuracy"],
                       "heldout_intent_accuracy": nlu["intent_accuracy"], "macro_f1": nlu["macro_f1"],
                       "clinc_val_rejection": off["rejection_rate"], "parse_ms": per_query_ms}
@@ -71,12 +74,12 @@ def main() -> int:
     (ROOT / "results").mkdir(exist_ok=True)
     (ROOT / "results" / "pipelines.json").write_text(json.dumps(rows, indent=2) + "\n")
     print(f"\n{'pipeline':<34}{'train s':>8}{'dev2':>8}{'wrong':>7}{'rejected':>9}{'near':>7}{'held-out':>10}"
-          f"{'intent':>8}{'F1':>7}{'CLINC val':>11}{'parse ms':>10}")
+          f"{'intent':>8}{'F1':>7}{'fwd':>7}{'CLINC val':>11}{'parse ms':>10}")
     for name, r in rows.items():
         print(f"{name:<34}{r['train_seconds']:>8}{100 * r['dev_accuracy']:>7.1f}%{100 * r['dev_wrong']:>6.1f}%"
               f"{100 * r['dev_false_rejection']:>8.1f}%"
               f"{100 * r['dev_uncovered_wrong']:>6.1f}%{100 * r['heldout_accuracy']:>9.1f}%"
-              f"{100 * r['heldout_intent_accuracy']:>7.1f}%{r['macro_f1']:>7.3f}"
+              f"{100 * r['heldout_intent_accuracy']:>7.1f}%{r['macro_f1']:>7.3f}{100 * r['forwarded_accuracy']:>6.1f}%"
               f"{100 * r['clinc_val_rejection']:>10.1f}%{r['parse_ms']:>10.1f}")
     return 0
 

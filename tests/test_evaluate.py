@@ -85,3 +85,11 @@ def test_wrong_answers_count_other_labels_but_not_rejections() -> None:
     examples = [evaluate.Example("a", "faq/credits"), evaluate.Example("b", "faq/credits"),
                 evaluate.Example("c", "greet"), evaluate.Example("d", "greet")]
     assert evaluate.wrong_answers(examples, ["faq/duration", "nlu_fallback", "greet", "out_of_scope"]) == 0.25
+
+
+def test_relayed_questions_count_right_labels_and_honest_answers_to_uncovered_ones() -> None:
+    examples = [evaluate.Example("a", "faq/credits"), evaluate.Example("b", "faq/credits"),
+                evaluate.Example("c", "uncovered"), evaluate.Example("d", "uncovered")]
+    answering = {"faq/credits", "faq/duration"}
+    assert evaluate.relayed(examples, ["faq/credits", "faq/duration", "faq/not_covered", "faq/duration"],
+                            answering) == 0.5

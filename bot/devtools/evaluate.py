@@ -113,6 +113,12 @@ def uncovered(examples: Sequence[Example], predicted: Sequence[str], answering: 
             "wrong": [{"text": t, "predicted": p} for t, p in wrong]}
 
 
+def relayed(examples: Sequence[Example], predicted: Sequence[str], answering: set[str]) -> float:
+    """Share answered right: the label, or for an ``uncovered`` question anything but a covered answer."""
+    return sum((p not in answering) if e.label == "uncovered" else (p == e.label)
+               for e, p in zip(examples, predicted)) / len(examples)
+
+
 def rejection(examples: Sequence[Example], predicted: Sequence[str]) -> dict[str, Any]:
     """Share of off-topic queries ending in out_of_scope or nlu_fallback."""
     rejected = [p.split("/")[0] in REJECTED for p in predicted]

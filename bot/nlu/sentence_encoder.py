@@ -27,6 +27,7 @@ from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu import encoder_graph
+from bot.nlu.relay import question_start
 from bot.nlu.static_embeddings import PretrainedFeaturizer, encoder_dir
 
 # Word pieces kept per text (the encoder was trained on up to 128; the text limit cuts messages earlier).
@@ -101,7 +102,10 @@ class SentenceEncoderFeaturizer(PretrainedFeaturizer):
         # precision: "int8" (dynamic quantization of the weight matrices) or "fp32".
         return {**DenseFeaturizer.get_default_config(),
                 "attributes": list(DENSE_FEATURIZABLE_ATTRIBUTES), "sequence_features": True,
-                "path": "build/sentence-encoder", "precision": "int8"}
+                "path": "build/sentence-encoder", "precision": "int8",
+                # question_only: a relayed message ("fwd from an applicant: ...") is encoded from where its
+                # question starts (bot/nlu/relay.py); other featurizers still see all of it.
+                "question_only": False}
 
     def __init__(self, config: Dict[Text, Any], name: Text) -> None:
         super().__init__(name, config)
@@ -131,10 +135,13 @@ class SentenceEncoderFeaturizer(PretrainedFeaturizer):
             todo = [m for m in messages if m.get(TOKENS_NAMES[attribute]) and m.get(attribute)]
             if not todo:
                 continue
-            encoded = self.encoder.encode([m.get(attribute) for m in todo])
+            texts = [m.get(attribute) for m in todo]
+            starts = [question_start(t) if self._config["question_only"] else 0 for t in texts]
+            encoded = self.encoder.encode([t[s:] for t, s in zip(texts, starts)])
             alias = self._config[FEATURIZER_CLASS_ALIAS]
-            for message, (sentence, pieces, offsets) in zip(todo, encoded):
+            for message, start, (sentence, pieces, offsets) in zip(todo, starts, encoded):
                 if self._config["sequence_features"]:
+                    offsets = [(a + start, b + start) for a, b in offsets]  # in the whole text
                     sequence = token_vectors(message.get(TOKENS_NAMES[attribute]), pieces, offsets, sentence)
                     message.add_features(Features(sequence, FEATURE_TYPE_SEQUENCE, attribute, alias))
                 message.add_features(Features(sentence[np.newaxis, :].astype(np.float32), FEATURE_TYPE_SENTENCE,

@@ -1,0 +1,34 @@
+"""Where a relayed question starts: the framing staff add is left out of the sentence vector."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.nlu.relay import question_start
+
+
+@pytest.mark.parametrize(("text", "question"), [
+    ("fwd from an applicant in Ohio: is the degree accredited?", "is the degree accredited?"),
+    ("Ticket 2210 - how long does the MIM take", "how long does the MIM take"),
+    ("Passing along from a walk-in: when are classes held?", "when are classes held?"),
+    ("On behalf of an admitted student, which platform hosts the courses?", "which platform hosts the courses?"),
+    ("Forwarded by the front desk \u2014 do I need to visit campus?", "do I need to visit campus?"),
+    ("A caller wants to know whether the MLS is accredited", "the MLS is accredited"),
+    ("fwd: applicant wants to know if the online MIM can be done part-time", "the online MIM can be done part-time"),
+    ("Student at the front desk asked: can I go part-time", "can I go part-time"),
+])
+def test_the_framing_is_taken_off(text: str, question: str) -> None:
+    assert text[question_start(text):] == question
+
+
+@pytest.mark.parametrize("text", [
+    "how many credits is the MLS?",
+    "My question is about credits: how many do I need?",
+    "what is the field study - is it required?",
+    "Hi - I was wondering about the credits",
+    "Can a student take the MIM part-time?",
+    "how do I get a student ID card",
+    "fwd: ok?",  # what is left would be too short to be a question on its own
+])
+def test_a_message_without_a_relay_framing_is_read_whole(text: str) -> None:
+    assert question_start(text) == 0
