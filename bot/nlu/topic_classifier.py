@@ -162,11 +162,13 @@ class EncoderTopicClassifier(GraphComponent, IntentClassifier):
         model = LogisticRegression(C=self.config["C"], max_iter=self.config["max_iter"],
                                    class_weight=self.config["class_weight"])
         dense_weight = float(self.config["dense_weight"])
-        model.fit(self._vectors(examples, dense_weight), [self._label(e) for e in examples])
+        vectors = self._vectors(examples, dense_weight)
+        model.fit(vectors, [self._label(e) for e in examples])
         self.labels = [str(label) for label in model.classes_]
         self.weights, self.bias = model.coef_.astype(np.float32), model.intercept_.astype(np.float32)
         # Scores of the unscaled dense vector: the same scores as the scaled one's with the fitted weights.
-        self.weights[:, :self._dense(examples[:1]).shape[1]] *= dense_weight
+        dense_columns = vectors.shape[1] - sum(len(idf) for idf in self.idf.values())
+        self.weights[:, :dense_columns] *= dense_weight
         self._weights_t = None
         if len(self.labels) == 2:  # one row for the second label: softmax([0, s]) is its sigmoid
             self.weights = np.vstack([np.zeros_like(self.weights), self.weights])
