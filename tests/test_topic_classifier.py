@@ -183,3 +183,33 @@ def test_a_dense_weight_is_folded_into_the_weights_the_fitted_model_saw_it_in_th
                                              context())
     unscaled.train(TrainingData(examples))
     assert not np.allclose(unscaled.probabilities(asked), classifier.probabilities(asked), atol=1e-3)
+
+
+@pytest.mark.parametrize(("labels", "class_weight"), [(3, None), (3, "balanced"), (2, None)])
+def test_the_fit_is_scikit_learns_logistic_regression(labels: int, class_weight) -> None:
+    import scipy.sparse
+    from sklearn.linear_model import LogisticRegression
+
+    from bot.nlu.topic_classifier import fit_softmax
+
+    rng = np.random.default_rng(4)
+    dense = rng.normal(size=(40, 3))
+    counts = scipy.sparse.random(40, 7, density=0.3, random_state=5, format="csr")
+    features = scipy.sparse.hstack([scipy.sparse.csr_matrix(dense), counts]).tocsr()
+    y = [f"label{i % labels}" for i in range(36)] + ["label0"] * 4  # uneven, for the balanced weights
+    names, weights, bias = fit_softmax(features, y, C=5.0, max_iter=5000, dense_columns=3, class_weight=class_weight)
+    # Two labels: scikit-learn fits one weight vector (binary); the multinomial form's optimum is that model
+    # with half the penalty (the two rows come out opposite, each half the binary vector).
+    expected = LogisticRegression(C=5.0 * (2 if labels == 2 else 1), max_iter=5000,
+                                  class_weight=class_weight).fit(features, y)
+    assert names == list(expected.classes_)
+    assert np.allclose(softmax(features @ weights.T + bias), expected.predict_proba(features), atol=1e-4)
+
+
+def test_an_unknown_class_weight_is_refused() -> None:
+    import scipy.sparse
+
+    from bot.nlu.topic_classifier import fit_softmax
+
+    with pytest.raises(ValueError, match="class_weight"):
+        fit_softmax(scipy.sparse.csr_matrix(np.eye(2)), ["a", "b"], C=1.0, max_iter=10, class_weight="even")
