@@ -104,9 +104,17 @@ class KnowledgeAction(UsesStore, Action, abc.ABC):
                 return value
         return None
 
+    def named_program(self, tracker: Tracker) -> Optional[str]:
+        """The program this message names: by name, or as "the other one" once the conversation has one."""
+        if self.entity(tracker, "program"):
+            return self.entity(tracker, "program")
+        if advising.means_the_other(tracker.latest_message.get("text") or ""):
+            return advising.other_program(self.store, tracker.get_slot("program"))
+        return None
+
     def program(self, tracker: Tracker) -> Optional[str]:
         """The program named in this message, else the one the conversation is about."""
-        return self.entity(tracker, "program") or tracker.get_slot("program")
+        return self.named_program(tracker) or tracker.get_slot("program")
 
     def completes_pending(self, tracker: Tracker) -> bool:
         """Whether the latest message is little more than a program's name, typed after a question back."""
@@ -120,7 +128,7 @@ class KnowledgeAction(UsesStore, Action, abc.ABC):
         narrows = any(self.entity(tracker, name) for name in ("campus", "delivery_mode", "timezone"))
         if topic == advising.SESSIONS or (narrows and not topic):  # "at shady grove?" after the list: filtered
             return [self.info_sessions(tracker, keep_filter=True)]
-        program = self.entity(tracker, "program") or advising.other_program(self.store, tracker.get_slot("program"))
+        program = self.named_program(tracker) or advising.other_program(self.store, tracker.get_slot("program"))
         return advising.follow_up(self.store, topic, program, tracker.get_slot("term"))
 
     def info_sessions(self, tracker: Tracker, keep_filter: bool = False) -> Reply:

@@ -19,7 +19,7 @@ class ActionSpecializations(KnowledgeAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        program = self.entity(tracker, "program")
+        program = self.named_program(tracker)
         events: List[Dict[Text, Any]] = []
         for reply in advising.specializations(self.store, program):
             events += self.say(dispatcher, reply)

@@ -17,6 +17,7 @@ from actions.programs import ActionSpecializations
 from actions.schedule import ActionClassSchedule
 from actions.sessions import ActionInfoSessions
 from bot.cluster import retry
+from bot.conversation import advising
 from tests.conftest import NOW, entity, tracker
 
 
@@ -247,6 +248,37 @@ def test_specializations_of_one_program_or_both(store, dispatcher) -> None:
     run(ActionSpecializations(store), both, tracker("tracks", "ask_specializations"))
     assert {m["program_name"] for m in both.messages} == {"Master of Library Science",
                                                          "Master of Information Management"}
+
+
+@pytest.mark.parametrize(("text", "other"), [
+    ("what about the other program's specializations", True),
+    ("and the other?", True),
+    ("same for the other degree", True),
+    ("on the other hand, is the MLS online?", False),
+    ("can I visit the other campus", False),
+    ("any other degree programs online?", False),
+])
+def test_the_other_program_is_named_by_the_other_one_or_program_or_degree(text, other) -> None:
+    assert advising.means_the_other(text) is other
+
+
+@pytest.mark.parametrize("text", ["what about the other program's specializations",
+                                  "which specializations does the other one have?"])
+def test_specializations_of_the_other_program(store, dispatcher, text) -> None:
+    run(ActionSpecializations(store), dispatcher, tracker(text, "ask_specializations", slots={"program": "MIM"}))
+    assert [m["program_name"] for m in dispatcher.messages] == ["Master of Library Science"]
+
+
+def test_the_other_program_before_any_program_is_known_means_both(store, dispatcher) -> None:
+    run(ActionSpecializations(store), dispatcher, tracker("and the other one's specializations?",
+                                                          "ask_specializations"))
+    assert len(dispatcher.messages) == 2
+
+
+def test_a_topic_asked_for_the_other_program(store, dispatcher) -> None:
+    events = run(ActionAnswerFaq(store), dispatcher, tracker("is the other program also two years", "faq",
+                                                             topic="duration", slots={"program": "MLS"}))
+    assert SlotSet("program", "MIM") in events
 
 
 def test_contact(store, dispatcher) -> None:

@@ -114,6 +114,17 @@ def other_program(store: KnowledgeStore, program: str | None) -> str | None:
     return others[0] if program and len(others) == 1 else None
 
 
+# "the other program's specializations", "what does the other one require", "and the other?"; not "on the other
+# hand", "the other campus" or "any other degree programs".
+_THE_OTHER = re.compile(r"\b(?:the|that)\s+other(?:\s+(?:one|program(?:me)?|degree|master'?s)\b|\s*(?:[?.!]|$))",
+                        re.IGNORECASE)
+
+
+def means_the_other(text: str) -> bool:
+    """Whether ``text`` points at the other program ("what about the other program's specializations")."""
+    return bool(_THE_OTHER.search(text or ""))
+
+
 def follow_up(store: KnowledgeStore, topic: str | None, program: str | None, term: str | None) -> list[Reply]:
     """The previous (or pending) topic answered again for ``program``: FAQ, schedule or specializations."""
     if topic == SCHEDULE:
