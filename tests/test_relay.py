@@ -1,4 +1,4 @@
-"""Where a relayed question starts: the framing staff add is left out of the sentence vector."""
+"""Where a relayed question starts: the framing staff add is left out of the n-grams and the sentence vector."""
 
 from __future__ import annotations
 
@@ -32,3 +32,34 @@ def test_the_framing_is_taken_off(text: str, question: str) -> None:
 ])
 def test_a_message_without_a_relay_framing_is_read_whole(text: str) -> None:
     assert question_start(text) == 0
+
+
+def _tokenized(text: str):
+    from rasa.nlu.constants import TOKENS_NAMES
+    from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+    from rasa.shared.nlu.constants import TEXT
+    from rasa.shared.nlu.training_data.message import Message
+
+    message = Message({TEXT: text})
+    WhitespaceTokenizer(WhitespaceTokenizer.get_default_config()).process([message])
+    return message, TOKENS_NAMES[TEXT]
+
+
+def test_the_framing_s_tokens_are_dropped_before_the_n_grams_are_counted() -> None:
+    from bot.nlu.relay import RelayFramingTrim
+
+    message, tokens = _tokenized("fwd from an applicant in Ohio: is the degree accredited?")
+    RelayFramingTrim().process([message])
+    assert [t.text for t in message.get(tokens)] == ["is", "the", "degree", "accredited"]
+
+
+@pytest.mark.parametrize("text", ["how many credits is the MLS?", "fwd: ok?"])
+def test_a_message_without_a_framing_keeps_every_token(text: str) -> None:
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from bot.nlu.relay import RelayFramingTrim
+
+    message, tokens = _tokenized(text)
+    before = [t.text for t in message.get(tokens)]
+    RelayFramingTrim().process_training_data(TrainingData([message]))
+    assert [t.text for t in message.get(tokens)] == before

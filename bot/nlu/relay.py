@@ -1,15 +1,27 @@
 """Where a relayed question starts: staff forward students' questions with a framing of their own.
 
-"fwd from an applicant in Texas: can the field study happen near me?" asks about field study sites; the
-framing ("fwd from an applicant in Texas") says who asked, not what. Left in, it pulls the sentence vector
-towards every other forwarded message of the training data, whatever they asked. ``question_start``
-finds where the question begins, so the encoder can read the question alone; the n-gram counts and the
-entity extractors still see the whole message.
+"Ticket 2210 - can the field study happen near me?" asks about field study sites; the framing says who
+asked or how, not what. Left in, its words pull the question towards topics whose training examples
+share them (an applicant's framing towards the application topics), and the sentence vector towards every
+other relayed message, whatever they asked. ``question_start`` finds where the question begins:
+``RelayFramingTrim`` drops the framing's tokens before the n-grams are counted and the sentence encoder's
+``question_only`` reads from there, while the entity extractors still see the whole message (a program
+named in the framing counts).
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any, Dict, List, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import TOKENS_NAMES
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
 # Words that mark a framing as a relay: who passed the question on, or through which channel.
 _CUE = (r"(?:fwd|fw|forward(?:ed|ing)?|relay(?:ed|ing)?|passing\s+(?:this\s+|it\s+)?along|on\s+behalf\s+of|"
@@ -42,3 +54,38 @@ def question_start(text: str) -> int:
         if match and len(text) - match.end() >= MIN_QUESTION_CHARS:
             start = match.end()
     return start
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER], is_trainable=False)
+class RelayFramingTrim(GraphComponent):
+    """Drops a relayed message's framing from its tokens: the n-gram featurizers then count the question only.
+
+    Place it after the tokenizer and the entity extractors (a program named in the framing, "online MIM
+    applicant asks ...", is still found) and before the featurizers; training examples are trimmed the same
+    way. Pair it with the sentence encoder's ``question_only`` so the sentence vector reads the question alone.
+    """
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> RelayFramingTrim:
+        return cls()
+
+    @staticmethod
+    def trim(message: Message) -> None:
+        """Keep the tokens from where the question starts (all of them when there is no framing)."""
+        tokens = message.get(TOKENS_NAMES[TEXT])
+        start = question_start(message.get(TEXT) or "")
+        if tokens and start:
+            kept = [t for t in tokens if t.start >= start]
+            if kept:
+                message.set(TOKENS_NAMES[TEXT], kept)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            self.trim(message)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        for message in training_data.training_examples:
+            self.trim(message)
+        return training_data
