@@ -41,9 +41,11 @@ class CrisisPhraseClassifier(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         """The lookup table to read and the intent to set."""
-        # min_confidence: a crisis ranked this high anywhere in the intent ranking is treated as one (chosen
-        # on the development sets: 0.2 raised no false alarm on CLINC150 val beyond those at 0.5).
-        return {"lookup_table": "crisis_phrases", "intent": "crisis", "min_confidence": 0.2}
+        # min_confidence: a crisis ranked this high anywhere in the intent ranking is treated as one. Chosen on
+        # tests/nlu/dev_crisis.yml (crises said indirectly, and harmless messages with their words) and CLINC150
+        # val: from 0.2 to 0.4 no crisis of the development set is lost (40 of 44 caught; the other four score
+        # below 0.2) while its false alarms fall from 19 to 14 of 110 and those on CLINC150 val from 8 to 3.
+        return {"lookup_table": "crisis_phrases", "intent": "crisis", "min_confidence": 0.4}
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
                  phrases: Optional[List[str]] = None) -> None:
