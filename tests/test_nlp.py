@@ -89,15 +89,16 @@ def test_crisis_phrases_are_kept_with_the_model(tmp_path) -> None:
         trained.train(TrainingData())
 
 
-@pytest.mark.parametrize(("crisis_confidence", "expected"), [(0.25, "crisis"), (0.1, "faq")])
-def test_a_crisis_ranked_second_with_some_weight_is_treated_as_one(crisis_confidence, expected) -> None:
+@pytest.mark.parametrize(("above_threshold", "expected"), [(0.0, "crisis"), (-0.01, "faq")])
+def test_a_crisis_ranked_second_with_some_weight_is_treated_as_one(above_threshold, expected) -> None:
     from rasa.shared.nlu.training_data.message import Message
 
     from bot.nlu.safety import CrisisPhraseClassifier
 
+    crisis_confidence = CrisisPhraseClassifier.get_default_config()["min_confidence"] + above_threshold
     classifier = CrisisPhraseClassifier(CrisisPhraseClassifier.get_default_config(), None, None, phrases=["suicide"])
-    message = Message(data={"text": "I don't see the point of anything", "intent": {"name": "faq", "confidence": 0.6},
-                            "intent_ranking": [{"name": "faq", "confidence": 0.6},
+    message = Message(data={"text": "I don't see the point of anything", "intent": {"name": "faq", "confidence": 0.9},
+                            "intent_ranking": [{"name": "faq", "confidence": 0.9},
                                                {"name": "crisis", "confidence": crisis_confidence}]})
     classifier.process([message])
     assert message.get("intent")["name"] == expected
