@@ -106,11 +106,10 @@ class KnowledgeAction(UsesStore, Action, abc.ABC):
 
     def named_program(self, tracker: Tracker) -> Optional[str]:
         """The program this message names: by name, or as "the other one" once the conversation has one."""
-        if self.entity(tracker, "program"):
-            return self.entity(tracker, "program")
-        if advising.means_the_other(tracker.latest_message.get("text") or ""):
-            return advising.other_program(self.store, tracker.get_slot("program"))
-        return None
+        named = self.entity(tracker, "program")
+        if not named and advising.means_the_other(tracker.latest_message.get("text") or ""):
+            named = advising.other_program(self.store, tracker.get_slot("program"))
+        return named
 
     def program(self, tracker: Tracker) -> Optional[str]:
         """The program named in this message, else the one the conversation is about."""

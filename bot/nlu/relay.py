@@ -41,6 +41,8 @@ _RUNNING = re.compile(
     r"is\s+wondering|wonders|emailed\s+asking|called\s+asking|writes|wrote)\s*[:,]?\s*(?:(?:whether|if)\s+)?",
     re.IGNORECASE)
 MIN_QUESTION_CHARS = 8
+# Where RelayFramingTrim found the question to start, kept on the message for the sentence encoder.
+QUESTION_START = "relay_question_start"
 
 
 def question_start(text: str) -> int:
@@ -75,6 +77,7 @@ class RelayFramingTrim(GraphComponent):
         """Keep the tokens from where the question starts (all of them when there is no framing)."""
         tokens = message.get(TOKENS_NAMES[TEXT])
         start = question_start(message.get(TEXT) or "")
+        message.set(QUESTION_START, start)
         if tokens and start:
             kept = [t for t in tokens if t.start >= start]
             if kept:

