@@ -122,8 +122,10 @@ class KnowledgeAction(UsesStore, Action, abc.ABC):
                     and len(text.split()) <= misunderstanding.FOLLOW_UP_MAX_WORDS)
 
     def follow_up(self, tracker: Tracker) -> List[Reply]:
-        """The pending (or last) topic again, for the program named now or else the other one."""
-        topic = tracker.get_slot("pending_topic") or tracker.get_slot("last_topic")
+        """The pending (or last) topic again, or the topic the follow-up names, for the program named now or
+        else the other one."""
+        topic = (misunderstanding.topic_named_in_follow_up(tracker.latest_message)
+                 or tracker.get_slot("pending_topic") or tracker.get_slot("last_topic"))
         narrows = any(self.entity(tracker, name) for name in ("campus", "delivery_mode", "timezone"))
         if topic == advising.SESSIONS or (narrows and not topic):  # "at shady grove?" after the list: filtered
             return [self.info_sessions(tracker, keep_filter=True)]

@@ -146,6 +146,30 @@ def test_follow_up_without_a_topic_gives_the_program_overview(store, dispatcher)
     assert "American Library Association" in texts(dispatcher)
 
 
+def follow_up_read(runner_up: str, confidence: float) -> dict:
+    """Parse data of a follow-up whose runner-up intent is ``runner_up``."""
+    return {"intent_ranking": [{"name": "follow_up", "confidence": 1 - confidence},
+                               {"name": runner_up, "confidence": confidence}]}
+
+
+@pytest.mark.parametrize(("text", "runner_up", "confidence", "phrase"), [
+    # A follow-up naming another action's topic asks that topic for the other program.
+    ("and what about the other program's specializations?", "ask_specializations", 0.21, "School Library"),
+    ("and the class schedule for the other one?", "ask_class_schedule", 0.3, "Semester 1"),
+    # Too little weight on the topic, or a bare follow-up: the last topic again, for the other program.
+    ("and what about the other program's specializations?", "ask_specializations", 0.05, "two calendar years"),
+    ("and the other one?", "ask_specializations", 0.3, "two calendar years"),
+    # A runner-up FAQ is not taken for a topic: the selector's topic of a follow-up says little.
+    ("and what about the other program then?", "faq", 0.4, "two calendar years"),
+])
+def test_a_follow_up_naming_another_topic_asks_it(store, dispatcher, text, runner_up, confidence, phrase) -> None:
+    t = tracker(text, "follow_up", slots={"last_topic": "duration", "program": "MIM"},
+                **follow_up_read(runner_up, confidence))
+    run(ActionAnswerFaq(store), dispatcher, t)
+    said = texts(dispatcher) + "".join(str(m.get("items", "")) for m in dispatcher.messages)
+    assert phrase in said
+
+
 @pytest.mark.parametrize("topic", ["tuition", "gre", "deadlines", "application_status", "financial_aid"])
 def test_what_the_page_does_not_say_is_never_invented(store, dispatcher, topic) -> None:
     run(ActionAnswerFaq(store), dispatcher, tracker("q", "faq", topic=topic))

@@ -21,6 +21,8 @@ STUDENT_SERVICES = "student_services"
 ACTION_TOPICS = frozenset({"info_sessions"})
 # Topics answered by their own actions that a follow-up ("and the MIM?") can ask again for another program.
 SCHEDULE, SPECIALIZATIONS, CONTACT, SESSIONS = "class_schedule", "specializations", "contact", "info_sessions"
+INTENT_TOPICS = {"ask_class_schedule": SCHEDULE, "ask_specializations": SPECIALIZATIONS, "ask_contact": CONTACT,
+                 "ask_info_sessions": SESSIONS}
 COMPARISON, OVERVIEW = "compare_programs", "program_overview"
 # When the program is unknown and the answer differs by program, both answers are given when together they
 # fit in a few short lines; longer ones get a one-sentence version of each first, then a question back.

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from bot.conversation.advising import INTENT_TOPICS
 from bot.conversation.parse import CATCH_ALL_TOPIC, RETRIEVAL_INTENT, faq_topic
 from bot.knowledge.store import KnowledgeStore
 
@@ -27,6 +28,10 @@ MAX_CHOICES = 3
 # A message this short that names a program, right after a question back or an answer, completes it.
 FOLLOW_UP_MAX_WORDS = 4
 OVERVIEW_TOPIC = "program_overview"
+# A follow-up that names a topic answered by its own action ("and what about the other program's
+# specializations?") asks that topic, though the opening ("and what about…") makes the classifier call it a
+# follow-up: it ranks the topic's intent next. Bare follow-ups ("and the other one?") give those intents ~0.
+MIN_NAMED_TOPIC_CONFIDENCE = 0.1
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,20 @@ def continues_last_topic(parse: dict[str, Any], last_topic: str | None) -> bool:
                if i.get("name") not in (RETRIEVAL_INTENT, "nlu_fallback")]
     words = len((parse.get("text") or "").split())
     return words <= FOLLOW_UP_MAX_WORDS and ranking[:1] == ["follow_up"]
+
+
+def topic_named_in_follow_up(parse: dict[str, Any]) -> str | None:
+    """The topic a follow-up names besides the program ("and the other program's specializations?"), if any.
+
+    Only a message longer than a bare follow-up counts, and only when the classifier ranked a topic's own
+    intent right after the follow-up with some weight.
+    """
+    if len((parse.get("text") or "").split()) <= FOLLOW_UP_MAX_WORDS:
+        return None
+    ranking = [i for i in parse.get("intent_ranking") or [] if i.get("name") not in ("follow_up", "nlu_fallback")]
+    if not ranking or ranking[0].get("confidence", 0.0) < MIN_NAMED_TOPIC_CONFIDENCE:
+        return None
+    return INTENT_TOPICS.get(ranking[0].get("name") or "")
 
 
 def runner_up(parse: dict[str, Any]) -> str | None:
