@@ -147,7 +147,7 @@ def test_postgresql_store_round_trip() -> None:
         store = fresh_store(f"postgresql+psycopg2://postgres@127.0.0.1:5432/{name}")
         assert store.resolve("program", "library science") == "MLS"
         assert store.upcoming_info_sessions(NOW, campus="College Park")
-        assert store.answer_variants("credits")[0].text.startswith("Both online programs require 36")
+        assert store.answer_variants("credits")[0].text.startswith("The online MLS and the online MIM each require 36")
         store.engine.dispose()
     finally:
         with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
