@@ -122,8 +122,7 @@ class KnowledgeAction(UsesStore, Action, abc.ABC):
                     and len(text.split()) <= misunderstanding.FOLLOW_UP_MAX_WORDS)
 
     def follow_up(self, tracker: Tracker) -> List[Reply]:
-        """The pending (or last) topic again, or the topic the follow-up names, for the program named now or
-        else the other one."""
+        """The topic the follow-up names, else the pending (or last) one, for the program named or the other."""
         topic = (misunderstanding.topic_named_in_follow_up(tracker.latest_message)
                  or tracker.get_slot("pending_topic") or tracker.get_slot("last_topic"))
         narrows = any(self.entity(tracker, name) for name in ("campus", "delivery_mode", "timezone"))

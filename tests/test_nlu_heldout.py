@@ -9,16 +9,25 @@ from tests.conftest import PROJECT_ROOT, require_model
 
 pytestmark = pytest.mark.model
 
-# Floors a change must not fall below, from `make eval` (README "Known limits"): intent+topic 97.2 % (654 of
-# 673) and intent 97.8 % (658) over seeds 1-3 (the shipped classifier trains deterministically: spread 0, so
+# Floors a change must not fall below, from `make eval` (README "Known limits"): intent+topic 97.5 % (656 of
+# 673) and intent 98.4 % (662) over seeds 1-3 (the shipped classifier trains deterministically: spread 0, so
 # the floors sit at the measured level, the next question down excluded).
-INTENT_ACCURACY_FLOOR = 658 / 673
-FULL_LABEL_ACCURACY_FLOOR = 654 / 673
+INTENT_ACCURACY_FLOOR = 662 / 673
+FULL_LABEL_ACCURACY_FLOOR = 656 / 673
+
+
+# Questions the page does not answer (tests/nlu/uncovered.yml, never trained on) that may get a covered topic's
+# answer at most: the number `make eval` measured over seeds 1-3 (README "Known limits"; spread 0).
+UNCOVERED_WRONG_CEILING = 0
 
 
 @pytest.fixture(scope="module")
-def results():
-    parser = evaluate.Parser(require_model())
+def parser():
+    return evaluate.Parser(require_model())
+
+
+@pytest.fixture(scope="module")
+def results(parser):
     examples = evaluate.read_examples(PROJECT_ROOT / "tests" / "nlu" / "heldout.yml")
     return evaluate.summarize(examples, parser.labels(e.text for e in examples))
 
@@ -46,3 +55,9 @@ def test_every_held_out_label_is_predicted_at_least_once(results) -> None:
                    if sum(1 for err in results["errors"] if err["expected"] == label) == counts[label]
                    and counts[label] > 1]
     assert never_right == []
+
+
+def test_questions_the_page_does_not_answer_get_no_covered_answer(parser, store) -> None:
+    examples = evaluate.read_examples(PROJECT_ROOT / "tests" / "nlu" / "uncovered.yml")
+    found = evaluate.uncovered(examples, parser.labels(e.text for e in examples), evaluate.answering_labels(store))
+    assert len(found["wrong"]) <= UNCOVERED_WRONG_CEILING, found["wrong"]
