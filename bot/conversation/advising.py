@@ -21,6 +21,7 @@ STUDENT_SERVICES = "student_services"
 ACTION_TOPICS = frozenset({"info_sessions"})
 # Topics answered by their own actions that a follow-up ("and the MIM?") can ask again for another program.
 SCHEDULE, SPECIALIZATIONS, CONTACT, SESSIONS = "class_schedule", "specializations", "contact", "info_sessions"
+# The intents that ask them: a follow-up naming one asks it (misunderstanding.topic_named_in_follow_up).
 INTENT_TOPICS = {"ask_class_schedule": SCHEDULE, "ask_specializations": SPECIALIZATIONS, "ask_contact": CONTACT,
                  "ask_info_sessions": SESSIONS}
 COMPARISON, OVERVIEW = "compare_programs", "program_overview"
