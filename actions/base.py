@@ -117,9 +117,8 @@ class KnowledgeAction(UsesStore, Action, abc.ABC):
 
     def completes_pending(self, tracker: Tracker) -> bool:
         """Whether the latest message is little more than a program's name, typed after a question back."""
-        text = tracker.latest_message.get("text") or ""
         return bool(tracker.get_slot("pending_topic") and self.entity(tracker, "program")
-                    and len(text.split()) <= misunderstanding.FOLLOW_UP_MAX_WORDS)
+                    and misunderstanding.is_short(tracker.latest_message))
 
     def follow_up(self, tracker: Tracker) -> List[Reply]:
         """The topic the follow-up names, else the pending (or last) one, for the program named or the other."""

@@ -69,14 +69,23 @@ def step(misunderstood: int, previous: str | None, *, unsure: bool = False, has_
     return "rephrase" if found == "did_you_mean" and not has_choices else found
 
 
+def is_short(parse: dict[str, Any]) -> bool:
+    """Whether the message is no longer than a bare follow-up or a program typed as an answer ("and the MIM?")."""
+    return len((parse.get("text") or "").split()) <= FOLLOW_UP_MAX_WORDS
+
+
+def first_ranked(parse: dict[str, Any], *skipped: str) -> dict[str, Any]:
+    """The best-ranked intent (name and confidence) other than ``skipped``; empty when there is none."""
+    return next((i for i in parse.get("intent_ranking") or [] if i.get("name") not in skipped), {})
+
+
 def names_a_program(parse: dict[str, Any], *, unsure: bool) -> bool:
     """Whether a message the classifier could not place is a program typed as an answer.
 
     Either it is little more than the program's name ("MLS", "the library one please"), or the
     classifier hesitated with the follow-up intent as its runner-up.
     """
-    words = len((parse.get("text") or "").split())
-    return words <= FOLLOW_UP_MAX_WORDS or (unsure and runner_up(parse) == "follow_up")
+    return is_short(parse) or (unsure and runner_up(parse) == "follow_up")
 
 
 def continues_last_topic(parse: dict[str, Any], last_topic: str | None) -> bool:
@@ -88,10 +97,7 @@ def continues_last_topic(parse: dict[str, Any], last_topic: str | None) -> bool:
     """
     if faq_topic(parse) != OVERVIEW_TOPIC or last_topic in (None, "", OVERVIEW_TOPIC):
         return False
-    ranking = [i.get("name") for i in parse.get("intent_ranking") or []
-               if i.get("name") not in (RETRIEVAL_INTENT, "nlu_fallback")]
-    words = len((parse.get("text") or "").split())
-    return words <= FOLLOW_UP_MAX_WORDS and ranking[:1] == ["follow_up"]
+    return is_short(parse) and first_ranked(parse, RETRIEVAL_INTENT, "nlu_fallback").get("name") == "follow_up"
 
 
 def topic_named_in_follow_up(parse: dict[str, Any]) -> str | None:
@@ -100,18 +106,15 @@ def topic_named_in_follow_up(parse: dict[str, Any]) -> str | None:
     Only a message longer than a bare follow-up counts, and only when the classifier ranked a topic's own
     intent right after the follow-up with some weight.
     """
-    if len((parse.get("text") or "").split()) <= FOLLOW_UP_MAX_WORDS:
+    named = {} if is_short(parse) else first_ranked(parse, "follow_up", "nlu_fallback")
+    if named.get("confidence", 0.0) < MIN_NAMED_TOPIC_CONFIDENCE:
         return None
-    ranking = [i for i in parse.get("intent_ranking") or [] if i.get("name") not in ("follow_up", "nlu_fallback")]
-    if not ranking or ranking[0].get("confidence", 0.0) < MIN_NAMED_TOPIC_CONFIDENCE:
-        return None
-    return INTENT_TOPICS.get(ranking[0].get("name") or "")
+    return INTENT_TOPICS.get(named.get("name") or "")
 
 
 def runner_up(parse: dict[str, Any]) -> str | None:
     """The intent the classifier ranked first after the fallback, when it hesitated."""
-    ranking = [i.get("name") for i in parse.get("intent_ranking") or []]
-    return next((name for name in ranking if name != "nlu_fallback"), None)
+    return first_ranked(parse, "nlu_fallback").get("name")
 
 
 def choices(parse: dict[str, Any], store: KnowledgeStore) -> list[Choice]:
