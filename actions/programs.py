@@ -12,14 +12,14 @@ from bot.conversation import advising
 
 
 class ActionSpecializations(KnowledgeAction):
-    """List the specializations of the program asked about, or of both programs."""
+    """List the specializations of the program asked about or talked about, else of both programs."""
 
     def name(self) -> Text:
         return "action_specializations"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        program = self.named_program(tracker)
+        program = self.program(tracker)
         events: List[Dict[Text, Any]] = []
         for reply in advising.specializations(self.store, program):
             events += self.say(dispatcher, reply)

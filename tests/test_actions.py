@@ -293,6 +293,12 @@ def test_specializations_of_the_other_program(store, dispatcher, text) -> None:
     assert [m["program_name"] for m in dispatcher.messages] == ["Master of Library Science"]
 
 
+def test_specializations_of_the_program_the_conversation_is_about(store, dispatcher) -> None:
+    run(ActionSpecializations(store), dispatcher, tracker("what specializations does it have?", "ask_specializations",
+                                                          slots={"program": "MIM"}))
+    assert [m["program_name"] for m in dispatcher.messages] == ["Master of Information Management"]
+
+
 def test_the_other_program_before_any_program_is_known_means_both(store, dispatcher) -> None:
     run(ActionSpecializations(store), dispatcher, tracker("and the other one's specializations?",
                                                           "ask_specializations"))
