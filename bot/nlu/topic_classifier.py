@@ -68,6 +68,7 @@ def fit_softmax(features: scipy.sparse.csr_matrix, labels: Sequence[str], *, C: 
     held in sparse form cost most of the training run.
     """
     import scipy.optimize
+    from threadpoolctl import threadpool_limits
 
     classes, target = np.unique(np.asarray(labels), return_inverse=True)
     rows, columns, count = features.shape[0], features.shape[1], len(classes)
@@ -96,8 +97,11 @@ def fit_softmax(features: scipy.sparse.csr_matrix, labels: Sequence[str], *, C: 
         gradient += alpha * w
         return loss, np.concatenate([gradient.ravel(), residual.sum(axis=0)])
 
-    result = scipy.optimize.minimize(loss_and_gradient, np.zeros(count * (columns + 1)), jac=True,
-                                     method="L-BFGS-B", options={"gtol": tol, "maxiter": max_iter})
+    # One BLAS thread: how a product is split over threads changes the order of its sums, and so the
+    # optimiser's path, with the machine's number of cores (README, "Reproducible across CPUs").
+    with threadpool_limits(limits=1, user_api="blas"):
+        result = scipy.optimize.minimize(loss_and_gradient, np.zeros(count * (columns + 1)), jac=True,
+                                         method="L-BFGS-B", options={"gtol": tol, "maxiter": max_iter})
     if not result.success:
         logger.warning("The topic classifier did not converge in %d iterations: %s", result.nit, result.message)
     logger.info("Topic classifier: %d examples, %d labels, %d features, %d iterations", rows, count, columns,
@@ -202,7 +206,10 @@ class EncoderTopicClassifier(GraphComponent, IntentClassifier):
 
     def train(self, training_data: TrainingData) -> Resource:
         """Fit the classifier on every intent example; FAQ examples are labelled with their topic."""
-        examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
+        # In one order whatever the files' layout or order: the fit's sums, and so its result to the last
+        # bit, depend on the order of the rows.
+        examples = sorted((e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)),
+                          key=lambda e: (self._label(e), e.get(TEXT)))
         if not examples:
             return self._resource
         self.idf = {}
