@@ -34,7 +34,7 @@ def nlu_examples(path: Path) -> dict[str, list[str]]:
 
 
 TRAINING = {}
-for _file in sorted((PROJECT_ROOT / "data" / "nlu").glob("*.yml")):
+for _file in sorted((PROJECT_ROOT / "data" / "nlu").rglob("*.yml")):  # one file per label, in folders
     for _intent, _lines in nlu_examples(_file).items():
         TRAINING.setdefault(_intent, []).extend(_lines)
 

@@ -80,6 +80,6 @@ def _handoffs_drafts(args: argparse.Namespace, settings: Settings) -> int:
         print("No drafts: close tickets with --answer to collect them.")
         return 0
     print("# Answers staff gave to handed-off questions. To make one an FAQ answer, add a topic to")
-    print("# knowledge/answers.yml (and examples to data/nlu/faq.yml), then import and train.")
+    print("# knowledge/answers.yml (and examples to data/nlu/faq/<topic>.yml), then import and train.")
     print(yaml.safe_dump({"drafts": drafts}, sort_keys=False, allow_unicode=True, width=100))
     return 0

@@ -2,7 +2,7 @@
 
 A statistical classifier can hesitate on words it has rarely seen ("I'm thinking of hurting myself
 tonight" ending in nlu_fallback). For these messages a miss costs far more than a false alarm, so any
-message containing a phrase of the ``crisis_phrases`` lookup table (data/nlu/handoff.yml) gets the
+message containing a phrase of the ``crisis_phrases`` lookup table (data/nlu/crisis.yml) gets the
 ``crisis`` intent whatever the classifier said, and so does a message for which the classifier ranked
 crisis at ``min_confidence`` or more, even behind another intent. The phrases are read from the
 training data when the model is trained and stored with it.
