@@ -9,7 +9,7 @@ RASA        := $(PY) -m rasa
 MODEL       := models/ischool.tar.gz
 SPACY_STAMP := build/spacy-ischool/vocabulary.sha
 EMBEDDINGS  := build/static-embeddings/vectors.npy
-ENCODER     := build/sentence-encoder/encoder.int8.onnx
+ENCODER     := build/sentence-encoder/encoder.fp32.onnx
 CLINC       ?= ../shared/datasets/clinc150/data_full.json
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(SPACY_STAMP) $(ENCODER) $(wildcard bot/nlu/*.py)
 
@@ -46,7 +46,7 @@ $(SPACY_STAMP): knowledge/programs.yml knowledge/vocabulary.yml bot/nlu/spacy_pi
 	$(PY) -m bot knowledge import knowledge/programs.yml knowledge/vocabulary.yml
 	$(PY) -m bot nlp build
 
-# The sentence encoder as an ONNX graph with int8 weights, written from the pinned weights (sha256 checked).
+# The sentence encoder as a float32 ONNX graph, written from the pinned weights (sha256 checked).
 $(ENCODER): requirements-model.txt bot/nlu/encoder_graph.py | $(VENV)/.installed
 	$(PY) -m bot nlp encoder
 	@touch $@

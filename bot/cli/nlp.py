@@ -20,8 +20,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=_nlp_build)
     p = n.add_parser("encoder", help="write the sentence encoder's ONNX graph from the pinned weights")
     p.add_argument("--out", default="build/sentence-encoder", help="output folder (default: %(default)s)")
-    p.add_argument("--precision", choices=["int8", "fp32"], default="int8",
-                   help="int8 weight matrices (default) or float32")
+    p.add_argument("--precision", choices=["fp32", "int8"], default="fp32",
+                   help="float32 (default: the same vectors on every CPU) or int8 weight matrices")
     p.set_defaults(handler=_nlp_encoder)
     p = n.add_parser("distill", help="distil static token embeddings from the pinned sentence encoder")
     p.add_argument("--out", default="build/static-embeddings", help="output folder (default: %(default)s)")

