@@ -15,9 +15,10 @@ from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.cluster import local, retry, stores
+from bot.cluster import retry, stores
 from bot.config import PROJECT_ROOT
 from tests.conftest import free_port, require_service
+from tools import local_cluster
 
 DOMAIN = Domain.empty()
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -230,7 +231,7 @@ def test_redis_going_away_during_a_turn_does_not_fail_it(redis_client, monkeypat
 def test_the_production_endpoints_name_the_shared_stores(monkeypatch):
     from rasa.core.utils import AvailableEndpoints
 
-    for name, value in local.environment(local.Layout(), token="s3cret").items():
+    for name, value in local_cluster.environment(local_cluster.Layout(), token="s3cret").items():
         monkeypatch.setenv(name, value)
     endpoints = AvailableEndpoints.read_endpoints(str(PROJECT_ROOT / "deploy" / "endpoints.yml"))
     assert endpoints.action.url == "http://127.0.0.1:5150/webhook"
