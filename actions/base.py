@@ -13,10 +13,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.cluster.retry import retrying
 from bot.config import Settings, load_settings
 from bot.conversation import advising, misunderstanding
 from bot.conversation.advising import Reply
+from bot.database import retrying
 from bot.handoffs import transcript
 from bot.handoffs.contacts import check_contact
 from bot.handoffs.notify import Notifier, staff_notifier

@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from bot.config import PROJECT_ROOT
+from bot.database import ALEMBIC_INI
 from tests.conftest import IN_CI
 from tools import local_cluster
 
@@ -133,6 +134,7 @@ def copied(dockerfile: Path) -> list[Path]:
 def test_the_images_copy_nothing_developer_only(dockerfile) -> None:
     sources = copied(DEPLOY / dockerfile)
     assert Path("bot") in sources
+    assert ALEMBIC_INI.relative_to(PROJECT_ROOT) in sources  # the stores migrate their database when they open
     for source in sources:
         generated = source.parts[0] in ("build", "models")  # made by make build train before docker build
         assert generated or (PROJECT_ROOT / source).exists(), f"{source} is not in the tree"

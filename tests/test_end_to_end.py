@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.database import make_engine
 from bot.handoffs.tickets import HandoffStore, Ticket
-from bot.knowledge.store import make_engine
 from tests.conftest import PROJECT_ROOT, free_port, require_model
 from tests.fake_slack import FakeSlackApi
 from tools import servers

@@ -17,8 +17,9 @@ from actions.fallback import ActionHandleMisunderstanding
 from actions.handoff import ActionAskHandoffConfirmed, ActionCancelHandoff, ActionSubmitHandoff, ValidateHandoffForm
 from bot.config import PROJECT_ROOT
 from bot.conversation import misunderstanding
+from bot.database import make_engine
 from bot.handoffs import contacts, tickets
-from bot.knowledge.store import KnowledgeStore, make_engine
+from bot.knowledge.store import KnowledgeStore
 from tests.conftest import NOW, entity, tracker
 
 DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())

@@ -9,8 +9,8 @@ import pytest
 
 from bot.cli import main
 from bot.config import load_settings
+from bot.database import make_engine
 from bot.handoffs import contacts, notify, tickets, transcript
-from bot.knowledge.store import make_engine
 from tests.conftest import free_port
 from tests.fake_slack import FakeSlackApi
 

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from bot.config import Settings, load_settings
-from bot.knowledge.store import SchemaError, open_store
+from bot.database import SchemaError
+from bot.knowledge.store import open_store
 from tools import evaluate, loadtest, local_cluster, seeds, servers
 
 # The rows of the evaluation table, by the figure they show.

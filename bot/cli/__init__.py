@@ -12,7 +12,7 @@ from typing import Callable, Sequence
 
 from bot.cli import db, handoffs, knowledge, nlp, privacy, report
 from bot.config import Settings, load_settings
-from bot.knowledge.store import SchemaError
+from bot.database import SchemaError
 
 GROUPS = (knowledge, handoffs, db, report, nlp, privacy)
 
