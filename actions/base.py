@@ -18,7 +18,7 @@ from bot.conversation import advising, misunderstanding
 from bot.conversation.advising import Reply
 from bot.database import retrying
 from bot.handoffs import transcript
-from bot.handoffs.contacts import check_contact
+from bot.handoffs.form_fields import check_contact
 from bot.handoffs.notify import Notifier, staff_notifier
 from bot.handoffs.tickets import (
     MAX_TICKETS_PER_HOUR,

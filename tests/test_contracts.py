@@ -15,7 +15,7 @@ from rasa_sdk.executor import ActionExecutor
 from bot import cli
 from bot.config import PROJECT_ROOT
 from bot.conversation import advising, misunderstanding
-from bot.handoffs import contacts
+from bot.handoffs import form_fields
 from bot.knowledge.store import KnowledgeStore
 from tools import cli as tools_cli
 from tools.servers import child_env
@@ -45,7 +45,7 @@ def responses_used_in_code() -> set[str]:
     for text in CODE.values():
         found |= set(re.findall(r'"(utter_\w*[a-z0-9])"', text))  # "utter_line_" is a prefix, not a name
     # Names built from codes: a form field's problem, a cut field, a misunderstanding step.
-    found |= {f"utter_invalid_{problem}" for problem in contacts.PROBLEMS}
+    found |= {f"utter_invalid_{problem}" for problem in form_fields.PROBLEMS}
     found |= {f"utter_cut_{slot}" for slot in ("handoff_name", "handoff_question")}
     found |= {f"utter_{step}" for step in misunderstanding.ORDER}
     # A form asks for each of its slots with utter_ask_<slot> (or action_ask_<slot>).

@@ -10,7 +10,7 @@ import pytest
 from bot.cli import main
 from bot.config import load_settings
 from bot.database import make_engine
-from bot.handoffs import contacts, notify, tickets, transcript
+from bot.handoffs import form_fields, notify, tickets, transcript
 from tests.conftest import free_port
 from tests.fake_slack import FakeSlackApi
 
@@ -67,9 +67,9 @@ def new_ticket(queue, **overrides):
     ("   ", "", "", "empty"),
 ])
 def test_contact_is_an_email_or_phone_or_a_reason(text, kind, value, problem) -> None:
-    found, field = contacts.check_contact(text)
+    found, field = form_fields.check_contact(text)
     assert (found, field.value, field.problem) == (kind, value, problem)
-    assert problem in ("", *contacts.PROBLEMS)
+    assert problem in ("", *form_fields.PROBLEMS)
 
 
 @pytest.mark.parametrize(("text", "shown"), [
@@ -80,24 +80,24 @@ def test_contact_is_an_email_or_phone_or_a_reason(text, kind, value, problem) ->
     ("ada@example.edu", "ada@example.edu"),
 ])
 def test_contacts_are_shown_readably_and_read_back_the_same(text, shown) -> None:
-    _, field = contacts.check_contact(text)
+    _, field = form_fields.check_contact(text)
     assert field.shown == shown
-    _, again = contacts.check_contact(field.shown)  # the form keeps what it showed; the ticket re-checks it
+    _, again = form_fields.check_contact(field.shown)  # the form keeps what it showed; the ticket re-checks it
     assert again.value == field.value
     if field.display:
-        assert contacts.readable_phone(field.value) == shown
+        assert form_fields.readable_phone(field.value) == shown
 
 
 def test_readable_phone_leaves_what_is_not_a_number() -> None:
-    assert contacts.readable_phone("") == ""
-    assert contacts.readable_phone("(unknown)") == "(unknown)"
+    assert form_fields.readable_phone("") == ""
+    assert form_fields.readable_phone("(unknown)") == "(unknown)"
 
 
 def test_over_long_text_is_cut_and_flagged() -> None:
-    field = contacts.check_text("question", "why " * 400)
-    assert len(field.value) == contacts.LIMITS["question"]
+    field = form_fields.check_text("question", "why " * 400)
+    assert len(field.value) == form_fields.LIMITS["question"]
     assert field.cut
-    assert contacts.check_text("name", "   ").problem == "empty"
+    assert form_fields.check_text("name", "   ").problem == "empty"
 
 
 def test_transcript_keeps_user_and_bot_messages_in_order() -> None:

@@ -9,7 +9,7 @@ from typing import Callable, Optional
 import requests
 
 from bot.config import Settings
-from bot.handoffs.contacts import readable_phone
+from bot.handoffs.form_fields import readable_phone
 from bot.handoffs.tickets import Ticket
 
 logger = logging.getLogger(__name__)

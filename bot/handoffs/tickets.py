@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import declarative_base, sessionmaker
 
 from bot.database import Migrations, make_engine
-from bot.handoffs.contacts import LIMITS
+from bot.handoffs.form_fields import LIMITS
 
 HandoffBase = declarative_base()
 STATUSES = ("open", "closed")
