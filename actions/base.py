@@ -191,7 +191,8 @@ class HandoffAction(KnowledgeAction, abc.ABC):
             channel=tracker.get_latest_input_channel() or "", sender_id=tracker.sender_id, name=name,
             email=checked.value if kind == "email" else "", phone=checked.value if kind == "phone" else "",
             question=question, transcript=transcript.from_events(tracker.events), urgent=urgent, now=now)
-        # requests is blocking: post from a worker thread so the action server keeps serving others.
+        # The Slack client blocks (and may wait out a rate limit): post from a worker thread so the action
+        # server keeps serving others.
         error = await asyncio.get_running_loop().run_in_executor(None, self.notify, ticket)
         if error is not None:
             logger.warning("Staff were not told about %s: %s", ticket.reference, error)

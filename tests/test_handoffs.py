@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 
 import pytest
 
@@ -162,21 +163,30 @@ def test_user_text_reaches_staff_as_plain_quoted_text(queue) -> None:
     assert body["unfurl_links"] is False and body["unfurl_media"] is False
 
 
-@pytest.mark.parametrize(("reply", "expected"), [
-    ({"ok": True}, None),
-    ({"ok": False, "error": "channel_not_found"}, "Slack refused the message: channel_not_found"),
-    ({"ok": False, "error": "invalid_auth"}, "Slack refused the message: invalid_auth"),
+@pytest.mark.parametrize(("answers", "expected", "calls"), [
+    pytest.param([], None, 1, id="posted"),
+    pytest.param([(200, {"ok": False, "error": "channel_not_found"}, {})],
+                 "Slack refused the message: channel_not_found", 1, id="no such channel"),
+    pytest.param([(200, {"ok": False, "error": "invalid_auth"}, {})],
+                 "Slack refused the message: invalid_auth", 1, id="bad token"),
+    pytest.param([(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "0"})], None, 2,
+                 id="rate limited once: waited out"),
+    pytest.param([(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "0"})] * 2,
+                 "Slack refused the message: ratelimited", 2, id="rate limited twice"),
+    pytest.param([(500, {"ok": False}, {})], "Slack refused the message: 500", 1, id="server error"),
 ])
-def test_notify_returns_none_or_the_reason(queue, monkeypatch, reply, expected) -> None:
-    class Answer:
-        status_code, headers = 200, {"content-type": "application/json; charset=utf-8"}
+def test_notify_returns_none_or_the_reason(queue, answers, expected, calls) -> None:
+    with FakeSlackApi() as api:
+        api.answers = list(answers)
+        assert notify.notify_staff(new_ticket(queue), token="xoxb-t", channel="C0STAFF", api_url=api.url) == expected
+        assert len(api.posts()) == calls
 
-        @staticmethod
-        def json():
-            return reply
 
-    monkeypatch.setattr(notify.requests, "post", lambda *args, **kwargs: Answer())
-    assert notify.notify_staff(new_ticket(queue), token="xoxb-t", channel="C0STAFF") == expected
+def test_the_slack_client_logs_nothing_of_the_ticket_even_at_debug(queue, caplog) -> None:
+    caplog.set_level(logging.DEBUG)
+    with FakeSlackApi() as api:
+        assert notify.notify_staff(new_ticket(queue), token="xoxb-t", channel="C0STAFF", api_url=api.url) is None
+    assert "ada@example.edu" not in caplog.text and "defer my start" not in caplog.text and "xoxb-t" not in caplog.text
 
 
 def test_a_failed_notification_never_loses_the_ticket(queue) -> None:
