@@ -12,10 +12,10 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 
-from bot.config import Settings, load_settings
-from bot.database import SchemaError
+from bot.cli.common import run
+from bot.config import Settings
 from bot.knowledge.store import open_store
 from tools import evaluate, loadtest, local_cluster, seeds, servers
 
@@ -82,13 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None, settings: Settings | None = None) -> int:
     """Run one command; returns the process exit code."""
-    args = build_parser().parse_args(argv)
-    handler: Callable[[argparse.Namespace, Settings], int] = args.handler
-    try:
-        return handler(args, settings or load_settings())
-    except SchemaError as exc:
-        print(exc, file=sys.stderr)
-        return 1
+    return run(build_parser(), argv, settings)
 
 
 def _stop_on_signals() -> None:

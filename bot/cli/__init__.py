@@ -7,12 +7,11 @@ developers run (serving locally, evaluation, the local cluster, the load test) i
 from __future__ import annotations
 
 import argparse
-import sys
-from typing import Callable, Sequence
+from typing import Sequence
 
 from bot.cli import db, handoffs, knowledge, nlp, privacy, report
-from bot.config import Settings, load_settings
-from bot.database import SchemaError
+from bot.cli.common import run
+from bot.config import Settings
 
 GROUPS = (knowledge, handoffs, db, report, nlp, privacy)
 
@@ -29,10 +28,4 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None, settings: Settings | None = None) -> int:
     """Run one command; returns the process exit code."""
-    args = build_parser().parse_args(argv)
-    handler: Callable[[argparse.Namespace, Settings], int] = args.handler
-    try:
-        return handler(args, settings or load_settings())
-    except SchemaError as exc:
-        print(exc, file=sys.stderr)
-        return 1
+    return run(build_parser(), argv, settings)

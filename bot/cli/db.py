@@ -8,6 +8,9 @@ stands and apply the migrations ahead of a start. A new migration is written wit
 from __future__ import annotations
 
 import argparse
+from typing import Iterator
+
+from sqlalchemy.engine import Engine
 
 from bot.cli.common import safe_url
 from bot.config import Settings
@@ -28,17 +31,22 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=_history)
 
 
-def _databases(settings: Settings) -> list[tuple[Migrations, str]]:
-    return [(store.SCHEMA, settings.database_url), (tickets.SCHEMA, settings.handoff_db_url)]
+HISTORIES = (store.SCHEMA, tickets.SCHEMA)
+
+
+def _databases(settings: Settings) -> Iterator[tuple[Migrations, str, Engine]]:
+    """Each history with its database's URL and an engine, disposed of when the loop moves on."""
+    for history, url in zip(HISTORIES, (settings.database_url, settings.handoff_db_url)):
+        engine = make_engine(url)
+        try:
+            yield history, url, engine
+        finally:
+            engine.dispose()
 
 
 def _current(args: argparse.Namespace, settings: Settings) -> int:
-    for history, url in _databases(settings):
-        engine = make_engine(url)
-        try:
-            revision, pending = history.pending(engine)
-        finally:
-            engine.dispose()
+    for history, url, engine in _databases(settings):
+        revision, pending = history.pending(engine)
         state = "not migrated yet" if revision is None else f"at {revision}"
         state += " (head)" if revision == history.head else f", head is {history.head}"
         print(f"{history.name} database {safe_url(url)}: {state}")
@@ -48,19 +56,15 @@ def _current(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _upgrade(args: argparse.Namespace, settings: Settings) -> int:
-    for history, url in _databases(settings):
-        engine = make_engine(url)
-        try:
-            before, after = history.upgrade(engine)
-        finally:
-            engine.dispose()
+    for history, url, engine in _databases(settings):
+        before, after = history.upgrade(engine)
         change = f"already at {after}" if before == after else f"upgraded from {before or 'nothing'} to {after}"
         print(f"{history.name} database {safe_url(url)}: {change}")
     return 0
 
 
 def _history(args: argparse.Namespace, settings: Settings) -> int:
-    for history, _ in _databases(settings):
+    for history in HISTORIES:
         print(f"{history.name} database (revision kept in {history.version_table}):")
         for script in reversed(list(history.script.walk_revisions())):
             print(f"  {script.revision}  {script.doc}{'  (head)' if script.revision == history.head else ''}")
