@@ -70,7 +70,7 @@ $(MODEL): $(TRAIN_INPUTS) | db $(VENV)/.installed
 train: $(MODEL) ## train the model when it is missing or older than its inputs
 
 run: $(MODEL) ## install, build, train if needed, then start both servers (Ctrl-C stops)
-	$(PY) -m bot serve
+	$(PY) -m tools serve
 
 shell: $(MODEL) ## talk to the assistant in the terminal
 	@$(PY) -m bot.action_server --port 5055 > var/actions-shell.log 2>&1 & pid=$$!; \
@@ -94,13 +94,13 @@ browser:
 	  || echo "chromium is not installed: the browser tests will be skipped (they fail when CI=true)."; }
 
 test: $(MODEL) browser haproxy ## install what is missing, train if needed, run the whole suite
-	$(PY) -m ruff check bot actions tests bench
+	$(PY) -m ruff check bot actions tests bench tools
 	$(PY) -m bot knowledge check
 	$(PY) -m pytest -q
 	$(MAKE) --no-print-directory stories
 
 eval: $(MODEL) ## held-out NLU over 3 training seeds, CLINC150 rejection, REST answer and multi-turn checks
-	$(PY) -m bot eval --clinc $(CLINC) --rest --seeds 3
+	$(PY) -m tools eval --clinc $(CLINC) --rest --seeds 3
 
 bench: $(MODEL) ## REST latency against a stock `rasa init` bot, measured in the same run
 	$(PY) bench/latency.py
@@ -121,10 +121,10 @@ $(VENV_LOAD)/.installed: requirements-load.txt
 	@touch $@
 
 cluster: $(MODEL) haproxy ## HAProxy, 2 Rasa + 2 action servers on PostgreSQL and Redis, on loopback (Ctrl-C stops)
-	$(PY) -m bot cluster
+	$(PY) -m tools cluster
 
 loadtest: $(MODEL) haproxy $(VENV_LOAD)/.installed ## 50 students against 1 server, then the cluster with faults; one table
-	$(PY) -m bot loadtest
+	$(PY) -m tools loadtest
 
 clean: ## remove generated files (models, build, databases, results)
 	rm -rf models build var results .pytest_cache $(VENV_LOAD)

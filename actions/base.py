@@ -13,12 +13,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.cluster.retry import retrying
 from bot.config import Settings, load_settings
 from bot.conversation import advising, misunderstanding
 from bot.conversation.advising import Reply
+from bot.database import retrying
 from bot.handoffs import transcript
-from bot.handoffs.contacts import check_contact
+from bot.handoffs.form_fields import check_contact
 from bot.handoffs.notify import Notifier, staff_notifier
 from bot.handoffs.tickets import (
     MAX_TICKETS_PER_HOUR,
@@ -191,7 +191,8 @@ class HandoffAction(KnowledgeAction, abc.ABC):
             channel=tracker.get_latest_input_channel() or "", sender_id=tracker.sender_id, name=name,
             email=checked.value if kind == "email" else "", phone=checked.value if kind == "phone" else "",
             question=question, transcript=transcript.from_events(tracker.events), urgent=urgent, now=now)
-        # requests is blocking: post from a worker thread so the action server keeps serving others.
+        # The Slack client blocks (and may wait out a rate limit): post from a worker thread so the action
+        # server keeps serving others.
         error = await asyncio.get_running_loop().run_in_executor(None, self.notify, ticket)
         if error is not None:
             logger.warning("Staff were not told about %s: %s", ticket.reference, error)

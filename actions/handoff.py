@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.base import HandoffAction, UsesStore
 from bot.conversation import advising
-from bot.handoffs import contacts
+from bot.handoffs import form_fields
 from bot.handoffs.tickets import TicketLimit
 
 logger = logging.getLogger(__name__)
@@ -39,12 +39,12 @@ class ValidateHandoffForm(UsesStore, FormValidationAction):
               tracker: Tracker) -> Dict[Text, Any]:
         if _intent(tracker) == "skip":
             return {slot: ""}
-        field = contacts.check_text(kind, str(value or ""))
+        field = form_fields.check_text(kind, str(value or ""))
         if field.problem:
             dispatcher.utter_message(response=f"utter_invalid_{field.problem}")
             return {slot: None}
         if field.cut:
-            dispatcher.utter_message(response=f"utter_cut_{slot}", limit=contacts.LIMITS[kind])
+            dispatcher.utter_message(response=f"utter_cut_{slot}", limit=form_fields.LIMITS[kind])
         return {slot: field.value}
 
     def validate_handoff_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -63,7 +63,7 @@ class ValidateHandoffForm(UsesStore, FormValidationAction):
         if _intent(tracker) == "skip":
             dispatcher.utter_message(response="utter_contact_skipped", **advising.contact_values(self.store))
             return {"handoff_contact": ""}
-        _, field = contacts.check_contact(str(value or ""))
+        _, field = form_fields.check_contact(str(value or ""))
         if field.problem:
             dispatcher.utter_message(response=f"utter_invalid_{field.problem}", value=str(value or "")[:80])
             return {"handoff_contact": None}

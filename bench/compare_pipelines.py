@@ -22,8 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.config import load_settings  # noqa: E402
-from bot.devtools import evaluate, servers  # noqa: E402
 from bot.knowledge.store import open_store  # noqa: E402
+from tools import evaluate, servers  # noqa: E402
 
 
 def main() -> int:

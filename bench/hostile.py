@@ -39,8 +39,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.config import load_settings  # noqa: E402
-from bot.devtools import servers  # noqa: E402
 from bot.knowledge import files  # noqa: E402
+from tools import servers  # noqa: E402
 
 QUESTION = "Do I need to visit campus for the MLS?"
 BIG = 3 * 1024 * 1024

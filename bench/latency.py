@@ -21,7 +21,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.devtools import servers  # noqa: E402
+from tools import servers  # noqa: E402
 
 OURS = ["hi", "how is online different from on campus?", "how long is the MLS", "what about the MIM?",
         "how much is tuition", "when are the info sessions at shady grove", "what do I take in my first summer",

@@ -13,8 +13,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.config import PROJECT_ROOT, load_settings
+from bot.database import make_engine
 from bot.knowledge import files
-from bot.knowledge.store import KnowledgeStore, make_engine
+from bot.knowledge.store import KnowledgeStore
 
 KNOWLEDGE_DIR = PROJECT_ROOT / "knowledge"
 MODEL_PATH = Path(os.environ.get("MODEL_PATH", PROJECT_ROOT / "models" / "ischool.tar.gz"))

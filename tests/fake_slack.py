@@ -11,10 +11,15 @@ from urllib.parse import parse_qs
 
 
 class FakeSlackApi:
-    """Serves /api/<method> on loopback; ``calls`` holds (method, token, body) tuples."""
+    """Serves /api/<method> on loopback; ``calls`` holds (method, token, body) tuples.
+
+    ``answers`` are given first, one per call, as (HTTP status, JSON body, headers), e.g. a rate limit:
+    ``(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "0"})``; then every call succeeds.
+    """
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, str, dict[str, Any]]] = []
+        self.answers: list[tuple[int, dict[str, Any], dict[str, str]]] = []
         self._lock = threading.Lock()
         api = self
 
@@ -29,8 +34,12 @@ class FakeSlackApi:
                 method = self.path.rsplit("/", 1)[-1]
                 with api._lock:
                     api.calls.append((method, self.headers.get("authorization", ""), body))
-                reply = json.dumps({"ok": True, "channel": body.get("channel"), "ts": f"{time.time():.6f}"}).encode()
-                self.send_response(200)
+                    status, answer, headers = api.answers.pop(0) if api.answers else (
+                        200, {"ok": True, "channel": body.get("channel"), "ts": f"{time.time():.6f}"}, {})
+                reply = json.dumps(answer).encode()
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
                 self.send_header("content-type", "application/json")
                 self.send_header("content-length", str(len(reply)))
                 self.end_headers()

@@ -9,8 +9,8 @@ import zlib
 import pytest
 import requests
 
-from bot.devtools import servers
 from tests.conftest import PROJECT_ROOT, free_port
+from tools import servers
 
 pytestmark = pytest.mark.servers
 TOKEN = "s3cret-shared-with-rasa"

@@ -16,7 +16,7 @@ from actions.faq import ActionAnswerFaq
 from actions.programs import ActionSpecializations
 from actions.schedule import ActionClassSchedule
 from actions.sessions import ActionInfoSessions
-from bot.cluster import retry
+from bot import database
 from bot.conversation import advising
 from tests.conftest import NOW, entity, tracker
 
@@ -351,7 +351,7 @@ class RestartingDatabase:
 
 
 def test_an_action_rides_out_a_database_restart_and_says_its_answer_once(store, dispatcher, monkeypatch) -> None:
-    monkeypatch.setattr(retry, "FIRST_PAUSE_SECONDS", 0.01)
+    monkeypatch.setattr(database, "FIRST_PAUSE_SECONDS", 0.01)
     expected = CollectingDispatcher()
     run(ActionAnswerFaq(store), expected, tracker("how long is the MLS?", "faq", topic="duration",
                                                   entities=[entity("program", "MLS")]))
@@ -363,7 +363,7 @@ def test_an_action_rides_out_a_database_restart_and_says_its_answer_once(store, 
 
 
 def test_an_action_gives_up_when_the_database_stays_away(store, dispatcher, monkeypatch) -> None:
-    monkeypatch.setattr(retry, "FIRST_PAUSE_SECONDS", 0.01)
+    monkeypatch.setattr(database, "FIRST_PAUSE_SECONDS", 0.01)
     monkeypatch.setattr(base, "DATABASE_RETRY_SECONDS", 0.05)
     with pytest.raises(sa.exc.OperationalError):
         run(ActionAnswerFaq(RestartingDatabase(store, failures=1000)), dispatcher,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from importlib import import_module
 
 import pytest
 
@@ -58,11 +59,21 @@ def test_unknown_command_exits_with_usage(settings, capsys) -> None:
     assert "invalid choice" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("command", ["cluster", "loadtest", "db", "privacy", "serve", "eval"])
-def test_every_command_group_is_registered(command, capsys) -> None:
-    from bot.cli import build_parser
-
+@pytest.mark.parametrize(("program", "command"), [
+    *(("bot", c) for c in ("knowledge", "handoffs", "db", "report", "nlp", "privacy")),
+    *(("tools", c) for c in ("serve", "eval", "cluster", "loadtest")),
+])
+def test_every_command_group_is_registered(program, command, capsys) -> None:
+    parser = import_module(f"{program}.cli").build_parser()
     with pytest.raises(SystemExit) as done:
-        build_parser().parse_args([command, "--help"])
+        parser.parse_args([command, "--help"])
     assert done.value.code == 0
-    assert "usage: python -m bot " + command in capsys.readouterr().out
+    assert f"usage: python -m {program} {command}" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", ["serve", "eval", "cluster", "loadtest"])
+def test_developer_commands_are_not_in_the_runtime_command_line(command, capsys) -> None:
+    with pytest.raises(SystemExit) as done:
+        main([command])
+    assert done.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err

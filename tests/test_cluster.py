@@ -12,8 +12,8 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from bot.cluster import local
 from tests.conftest import IN_CI, require_model, require_service
+from tools import local_cluster
 
 pytestmark = [pytest.mark.model, pytest.mark.servers, pytest.mark.postgres]
 
@@ -43,12 +43,12 @@ def cluster(tmp_path_factory):
     if not shutil.which("haproxy"):
         message = "HAProxy is not installed (make haproxy)"
         pytest.fail(message) if IN_CI else pytest.skip(message)
-    layout = local.Layout(base_port=free_base_port(), database_suffix="_test")
-    with local.running(require_model(), layout=layout, log_dir=tmp_path_factory.mktemp("cluster")) as running:
+    layout = local_cluster.Layout(base_port=free_base_port(), database_suffix="_test")
+    with local_cluster.running(require_model(), layout=layout, log_dir=tmp_path_factory.mktemp("cluster")) as running:
         yield running
 
 
-def say(cluster: local.Cluster, sender: str, text: str) -> tuple[str, str]:
+def say(cluster: local_cluster.Cluster, sender: str, text: str) -> tuple[str, str]:
     """The assistant's answer through HAProxy, and which replica gave it."""
     answer = requests.post(cluster.layout.rest_url, json={"sender": sender, "message": text}, timeout=60)
     assert answer.status_code == 200, answer.text

@@ -15,9 +15,11 @@ from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.cluster import local, retry, stores
+from bot import database
+from bot.cluster import stores
 from bot.config import PROJECT_ROOT
 from tests.conftest import free_port, require_service
+from tools import local_cluster
 
 DOMAIN = Domain.empty()
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -60,7 +62,7 @@ def test_a_turn_is_retried_while_the_database_is_unreachable(sqlite_store, monke
         return await real(self, sender_id, fetch_events_from_all_sessions)
 
     monkeypatch.setattr(SQLTrackerStore, "_retrieve", flaky)
-    monkeypatch.setattr(retry, "FIRST_PAUSE_SECONDS", 0.01)
+    monkeypatch.setattr(database, "FIRST_PAUSE_SECONDS", 0.01)
     assert user_texts(run(sqlite_store.retrieve("student-1"))) == ["how long is the MLS?"]
 
 
@@ -75,7 +77,7 @@ def test_a_save_retried_stores_each_event_once(sqlite_store, monkeypatch):
         return await real(self, tracker)
 
     monkeypatch.setattr(SQLTrackerStore, "save", flaky)
-    monkeypatch.setattr(retry, "FIRST_PAUSE_SECONDS", 0.01)
+    monkeypatch.setattr(database, "FIRST_PAUSE_SECONDS", 0.01)
     run(sqlite_store.save(conversation("student-2", "hi", "field study?")))
     assert user_texts(run(sqlite_store.retrieve("student-2"))) == ["hi", "field study?"]
 
@@ -94,7 +96,7 @@ def test_the_retry_window_ends(sqlite_store, monkeypatch):
         raise sa.exc.OperationalError("SELECT", {}, Exception("connection refused"))
 
     monkeypatch.setattr(SQLTrackerStore, "_retrieve", down)
-    monkeypatch.setattr(retry, "FIRST_PAUSE_SECONDS", 0.01)
+    monkeypatch.setattr(database, "FIRST_PAUSE_SECONDS", 0.01)
     sqlite_store.retry_seconds = 0.1
     with pytest.raises(sa.exc.OperationalError):
         run(sqlite_store.retrieve("student-4"))
@@ -230,7 +232,7 @@ def test_redis_going_away_during_a_turn_does_not_fail_it(redis_client, monkeypat
 def test_the_production_endpoints_name_the_shared_stores(monkeypatch):
     from rasa.core.utils import AvailableEndpoints
 
-    for name, value in local.environment(local.Layout(), token="s3cret").items():
+    for name, value in local_cluster.environment(local_cluster.Layout(), token="s3cret").items():
         monkeypatch.setenv(name, value)
     endpoints = AvailableEndpoints.read_endpoints(str(PROJECT_ROOT / "deploy" / "endpoints.yml"))
     assert endpoints.action.url == "http://127.0.0.1:5150/webhook"

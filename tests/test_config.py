@@ -12,9 +12,9 @@ from bot.channels.slack import SlackChannel
 from bot.channels.webchat import WebchatInput
 from bot.config import PROJECT_ROOT, load_settings
 
-# Modules that may touch the process environment: the settings reader, and the helper that copies it
-# for the servers it starts as child processes.
-MAY_READ_ENVIRON = {Path("bot/config.py"), Path("bot/devtools/servers.py")}
+# The one runtime module that may touch the process environment: the settings reader. (tools/servers.py
+# copies it for the servers it starts as child processes, outside the runtime.)
+MAY_READ_ENVIRON = {Path("bot/config.py")}
 
 
 @pytest.mark.parametrize(("variable", "value", "attribute", "expected"), [

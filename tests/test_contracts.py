@@ -12,12 +12,13 @@ import pytest
 import yaml
 from rasa_sdk.executor import ActionExecutor
 
-from bot.cli import build_parser
+from bot import cli
 from bot.config import PROJECT_ROOT
 from bot.conversation import advising, misunderstanding
-from bot.devtools.servers import child_env
-from bot.handoffs import contacts
+from bot.handoffs import form_fields
 from bot.knowledge.store import KnowledgeStore
+from tools import cli as tools_cli
+from tools.servers import child_env
 
 DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())
 CODE = {p: p.read_text() for d in ("actions", "bot") for p in (PROJECT_ROOT / d).rglob("*.py")}
@@ -44,7 +45,7 @@ def responses_used_in_code() -> set[str]:
     for text in CODE.values():
         found |= set(re.findall(r'"(utter_\w*[a-z0-9])"', text))  # "utter_line_" is a prefix, not a name
     # Names built from codes: a form field's problem, a cut field, a misunderstanding step.
-    found |= {f"utter_invalid_{problem}" for problem in contacts.PROBLEMS}
+    found |= {f"utter_invalid_{problem}" for problem in form_fields.PROBLEMS}
     found |= {f"utter_cut_{slot}" for slot in ("handoff_name", "handoff_question")}
     found |= {f"utter_{step}" for step in misunderstanding.ORDER}
     # A form asks for each of its slots with utter_ask_<slot> (or action_ask_<slot>).
@@ -139,11 +140,15 @@ def _commands(parser: argparse.ArgumentParser, prefix: str = ""):
                 yield from _commands(sub, f"{prefix}{name} ")
 
 
-def test_every_cli_command_has_help() -> None:
-    commands = list(_commands(build_parser()))
-    assert {"knowledge import", "knowledge check", "serve", "eval", "nlp build"} <= {c for c, _, _ in commands}
+@pytest.mark.parametrize(("program", "parser", "expected"), [
+    ("bot", cli.build_parser(), {"knowledge import", "knowledge check", "db upgrade", "nlp build"}),
+    ("tools", tools_cli.build_parser(), {"serve", "eval", "cluster", "loadtest"}),
+])
+def test_every_cli_command_has_help(program, parser, expected) -> None:
+    commands = list(_commands(parser))
+    assert expected <= {c for c, _, _ in commands}
     for name, help_text, sub in commands:
-        assert help_text, f"`python -m bot {name}` has no help"
+        assert help_text, f"`python -m {program} {name}` has no help"
         assert sub.format_help()
 
 

@@ -1,7 +1,9 @@
-"""docker-compose.yml (not run here: no Docker daemon) keeps the settings `make cluster` runs and tests."""
+"""docker-compose.yml (not run here: no Docker daemon) keeps the settings `make cluster` runs and tests; the
+images hold the runtime only."""
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import shutil
@@ -13,14 +15,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.cluster import local
 from bot.config import PROJECT_ROOT
+from bot.database import ALEMBIC_INI
 from tests.conftest import IN_CI
+from tools import local_cluster
 
 DEPLOY = PROJECT_ROOT / "deploy"
 COMPOSE = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
-LOCAL = local.environment(local.Layout(), token="secret")
+LOCAL = local_cluster.environment(local_cluster.Layout(), token="secret")
 # Settings both must give the same value (addresses and passwords differ by nature).
 SHARED = ("TICKET_LOCK_LIFETIME", "SANIC_WORKERS", "REDIS_DB", "REDIS_PORT", "TRACKER_DB_PORT", "TRACKER_DB_NAME",
           "TRACKER_DB_USER")
@@ -55,7 +58,8 @@ def test_both_use_the_production_files():
     rasa_image = (DEPLOY / "Dockerfile.rasa").read_text()
     assert "FROM rasa/rasa:3.6.21" in rasa_image and '"deploy/endpoints.yml"' in rasa_image
     assert "FROM rasa/rasa-sdk:3.6" in (DEPLOY / "Dockerfile.actions").read_text()
-    commands = {tuple(m.command) for m in local.plan(Path("m.tar.gz"), local.Layout(), LOCAL, Path()).members.values()}
+    plan = local_cluster.plan(Path("m.tar.gz"), local_cluster.Layout(), LOCAL, Path())
+    commands = {tuple(m.command) for m in plan.members.values()}
     assert any(str(DEPLOY / "endpoints.yml") in c for c in commands)
     assert any(str(DEPLOY / "haproxy.cfg") in c for c in commands)
 
@@ -69,10 +73,10 @@ def test_two_replicas_of_each_server_and_migrations_before_them():
 
 def test_the_databases_are_the_clusters():
     created = set(re.findall(r"CREATE DATABASE (\w+);", (DEPLOY / "postgres-init.sql").read_text()))
-    assert created == set(local.DATABASES.values())
+    assert created == set(local_cluster.DATABASES.values())
     urls = SERVICES["actions1"]["environment"]
-    assert urls["KNOWLEDGE_DB_URL"].endswith("/" + local.DATABASES["knowledge"])
-    assert urls["HANDOFF_DB_URL"].endswith("/" + local.DATABASES["handoffs"])
+    assert urls["KNOWLEDGE_DB_URL"].endswith("/" + local_cluster.DATABASES["knowledge"])
+    assert urls["HANDOFF_DB_URL"].endswith("/" + local_cluster.DATABASES["handoffs"])
 
 
 def _closure(distribution: str) -> set[str]:
@@ -109,6 +113,54 @@ def test_the_action_image_installs_what_the_action_server_imports():
     provided = _closure("rasa-sdk") | {d for name in listed for d in _closure(name)}
     assert used - provided == set()
     assert "rasa" not in used and "tensorflow" not in used  # the action image stays small
+
+
+# What only developers and operators run, or what only builds and tests the assistant.
+DEVELOPER_ONLY = ("tools", "bench", "tests", "data", "docs", ".ci", "Makefile", "README.md", "CHANGELOG.md",
+                  "requirements-dev.txt", "requirements-load.txt", "results", "var")
+
+
+def copied(dockerfile: Path) -> list[Path]:
+    """The sources of every COPY of a Dockerfile (from the build context)."""
+    sources = []
+    for line in dockerfile.read_text().replace("\\\n", " ").splitlines():
+        words = line.split()
+        if words[:1] == ["COPY"]:
+            sources += [Path(w) for w in words[1:-1] if not w.startswith("--")]
+    return sources
+
+
+@pytest.mark.parametrize("dockerfile", ["Dockerfile.rasa", "Dockerfile.actions"])
+def test_the_images_copy_nothing_developer_only(dockerfile) -> None:
+    sources = copied(DEPLOY / dockerfile)
+    assert Path("bot") in sources
+    assert ALEMBIC_INI.relative_to(PROJECT_ROOT) in sources  # the stores migrate their database when they open
+    for source in sources:
+        generated = source.parts[0] in ("build", "models")  # made by make build train before docker build
+        assert generated or (PROJECT_ROOT / source).exists(), f"{source} is not in the tree"
+        clashes = [d for d in DEVELOPER_ONLY if Path(d).is_relative_to(source) or source.is_relative_to(d)]
+        assert clashes == [], f"{dockerfile} copies {source}, which holds {clashes}"
+
+
+def test_the_rasa_image_has_no_actions() -> None:
+    # The Rasa server calls the action server over HTTP; it never imports the actions.
+    assert Path("actions") not in copied(DEPLOY / "Dockerfile.rasa")
+
+
+def imported_roots(path: Path) -> set[str]:
+    """The top-level names a module imports."""
+    tree = ast.parse(path.read_text())
+    names = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    names |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
+              and node.level == 0}
+    return {name.split(".")[0] for name in names}
+
+
+@pytest.mark.parametrize("package", ["bot", "actions"])
+def test_the_runtime_imports_no_developer_tooling(package) -> None:
+    offenders = {str(path.relative_to(PROJECT_ROOT)): sorted(imported_roots(path) & {"tools", "bench", "tests"})
+                 for path in sorted((PROJECT_ROOT / package).rglob("*.py"))}
+    assert {path: names for path, names in offenders.items() if names} == {}
 
 
 HELM_RASA = yaml.safe_load((DEPLOY / "helm" / "rasa-values.yaml").read_text())

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.devtools import servers
+from bot.database import make_engine
 from bot.handoffs.tickets import HandoffStore, Ticket
-from bot.knowledge.store import make_engine
 from tests.conftest import PROJECT_ROOT, free_port, require_model
 from tests.fake_slack import FakeSlackApi
+from tools import servers
 
 pytestmark = [pytest.mark.model, pytest.mark.servers]
 
@@ -98,7 +98,7 @@ CONVERSATIONS_FLOOR = 1.0
 
 def test_multi_turn_conversations_over_rest(running) -> None:
     """Clarifications, typed programs, program and topic switches, follow-ups after a handoff offer."""
-    from bot.devtools import evaluate
+    from tools import evaluate
 
     result = evaluate.check_conversations(running, evaluate.read_conversations(
         PROJECT_ROOT / "tests" / "conversation_checks.yml"))

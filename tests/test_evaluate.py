@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from bot.devtools import evaluate, seeds
-from bot.devtools.evaluate import Example
 from tests.conftest import PROJECT_ROOT
+from tools import evaluate, seeds
+from tools.evaluate import Example
 
 
 def test_spread_over_seeds() -> None:

@@ -17,8 +17,9 @@ from actions.fallback import ActionHandleMisunderstanding
 from actions.handoff import ActionAskHandoffConfirmed, ActionCancelHandoff, ActionSubmitHandoff, ValidateHandoffForm
 from bot.config import PROJECT_ROOT
 from bot.conversation import misunderstanding
-from bot.handoffs import contacts, tickets
-from bot.knowledge.store import KnowledgeStore, make_engine
+from bot.database import make_engine
+from bot.handoffs import form_fields, tickets
+from bot.knowledge.store import KnowledgeStore
 from tests.conftest import NOW, entity, tracker
 
 DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())
@@ -192,7 +193,7 @@ def test_name_is_kept_skipped_or_cut_with_notice(store, dispatcher) -> None:
     assert validate(store, dispatcher, "handoff_name", "  Ada   Lovelace ") == {"handoff_name": "Ada Lovelace"}
     assert validate(store, dispatcher, "handoff_name", "skip", intent="skip") == {"handoff_name": ""}
     long_name = validate(store, dispatcher, "handoff_name", "A" * 300)
-    assert long_name == {"handoff_name": "A" * contacts.LIMITS["name"]}
+    assert long_name == {"handoff_name": "A" * form_fields.LIMITS["name"]}
     assert dispatcher.messages[-1] == {**dispatcher.messages[-1], "response": "utter_cut_handoff_name", "limit": 100}
 
 
@@ -219,7 +220,7 @@ def test_skipping_the_contact_warns_that_staff_cannot_reply(store, dispatcher) -
 
 def test_long_question_is_cut_with_notice(store, dispatcher) -> None:
     result = validate(store, dispatcher, "handoff_question", "why " * 600, intent="faq")
-    assert len(result["handoff_question"]) == contacts.LIMITS["question"]
+    assert len(result["handoff_question"]) == form_fields.LIMITS["question"]
     assert responses(dispatcher) == ["utter_cut_handoff_question"]
 
 

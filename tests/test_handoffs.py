@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 
 import pytest
 
 from bot.cli import main
 from bot.config import load_settings
-from bot.handoffs import contacts, notify, tickets, transcript
-from bot.knowledge.store import make_engine
+from bot.database import make_engine
+from bot.handoffs import form_fields, notify, tickets, transcript
 from tests.conftest import free_port
 from tests.fake_slack import FakeSlackApi
 
@@ -67,9 +68,9 @@ def new_ticket(queue, **overrides):
     ("   ", "", "", "empty"),
 ])
 def test_contact_is_an_email_or_phone_or_a_reason(text, kind, value, problem) -> None:
-    found, field = contacts.check_contact(text)
+    found, field = form_fields.check_contact(text)
     assert (found, field.value, field.problem) == (kind, value, problem)
-    assert problem in ("", *contacts.PROBLEMS)
+    assert problem in ("", *form_fields.PROBLEMS)
 
 
 @pytest.mark.parametrize(("text", "shown"), [
@@ -80,24 +81,24 @@ def test_contact_is_an_email_or_phone_or_a_reason(text, kind, value, problem) ->
     ("ada@example.edu", "ada@example.edu"),
 ])
 def test_contacts_are_shown_readably_and_read_back_the_same(text, shown) -> None:
-    _, field = contacts.check_contact(text)
+    _, field = form_fields.check_contact(text)
     assert field.shown == shown
-    _, again = contacts.check_contact(field.shown)  # the form keeps what it showed; the ticket re-checks it
+    _, again = form_fields.check_contact(field.shown)  # the form keeps what it showed; the ticket re-checks it
     assert again.value == field.value
     if field.display:
-        assert contacts.readable_phone(field.value) == shown
+        assert form_fields.readable_phone(field.value) == shown
 
 
 def test_readable_phone_leaves_what_is_not_a_number() -> None:
-    assert contacts.readable_phone("") == ""
-    assert contacts.readable_phone("(unknown)") == "(unknown)"
+    assert form_fields.readable_phone("") == ""
+    assert form_fields.readable_phone("(unknown)") == "(unknown)"
 
 
 def test_over_long_text_is_cut_and_flagged() -> None:
-    field = contacts.check_text("question", "why " * 400)
-    assert len(field.value) == contacts.LIMITS["question"]
+    field = form_fields.check_text("question", "why " * 400)
+    assert len(field.value) == form_fields.LIMITS["question"]
     assert field.cut
-    assert contacts.check_text("name", "   ").problem == "empty"
+    assert form_fields.check_text("name", "   ").problem == "empty"
 
 
 def test_transcript_keeps_user_and_bot_messages_in_order() -> None:
@@ -162,21 +163,30 @@ def test_user_text_reaches_staff_as_plain_quoted_text(queue) -> None:
     assert body["unfurl_links"] is False and body["unfurl_media"] is False
 
 
-@pytest.mark.parametrize(("reply", "expected"), [
-    ({"ok": True}, None),
-    ({"ok": False, "error": "channel_not_found"}, "Slack refused the message: channel_not_found"),
-    ({"ok": False, "error": "invalid_auth"}, "Slack refused the message: invalid_auth"),
+@pytest.mark.parametrize(("answers", "expected", "calls"), [
+    pytest.param([], None, 1, id="posted"),
+    pytest.param([(200, {"ok": False, "error": "channel_not_found"}, {})],
+                 "Slack refused the message: channel_not_found", 1, id="no such channel"),
+    pytest.param([(200, {"ok": False, "error": "invalid_auth"}, {})],
+                 "Slack refused the message: invalid_auth", 1, id="bad token"),
+    pytest.param([(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "0"})], None, 2,
+                 id="rate limited once: waited out"),
+    pytest.param([(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "0"})] * 2,
+                 "Slack refused the message: ratelimited", 2, id="rate limited twice"),
+    pytest.param([(500, {"ok": False}, {})], "Slack refused the message: 500", 1, id="server error"),
 ])
-def test_notify_returns_none_or_the_reason(queue, monkeypatch, reply, expected) -> None:
-    class Answer:
-        status_code, headers = 200, {"content-type": "application/json; charset=utf-8"}
+def test_notify_returns_none_or_the_reason(queue, answers, expected, calls) -> None:
+    with FakeSlackApi() as api:
+        api.answers = list(answers)
+        assert notify.notify_staff(new_ticket(queue), token="xoxb-t", channel="C0STAFF", api_url=api.url) == expected
+        assert len(api.posts()) == calls
 
-        @staticmethod
-        def json():
-            return reply
 
-    monkeypatch.setattr(notify.requests, "post", lambda *args, **kwargs: Answer())
-    assert notify.notify_staff(new_ticket(queue), token="xoxb-t", channel="C0STAFF") == expected
+def test_the_slack_client_logs_nothing_of_the_ticket_even_at_debug(queue, caplog) -> None:
+    caplog.set_level(logging.DEBUG)
+    with FakeSlackApi() as api:
+        assert notify.notify_staff(new_ticket(queue), token="xoxb-t", channel="C0STAFF", api_url=api.url) is None
+    assert "ada@example.edu" not in caplog.text and "defer my start" not in caplog.text and "xoxb-t" not in caplog.text
 
 
 def test_a_failed_notification_never_loses_the_ticket(queue) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.cluster.loadtest import Fault, Turn, assign, crossings, lost_events, percentile, windows
+from tools.loadtest import Fault, Turn, assign, crossings, lost_events, percentile, windows
 
 
 def turn(index: int, text: str, replies: list[str], status: int = 200, replica: str = "rasa1",

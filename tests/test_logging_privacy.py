@@ -11,8 +11,8 @@ import sys
 import pytest
 import requests
 
-from bot.devtools import servers
 from tests.conftest import PROJECT_ROOT, free_port, require_model
+from tools import servers
 
 SECRET = "I'm Ada Lovelace, ada@example.edu, and I feel like hurting myself"
 SENDER = "webchat:3f9a1c0b-ada-lovelace"

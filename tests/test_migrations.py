@@ -1,61 +1,29 @@
-"""Schema migrations: new databases get head, databases from every earlier version are upgraded with their rows."""
+"""Schema migrations (plain Alembic, alembic.ini): new databases get head, older ones are upgraded with their rows."""
 
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 import threading
 
 import pytest
+from alembic import command
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
 
 from bot.cli import main
-from bot.config import load_settings
+from bot.config import PROJECT_ROOT, load_settings
+from bot.database import Migrations, SchemaError, make_engine
 from bot.handoffs import tickets
-from bot.knowledge import files, info_sessions, tables
-from bot.knowledge.migrations import History
-from bot.knowledge.store import SCHEMA, KnowledgeStore, SchemaError, make_engine, open_store
+from bot.knowledge import files, info_sessions
+from bot.knowledge.store import SCHEMA, KnowledgeStore, open_store
 from tests.conftest import KNOWLEDGE_DIR, NOW, require_service
+from tools.servers import child_env
 
-HISTORIES = [pytest.param(SCHEMA, id="knowledge"), pytest.param(tickets.SCHEMA, id="tickets")]
+HISTORIES = [pytest.param(SCHEMA, id="knowledge"), pytest.param(tickets.SCHEMA, id="handoffs")]
 
-# The knowledge tables as the first version's create_all made them in SQLite (git show fa7eaba:bot/models.py).
-FIRST_KNOWLEDGE_DDL = [
-    """CREATE TABLE programs (code VARCHAR(16) NOT NULL, name VARCHAR(200) NOT NULL, source VARCHAR(300) NOT NULL,
-        reviewed DATE NOT NULL, PRIMARY KEY (code))""",
-    """CREATE TABLE specializations (id INTEGER NOT NULL, program_code VARCHAR(16) NOT NULL,
-        "key" VARCHAR(64) NOT NULL, name VARCHAR(200) NOT NULL, online_since VARCHAR(64) NOT NULL,
-        summary TEXT NOT NULL, position INTEGER NOT NULL, PRIMARY KEY (id), UNIQUE (program_code, "key"),
-        FOREIGN KEY(program_code) REFERENCES programs (code) ON DELETE CASCADE)""",
-    """CREATE TABLE synonyms (id INTEGER NOT NULL, label VARCHAR(32) NOT NULL, value VARCHAR(200) NOT NULL,
-        term VARCHAR(200) NOT NULL, PRIMARY KEY (id), UNIQUE (label, term))""",
-    """CREATE TABLE answers (id INTEGER NOT NULL, topic VARCHAR(64) NOT NULL, program VARCHAR(16) NOT NULL,
-        title VARCHAR(200) NOT NULL, text TEXT NOT NULL, covered BOOLEAN NOT NULL, source VARCHAR(300) NOT NULL,
-        reviewed DATE NOT NULL, PRIMARY KEY (id), UNIQUE (topic, program))""",
-    "CREATE INDEX ix_answers_topic ON answers (topic)",
-    """CREATE TABLE contacts ("key" VARCHAR(64) NOT NULL, name VARCHAR(200) NOT NULL, purpose VARCHAR(300) NOT NULL,
-        phone VARCHAR(64) NOT NULL, fax VARCHAR(64) NOT NULL, email VARCHAR(200) NOT NULL,
-        source VARCHAR(300) NOT NULL, reviewed DATE NOT NULL, PRIMARY KEY ("key"))""",
-    """CREATE TABLE info_sessions (id INTEGER NOT NULL, starts_at DATETIME NOT NULL, format VARCHAR(16) NOT NULL,
-        campus VARCHAR(64) NOT NULL, title VARCHAR(300) NOT NULL, registration_url VARCHAR(500) NOT NULL,
-        PRIMARY KEY (id))""",
-    "CREATE INDEX ix_info_sessions_starts_at ON info_sessions (starts_at)",
-    """CREATE TABLE course_schedule (id INTEGER NOT NULL, program VARCHAR(16) NOT NULL, semester INTEGER NOT NULL,
-        term VARCHAR(16) NOT NULL, session VARCHAR(16) NOT NULL, course_code VARCHAR(32) NOT NULL,
-        course_title VARCHAR(300) NOT NULL, credits INTEGER NOT NULL, PRIMARY KEY (id))""",
-    "CREATE INDEX ix_course_schedule_program ON course_schedule (program)",
-]
-# What the next version changed (git show 4e7b203:bot/models.py): session ids and the import log.
-SESSION_IDS_DDL = [
-    "DROP TABLE info_sessions",
-    """CREATE TABLE info_sessions (id INTEGER NOT NULL, uid VARCHAR(32) NOT NULL, starts_at DATETIME NOT NULL,
-        format VARCHAR(16) NOT NULL, campus VARCHAR(64) NOT NULL, title VARCHAR(300) NOT NULL,
-        registration_url VARCHAR(500) NOT NULL, PRIMARY KEY (id), UNIQUE (uid))""",
-    "CREATE INDEX ix_info_sessions_starts_at ON info_sessions (starts_at)",
-    """CREATE TABLE knowledge_imports (kind VARCHAR(32) NOT NULL, imported_at DATETIME NOT NULL,
-        sha256 VARCHAR(64) NOT NULL, PRIMARY KEY (kind))""",
-]
+# Rows as the first revision's tables hold them (contacts had no group, reply time or position yet).
 OLD_ROWS = [
     "INSERT INTO programs VALUES ('MLS', 'Master of Library and Information Science', 'https://e.edu/mls', "
     "'2026-11-01')",
@@ -68,12 +36,7 @@ OLD_ROWS = [
     "INSERT INTO course_schedule VALUES (1, 'MLS', 1, 'Fall', '', 'INST 604', 'Foundations', 3)",
 ]
 SESSION_START = dt.datetime(2027, 1, 12, 23, 0, tzinfo=dt.timezone.utc)
-# The ticket table before tickets kept a phone number (git show 3aecfb4:bot/handoffs.py).
-FIRST_TICKETS_DDL = """CREATE TABLE handoff_tickets (id INTEGER NOT NULL, reference VARCHAR(16) NOT NULL,
-    created_at DATETIME NOT NULL, status VARCHAR(8) NOT NULL, urgent BOOLEAN NOT NULL, channel VARCHAR(32) NOT NULL,
-    sender_id VARCHAR(128) NOT NULL, name VARCHAR(100) NOT NULL, email VARCHAR(254) NOT NULL, question TEXT NOT NULL,
-    transcript TEXT NOT NULL, answer TEXT NOT NULL, closed_at DATETIME, notified BOOLEAN NOT NULL,
-    notify_error VARCHAR(300) NOT NULL, PRIMARY KEY (id), UNIQUE (reference))"""
+# A ticket of the first revision, before tickets kept a phone number.
 OLD_TICKET = ("INSERT INTO handoff_tickets VALUES (1, 'H-ABC123', '2026-11-20 10:00:00.000000', 'open', 0, 'webchat', "
               "'webchat:1', 'Ana', 'ana@example.com', 'Can I defer?', '[]', '', NULL, 1, '')")
 
@@ -84,14 +47,24 @@ def run_sql(engine: Engine, statements: list[str]) -> None:
             conn.exec_driver_sql(statement)
 
 
-def revision_of(history: History, engine: Engine) -> str | None:
+def at_revision(history: Migrations, engine: Engine, revision: str, rows: list[str]) -> None:
+    """The database as an earlier version of the code left it: ``history`` up to ``revision``, with ``rows``."""
+    with engine.begin() as conn:
+        command.upgrade(history.config(conn), revision)
+        for statement in rows:
+            conn.exec_driver_sql(statement)
+
+
+def revision_of(history: Migrations, engine: Engine) -> str | None:
     with engine.connect() as conn:
         return conn.execute(text(f"SELECT version_num FROM {history.version_table}")).scalar_one_or_none()
 
 
-def differences(history: History, engine: Engine) -> list[object]:
+def matches_the_models(history: Migrations, engine: Engine) -> bool:
+    """Alembic's autogenerate finds nothing to change (`alembic check`); a table changed without a migration fails."""
     with engine.connect() as conn:
-        return history.differences(conn)
+        command.check(history.config(conn))
+    return True
 
 
 def settings_for(tmp_path):
@@ -100,11 +73,11 @@ def settings_for(tmp_path):
 
 
 @pytest.mark.parametrize("history", HISTORIES)
-def test_a_new_database_gets_head_and_matches_the_models(history: History) -> None:
-    engine = make_engine("sqlite://")
+def test_a_new_database_gets_head_and_matches_the_models(history: Migrations, tmp_path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path}/new.db")
     assert history.upgrade(engine) == (None, history.head)
     assert revision_of(history, engine) == history.head
-    assert differences(history, engine) == []  # a change to the tables without a migration fails here
+    assert matches_the_models(history, engine)
     assert history.upgrade(engine) == (history.head, history.head)
 
 
@@ -112,49 +85,21 @@ def test_a_new_knowledge_database_works_with_the_store(tmp_path) -> None:
     store = open_store(settings_for(tmp_path))
     assert store.resolve("program", "library science") == "MLS"
     assert [c.key for c in store.contacts("crisis")]
-    assert SCHEMA.status(store.engine).pending == ()
+    assert SCHEMA.pending(store.engine) == (SCHEMA.head, [])
 
 
-def test_a_database_from_before_migrations_is_stamped_with_its_rows(tmp_path) -> None:
-    settings = settings_for(tmp_path)
-    engine = make_engine(settings.database_url)
-    tables.Base.metadata.create_all(engine)  # what every deployment has: today's tables, no version table
-    files.import_directory(KnowledgeStore(engine), KNOWLEDGE_DIR)
-    before = KnowledgeStore(engine).imported_at("answers")
-    with Session(engine) as db:
-        db.execute(text("UPDATE answers SET text = 'Edited by staff.' WHERE topic = 'credits'"))
-        db.commit()
-
-    store = open_store(settings)
-    assert revision_of(SCHEMA, engine) == SCHEMA.head
-    assert store.answer_variants("credits")[0].text == "Edited by staff."  # not reloaded from the files
-    assert store.imported_at("answers") == before
-    assert differences(SCHEMA, engine) == []
-
-
-def test_a_ticket_database_from_before_migrations_is_stamped_with_its_tickets(tmp_path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path}/h.db")
-    tickets.HandoffBase.metadata.create_all(engine)
-    with Session(engine) as db:
-        db.add(tickets.Ticket(reference="H-ABC123", created_at=NOW, question="Can I defer?", phone="+13014052038"))
-        db.commit()
-    queue = tickets.HandoffStore(engine)
-    assert revision_of(tickets.SCHEMA, engine) == tickets.SCHEMA.head
-    assert [(t.reference, t.phone) for t in queue.list()] == [("H-ABC123", "+13014052038")]
-
-
-@pytest.mark.parametrize(("ddl", "stored_uid"), [
-    pytest.param(FIRST_KNOWLEDGE_DDL, None, id="first version"),
-    pytest.param(FIRST_KNOWLEDGE_DDL + SESSION_IDS_DDL, "a1b2c3d4e5f60718", id="with session ids"),
+@pytest.mark.parametrize(("revision", "stored_uid"), [
+    pytest.param("0001", None, id="first version"),
+    pytest.param("0002", "a1b2c3d4e5f60718", id="with session ids"),
 ])
-def test_an_older_knowledge_database_is_upgraded_in_place(tmp_path, ddl: list[str], stored_uid: str | None) -> None:
+def test_an_older_knowledge_database_is_upgraded_in_place(tmp_path, revision: str, stored_uid: str | None) -> None:
     settings = settings_for(tmp_path)
     engine = make_engine(settings.database_url)
     session = ("INSERT INTO info_sessions (id, starts_at, format, campus, title, registration_url) VALUES "
                "(1, '2027-01-12 23:00:00.000000', 'online', '', 'Online information session', 'https://e.edu/1')")
     if stored_uid:
         session = session.replace("(id, ", "(id, uid, ").replace("(1, ", f"(1, '{stored_uid}', ")
-    run_sql(engine, [*ddl, *OLD_ROWS, session])
+    at_revision(SCHEMA, engine, revision, [*OLD_ROWS, session])
 
     store = open_store(settings)
     assert revision_of(SCHEMA, engine) == SCHEMA.head
@@ -169,17 +114,17 @@ def test_an_older_knowledge_database_is_upgraded_in_place(tmp_path, ddl: list[st
     assert upcoming.starts_at == SESSION_START
     # Sessions stored without an id get the one the importer gives them, so calendar links survive a re-import.
     assert upcoming.uid == (stored_uid or info_sessions._uid(SESSION_START, "online", ""))
-    assert differences(SCHEMA, engine) == []
+    assert matches_the_models(SCHEMA, engine)
 
 
 def test_an_older_ticket_database_is_upgraded_in_place(tmp_path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path}/h.db")
-    run_sql(engine, [FIRST_TICKETS_DDL, OLD_TICKET])
+    at_revision(tickets.SCHEMA, engine, "0001", [OLD_TICKET])
     [ticket] = tickets.HandoffStore(engine).list()
     assert (ticket.reference, ticket.email, ticket.question, ticket.phone) == (
         "H-ABC123", "ana@example.com", "Can I defer?", "")
     assert revision_of(tickets.SCHEMA, engine) == tickets.SCHEMA.head
-    assert differences(tickets.SCHEMA, engine) == []
+    assert matches_the_models(tickets.SCHEMA, engine)
 
 
 def test_a_database_upgraded_by_a_newer_version_is_refused(tmp_path, capsys) -> None:
@@ -236,30 +181,43 @@ def test_the_knowledge_and_tickets_can_share_one_database(tmp_path) -> None:
 
 def test_db_commands_show_and_apply_the_migrations(tmp_path, capsys) -> None:
     settings = settings_for(tmp_path)
-    run_sql(make_engine(settings.handoff_db_url), [FIRST_TICKETS_DDL])
+    at_revision(tickets.SCHEMA, make_engine(settings.handoff_db_url), "0001", [])
 
     assert main(["db", "current"], settings) == 0
     out = capsys.readouterr().out
-    assert "knowledge database sqlite:///" in out and "no tables yet" in out
-    assert "at 0001 by its tables (made before migrations; the upgrade records it), head is 0002" in out
+    assert "knowledge database sqlite:///" in out and "not migrated yet, head is 0003" in out
+    assert "handoffs database sqlite:///" in out and "at 0001, head is 0002" in out
     assert "to apply: 0002 Tickets keep a phone number" in out
 
     assert main(["db", "upgrade"], settings) == 0
-    assert "ticket database" in capsys.readouterr().out
+    assert "handoffs database sqlite:///" in capsys.readouterr().out
     assert main(["db", "current"], settings) == 0
     assert capsys.readouterr().out.count("(head)") == 2
 
     assert main(["db", "history"], settings) == 0
     assert "0003  Contacts get a group" in capsys.readouterr().out
-    assert main(["db", "revision", "knowledge", "-m", "nothing changed"], settings) == 0
-    assert "nothing to write" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("name", "variable"), [("knowledge", "KNOWLEDGE_DB_URL"), ("handoffs", "HANDOFF_DB_URL")])
+def test_alembic_s_command_line_runs_each_history_on_the_database_the_settings_name(tmp_path, name, variable) -> None:
+    env = child_env({variable: f"sqlite:///{tmp_path}/{name}.db"})
+
+    def alembic(*args: str) -> str:
+        # From another folder: alembic.ini finds the histories and the project by its own location.
+        run = subprocess.run([sys.executable, "-m", "alembic", "-c", str(PROJECT_ROOT / "alembic.ini"), "--name", name,
+                              *args], cwd=tmp_path, env=env, capture_output=True, text=True, check=False, timeout=120)
+        assert run.returncode == 0, run.stdout + run.stderr
+        return run.stdout + run.stderr
+
+    alembic("upgrade", "head")
+    history = {"knowledge": SCHEMA, "handoffs": tickets.SCHEMA}[name]
+    assert revision_of(history, make_engine(f"sqlite:///{tmp_path}/{name}.db")) == history.head
+    assert "No new upgrade operations detected" in alembic("check")
 
 
 @pytest.mark.postgres
 def test_postgresql_databases_are_upgraded_in_place_once() -> None:
     require_service("PostgreSQL", "127.0.0.1", 5432)
-    from alembic import command
-
     admin = make_engine("postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
     name = "ischool_test_migrations"
     url = f"postgresql+psycopg2://postgres@127.0.0.1:5432/{name}"
@@ -268,10 +226,9 @@ def test_postgresql_databases_are_upgraded_in_place_once() -> None:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     engine = make_engine(url)
     try:
-        # The first version's tables and rows, no version table: what its create_all left behind.
+        # The first version's tables and rows.
         with engine.begin() as conn:
             command.upgrade(SCHEMA.config(conn), "0001")
-            conn.execute(text("DROP TABLE knowledge_schema_version"))
             for statement in OLD_ROWS:
                 conn.execute(text(statement))
             conn.execute(text("INSERT INTO info_sessions VALUES (1, :at, 'online', '', 'Online session', 'https://e.edu')"),
@@ -280,7 +237,7 @@ def test_postgresql_databases_are_upgraded_in_place_once() -> None:
         results: list[tuple[str | None, str]] = []
         errors: list[BaseException] = []
 
-        def start(history: History) -> None:
+        def start(history: Migrations) -> None:
             starting = make_engine(url)
             try:
                 results.append(history.upgrade(starting))
@@ -303,7 +260,7 @@ def test_postgresql_databases_are_upgraded_in_place_once() -> None:
         assert store.contact("student_services").group == "office"
         [upcoming] = store.upcoming_info_sessions(NOW)
         assert upcoming.uid == info_sessions._uid(SESSION_START, "online", "")
-        assert differences(SCHEMA, engine) == [] and differences(tickets.SCHEMA, engine) == []
+        assert matches_the_models(SCHEMA, engine) and matches_the_models(tickets.SCHEMA, engine)
         files.import_directory(store, KNOWLEDGE_DIR)
         assert store.resolve("program", "M.L.S.") == "MLS"
         assert tickets.HandoffStore(engine).list() == []

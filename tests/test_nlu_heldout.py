@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.devtools import evaluate
 from tests.conftest import PROJECT_ROOT, require_model
+from tools import evaluate
 
 pytestmark = pytest.mark.model
 

@@ -152,7 +152,7 @@ def test_purge_refuses_what_it_cannot_read(tmp_path, capsys) -> None:
 
 
 def test_batches_each_delete_whole_conversations(tmp_path) -> None:
-    from bot.knowledge.store import make_engine
+    from bot.database import make_engine
     from bot.privacy import conversations
 
     endpoints = tmp_path / "endpoints.yml"
@@ -166,7 +166,7 @@ def test_batches_each_delete_whole_conversations(tmp_path) -> None:
 @pytest.mark.postgres
 def test_purge_on_postgresql(tmp_path, fixed_now, capsys) -> None:
     require_service("PostgreSQL", "127.0.0.1", 5432)
-    from bot.knowledge.store import make_engine
+    from bot.database import make_engine
 
     admin, name = make_engine(PG_ADMIN), "ischool_test_retention"
     with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

@@ -11,9 +11,9 @@ import requests
 from slack_sdk.signature import SignatureVerifier
 
 from bot.channels.slack import SlackChannel
-from bot.devtools import servers
 from tests.conftest import free_port, require_model
 from tests.fake_slack import FakeSlackApi
+from tools import servers
 
 SECRET = "test-signing-secret"
 BOT_USER = "U0BOT"

@@ -12,8 +12,9 @@ import pytest
 from bot.channels import ics
 from bot.cli import main
 from bot.config import load_settings
+from bot.database import SchemaError, make_engine
 from bot.knowledge import files
-from bot.knowledge.store import KnowledgeStore, SchemaError, make_engine, open_store
+from bot.knowledge.store import KnowledgeStore, open_store
 from tests.conftest import KNOWLEDGE_DIR, NOW, fresh_store
 
 
@@ -140,11 +141,12 @@ def test_two_imports_at_once_leave_one_complete_version(tmp_path) -> None:
 def test_a_database_no_version_made_is_refused_with_instructions(tmp_path) -> None:
     import sqlite3
 
-    # Databases of earlier versions are upgraded in place (tests/test_migrations.py); this one matches none.
+    # Databases of earlier versions are upgraded in place (tests/test_migrations.py); this one has tables and
+    # no migration history, so the migrations cannot apply.
     path = tmp_path / "odd.db"
     with sqlite3.connect(path) as db:
         db.execute("CREATE TABLE info_sessions (id INTEGER PRIMARY KEY, starts_at TEXT)")
-    with pytest.raises(SchemaError, match=r"no column info_sessions\.uid.*init --reset"):
+    with pytest.raises(SchemaError, match=r"could not be upgraded.*info_sessions already exists.*init --reset"):
         open_store(load_settings({"KNOWLEDGE_DB_URL": f"sqlite:///{path}"}))
     settings = load_settings({"KNOWLEDGE_DB_URL": f"sqlite:///{path}"})
     assert main(["knowledge", "init", "--reset"], settings) == 0

@@ -136,7 +136,7 @@ def test_open_store_creates_and_loads_a_sqlite_file_on_first_use(tmp_path) -> No
 @pytest.mark.postgres
 def test_postgresql_store_round_trip() -> None:
     require_service("PostgreSQL", "127.0.0.1", 5432)
-    from bot.knowledge.store import make_engine
+    from bot.database import make_engine
 
     admin = make_engine("postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
     name = "ischool_test_store"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.devtools import servers
 from tests.conftest import IN_CI, PROJECT_ROOT, free_port, require_model
+from tools import servers
 
 pytestmark = [pytest.mark.model, pytest.mark.servers, pytest.mark.browser]
 

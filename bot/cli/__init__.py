@@ -1,26 +1,26 @@
-"""Command line for staff and developers: ``python -m bot --help``.
+"""Command line for staff and operators of the running assistant: ``python -m bot --help``.
 
-Each command group lives in its own module and registers its subcommands with ``register``.
+Each command group lives in its own module and registers its subcommands with ``register``. What only
+developers run (serving locally, evaluation, the local cluster, the load test) is ``python -m tools``.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
-from typing import Callable, Sequence
+from typing import Sequence
 
-from bot.cli import cluster, db, dev, handoffs, knowledge, nlp, privacy, report
-from bot.config import Settings, load_settings
-from bot.knowledge.store import SchemaError
+from bot.cli import db, handoffs, knowledge, nlp, privacy, report
+from bot.cli.common import run
+from bot.config import Settings
 
-GROUPS = (knowledge, handoffs, db, report, dev, cluster, nlp, privacy)
+GROUPS = (knowledge, handoffs, db, report, nlp, privacy)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every command and its help."""
     parser = argparse.ArgumentParser(prog="python -m bot", description="Advising assistant tools for staff.")
     commands = parser.add_subparsers(dest="area", required=True,
-                                     metavar="{knowledge,handoffs,db,report,serve,eval,cluster,loadtest,nlp,privacy}")
+                                     metavar="{knowledge,handoffs,db,report,nlp,privacy}")
     for group in GROUPS:
         group.register(commands)
     return parser
@@ -28,10 +28,4 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None, settings: Settings | None = None) -> int:
     """Run one command; returns the process exit code."""
-    args = build_parser().parse_args(argv)
-    handler: Callable[[argparse.Namespace, Settings], int] = args.handler
-    try:
-        return handler(args, settings or load_settings())
-    except SchemaError as exc:
-        print(exc, file=sys.stderr)
-        return 1
+    return run(build_parser(), argv, settings)

@@ -29,7 +29,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def _handoffs_list(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.handoffs.contacts import readable_phone
+    from bot.handoffs.form_fields import readable_phone
     from bot.handoffs.tickets import open_handoffs
 
     tickets = open_handoffs(settings.handoff_db_url).list(args.status)

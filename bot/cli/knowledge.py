@@ -9,9 +9,10 @@ from pathlib import Path
 
 from bot.cli.common import print_problems, safe_url
 from bot.config import Settings
+from bot.database import make_engine
 from bot.knowledge import files
 from bot.knowledge.formats import KnowledgeError, Problem
-from bot.knowledge.store import KnowledgeStore, make_engine, open_store
+from bot.knowledge.store import KnowledgeStore, open_store
 
 
 def register(commands: argparse._SubParsersAction) -> None:

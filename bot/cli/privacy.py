@@ -28,7 +28,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def _purge(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.knowledge.store import make_engine
+    from bot.database import make_engine
     from bot.privacy import conversations, retention
 
     try:

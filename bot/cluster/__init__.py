@@ -1,1 +1,1 @@
-"""Running several replicas: the shared stores they use, a local cluster behind HAProxy, the load test."""
+"""Running several replicas: the tracker and lock stores they share (tools/local_cluster.py runs them locally)."""

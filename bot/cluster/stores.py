@@ -29,7 +29,7 @@ from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.cluster.retry import retrying
+from bot.database import retrying
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Telling staff about a new ticket: a message in their Slack channel, through the Web API."""
+"""Telling staff about a new ticket: a message in their Slack channel, posted by slack_sdk's WebClient."""
 
 from __future__ import annotations
 
@@ -6,13 +6,18 @@ import functools
 import logging
 from typing import Callable, Optional
 
-import requests
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
-from bot.config import Settings
-from bot.handoffs.contacts import readable_phone
+from bot.config import SLACK_API_URL, Settings
+from bot.handoffs.form_fields import readable_phone
 from bot.handoffs.tickets import Ticket
 
 logger = logging.getLogger(__name__)
+# The client's DEBUG lines hold the whole message it posts (names, emails, questions): never below INFO.
+client_logger = logging.getLogger(f"{__name__}.slack_sdk")
+client_logger.setLevel(logging.INFO)
 
 Notifier = Callable[[Ticket], Optional[str]]
 TRANSCRIPT_TURNS = 20
@@ -45,22 +50,25 @@ def staff_message(ticket: Ticket) -> str:
     return "\n".join(lines)
 
 
-def notify_staff(ticket: Ticket, *, token: str, channel: str, api_url: str = "https://slack.com/api/",
-                 timeout: float = 10) -> str | None:
+def slack_client(token: str, api_url: str = SLACK_API_URL, timeout: int = 10) -> WebClient:
+    """A Web API client that tries once more after a dropped connection and waits out one rate limit."""
+    return WebClient(token=token, base_url=api_url.rstrip("/") + "/", timeout=timeout, logger=client_logger,
+                     retry_handlers=[ConnectionErrorRetryHandler(), RateLimitErrorRetryHandler(max_retry_count=1)])
+
+
+def notify_staff(ticket: Ticket, *, token: str, channel: str, api_url: str = SLACK_API_URL,
+                 timeout: int = 10) -> str | None:
     """Post the ticket to the staff Slack channel; None on success, else the reason it failed."""
     if not token or not channel:
         return "staff Slack channel not configured (HANDOFF_SLACK_CHANNEL, HANDOFF_SLACK_TOKEN or SLACK_BOT_TOKEN)"
     try:
-        response = requests.post(api_url.rstrip("/") + "/chat.postMessage", timeout=timeout,
-                                 headers={"Authorization": f"Bearer {token}"},
-                                 json={"channel": channel, "text": staff_message(ticket),
-                                       "unfurl_links": False, "unfurl_media": False})
-        body = response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
-    except (requests.RequestException, ValueError) as exc:
+        slack_client(token, api_url, timeout).chat_postMessage(channel=channel, text=staff_message(ticket),
+                                                               unfurl_links=False, unfurl_media=False)
+    except SlackApiError as exc:
+        return f"Slack refused the message: {exc.response.get('error') or exc.response.status_code}"
+    except (SlackClientError, OSError) as exc:  # OSError: urllib's URLError, a refused connection, a timeout
         logger.warning("Could not notify staff about %s: %s", ticket.reference, exc)
         return f"Slack unreachable: {type(exc).__name__}"
-    if response.status_code != 200 or not body.get("ok"):
-        return f"Slack refused the message: {body.get('error') or response.status_code}"
     return None
 
 

@@ -11,16 +11,14 @@ import datetime as dt
 import functools
 import json
 import secrets
-from pathlib import Path
 from typing import Any, Sequence
 
 from sqlalchemy import Boolean, Column, DateTime, Integer, String, Text, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import declarative_base, sessionmaker
 
-from bot.handoffs.contacts import LIMITS
-from bot.knowledge.migrations import History
-from bot.knowledge.store import make_engine
+from bot.database import Migrations, make_engine
+from bot.handoffs.form_fields import LIMITS
 
 HandoffBase = declarative_base()
 STATUSES = ("open", "closed")
@@ -65,9 +63,8 @@ class Ticket(HandoffBase):
 
 
 # The ticket database's migrations, in bot/handoffs/migrations/versions/.
-SCHEMA = History(
-    name="ticket", folder=Path(__file__).with_name("migrations"), version_table="handoffs_schema_version",
-    metadata=HandoffBase.metadata,
+SCHEMA = Migrations(
+    name="handoffs", metadata=HandoffBase.metadata,
     remedy="Run the version of the assistant that made it: tickets cannot be rebuilt from files, so this one "
            "leaves the database as it is.")
 

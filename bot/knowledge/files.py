@@ -1,20 +1,18 @@
 """The staff files in knowledge/: which there are, the order they load in, importing and exporting them whole.
 
 An import is file -> records -> ``store.replace``: every file is parsed and cross-checked before the
-store writes anything, and the store writes all of them in one transaction.
+store writes anything, and the store writes all of them in one transaction. This module knows the store
+only by the three methods it calls (:class:`Store`), so the store may load these files without a circle.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Protocol
+from typing import Iterable, Protocol, Sequence
 
 from bot.knowledge import answers, contacts, course_schedule, info_sessions, programs, vocabulary
 from bot.knowledge.formats import KnowledgeError, Problem
-from bot.knowledge.records import Answer, Course, Program, Record, Records
-
-if TYPE_CHECKING:
-    from bot.knowledge.store import KnowledgeStore
+from bot.knowledge.records import Answer, Course, Program, R, Record, Records
 
 MAX_FILE_BYTES = 2_000_000
 
@@ -29,6 +27,16 @@ class Format(Protocol):
     def parse(self, text: str) -> Records: ...
 
     def dump(self, records: Iterable[Record]) -> str: ...
+
+
+class Store(Protocol):
+    """What importing and exporting need of the knowledge store (``bot.knowledge.store.KnowledgeStore``)."""
+
+    def program_codes(self) -> list[str]: ...
+
+    def replace(self, parsed: Sequence[Records]) -> None: ...
+
+    def records(self, kind: type[R]) -> list[R]: ...
 
 
 # programs.yml first: answers and the schedule refer to its program codes.
@@ -86,7 +94,7 @@ def validate(paths: Iterable[Path], known_programs: set[str]) -> tuple[list[Reco
     return [parsed[name] for name in LOAD_ORDER if name in parsed], problems
 
 
-def import_files(store: KnowledgeStore, paths: Iterable[Path]) -> list[str]:
+def import_files(store: Store, paths: Iterable[Path]) -> list[str]:
     """Validate every file, then have the store replace what they hold at once; returns the kinds loaded."""
     parsed, problems = validate(paths, set(store.program_codes()))
     if problems:
@@ -95,12 +103,12 @@ def import_files(store: KnowledgeStore, paths: Iterable[Path]) -> list[str]:
     return [records.kind for records in parsed]
 
 
-def import_directory(store: KnowledgeStore, directory: Path) -> list[str]:
+def import_directory(store: Store, directory: Path) -> list[str]:
     """Import every knowledge file found in ``directory``."""
     return import_files(store, [directory / name for name in LOAD_ORDER if (directory / name).exists()])
 
 
-def export(store: KnowledgeStore, directory: Path) -> list[Path]:
+def export(store: Store, directory: Path) -> list[Path]:
     """Write every knowledge file into ``directory`` from the store; returns the paths written."""
     directory.mkdir(parents=True, exist_ok=True)
     written = []

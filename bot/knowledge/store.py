@@ -12,17 +12,15 @@ import logging
 import re
 from collections import Counter
 from dataclasses import fields
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ContextManager, Sequence
 
-from sqlalchemy import create_engine, delete, event, func, insert, inspect, select
+from sqlalchemy import delete, func, insert, inspect, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings, load_settings
+from bot.database import Migrations, make_engine
 from bot.knowledge import files, tables
-from bot.knowledge.migrations import History
-from bot.knowledge.migrations import SchemaError as SchemaError  # callers catch it from the store
 from bot.knowledge.records import Answer, Contact, Course, InfoSession, Program, Specialization, StaleFact, Synonym
 
 if TYPE_CHECKING:
@@ -248,28 +246,10 @@ def _utc(value: dt.datetime) -> dt.datetime:
 
 
 # The knowledge database's migrations, in bot/knowledge/migrations/versions/.
-SCHEMA = History(
-    name="knowledge", folder=Path(__file__).with_name("migrations"), version_table="knowledge_schema_version",
-    metadata=tables.Base.metadata,
+SCHEMA = Migrations(
+    name="knowledge", metadata=tables.Base.metadata,
     remedy="Save any imported data with `python -m bot knowledge export DIR`, then rebuild the database from "
            "knowledge/ with `python -m bot knowledge init --reset`.")
-
-
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite files get their folder created and a busy timeout."""
-    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    if url.startswith("sqlite"):
-        engine = create_engine(url, future=True, connect_args={"timeout": 30, "check_same_thread": False})
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, future=True, pool_pre_ping=True)
-
-
-def _sqlite_pragmas(dbapi_connection, _connection_record) -> None:  # type: ignore[no-untyped-def]
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
 
 
 def open_store(settings: Settings) -> KnowledgeStore:

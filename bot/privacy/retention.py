@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
-from bot.privacy import conversations, tickets
+from bot.privacy import conversations, expired_tickets
 
 
 @dataclass(frozen=True)
@@ -59,10 +59,10 @@ def purge(tracker: Engine | None, handoffs: Engine | None, policy: Policy, *, dr
     """Delete (or with ``dry_run`` only count) expired conversations and closed tickets; None: no database."""
     cutoff, urgent_cutoff = policy.cutoffs(now or dt.datetime.now(dt.timezone.utc))
     talk = conversations.count(tracker, cutoff) if tracker else conversations.ConversationCount(0, 0, 0)
-    held = tickets.count(handoffs, cutoff, urgent_cutoff) if handoffs else tickets.TicketCount(0, 0, ())
+    held = expired_tickets.count(handoffs, cutoff, urgent_cutoff) if handoffs else expired_tickets.TicketCount(0, 0, ())
     done_talk, done_events, done_tickets = talk.expired, talk.events, held.expired
     if not dry_run:
         done_talk, done_events = conversations.purge(tracker, cutoff) if tracker else (0, 0)
-        done_tickets = tickets.purge(handoffs, cutoff, urgent_cutoff) if handoffs else 0
+        done_tickets = expired_tickets.purge(handoffs, cutoff, urgent_cutoff) if handoffs else 0
     return Outcome(dry_run, policy, done_talk, done_events, talk.kept, done_tickets, held.urgent,
                    held.open_past_window)

@@ -1,5 +1,6 @@
-"""Alembic's entry point for the ticket database's history; the connection comes from the caller."""
+"""Alembic's entry point for the ticket database's history (alembic.ini, section ``handoffs``)."""
 
-from bot.knowledge.migrations import run_migrations
+from bot.database import run_migrations
+from bot.handoffs.tickets import HandoffBase
 
-run_migrations()
+run_migrations(HandoffBase.metadata, lambda settings: settings.handoff_db_url)

@@ -1,5 +1,6 @@
-"""Alembic's entry point for the knowledge database's history; the connection comes from the caller."""
+"""Alembic's entry point for the knowledge database's history (alembic.ini, section ``knowledge``)."""
 
-from bot.knowledge.migrations import run_migrations
+from bot.database import run_migrations
+from bot.knowledge.tables import Base
 
-run_migrations()
+run_migrations(Base.metadata, lambda settings: settings.database_url)

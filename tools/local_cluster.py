@@ -4,7 +4,7 @@ The replicas share conversations through PostgreSQL (tracker store) and Redis (l
 knowledge and tickets through PostgreSQL, all on loopback; ``deploy/endpoints.yml`` and
 ``deploy/haproxy.cfg`` are the production files, filled from the environment built here.
 
-    python -m bot cluster          # what `make cluster` runs; Ctrl-C stops everything
+    python -m tools cluster        # what `make cluster` runs; Ctrl-C stops everything
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from bot.config import PROJECT_ROOT, load_settings
-from bot.devtools.servers import child_env, terminate, wait_until_up
+from tools.servers import child_env, terminate, wait_until_up
 
 DEPLOY = PROJECT_ROOT / "deploy"
 DATABASES = {"tracker": "ischool_tracker", "knowledge": "ischool_knowledge", "handoffs": "ischool_handoffs"}

@@ -1,4 +1,9 @@
-"""``python -m bot serve`` and ``python -m bot eval``: developer commands."""
+"""``python -m tools``: start the assistant locally, measure it, run the cluster and the load test.
+
+``serve`` (``make run``) and ``eval`` (``make eval``) start the two servers as child processes;
+``cluster`` (``make cluster``) and ``loadtest`` (``make loadtest``) run the production layout on this
+machine (see tools/local_cluster.py).
+"""
 
 from __future__ import annotations
 
@@ -7,19 +12,24 @@ import signal
 import sys
 import time
 from pathlib import Path
+from typing import Sequence
 
+from bot.cli.common import run
 from bot.config import Settings
 from bot.knowledge.store import open_store
+from tools import evaluate, loadtest, local_cluster, seeds, servers
 
-# Intents whose replies state facts: on a question the page does not answer, they are a wrong answer.
+# The rows of the evaluation table, by the figure they show.
 FIGURE_NAMES = {"accuracy": "held-out intent+topic", "intent_accuracy": "held-out intent",
                 "faq_topic_accuracy": "held-out FAQ topic", "macro_f1": "held-out macro F1",
                 "in_scope_false_rejection": "in-scope false rejection",
                 "uncovered_wrong_topic": "uncovered: wrong-topic answers", "clinc_rejection": "CLINC150 rejection"}
 
 
-def register(commands: argparse._SubParsersAction) -> None:
-    """Add this group's commands."""
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every command and its help."""
+    parser = argparse.ArgumentParser(prog="python -m tools", description="Developer and operator tools.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{serve,eval,cluster,loadtest}")
     p = commands.add_parser("serve", help="start the action server and the Rasa server (REST) until Ctrl-C")
     p.add_argument("--model", default="models/ischool.tar.gz", help="trained model (default: %(default)s)")
     p.add_argument("--port", type=int, default=5005, help="Rasa server port (default: %(default)s)")
@@ -48,20 +58,46 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--out", default="results", help="folder for the JSON results (default: %(default)s)")
     p.set_defaults(handler=_eval)
 
+    p = commands.add_parser("cluster", help="HAProxy, two Rasa and two action servers on PostgreSQL and Redis "
+                                            "(loopback) until Ctrl-C")
+    p.add_argument("--model", default="models/ischool.tar.gz", help="trained model (default: %(default)s)")
+    p.add_argument("--base-port", type=int, default=5100,
+                   help="HAProxy listens here; Rasa servers on +1, +2; actions on +50 (+51, +52) "
+                        "(default: %(default)s)")
+    p.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432",
+                   help="PostgreSQL server for the tracker, knowledge and ticket databases (default: %(default)s)")
+    p.set_defaults(handler=_cluster)
+
+    p = commands.add_parser("loadtest", help="students in conversations against one Rasa server, then the "
+                                             "cluster with faults; one table; exit 1 on anything lost")
+    p.add_argument("--model", default="models/ischool.tar.gz", help="trained model (default: %(default)s)")
+    p.add_argument("--locust", default=".venv-load/bin/locust", help="locust executable (default: %(default)s)")
+    p.add_argument("--users", type=int, default=50, help="concurrent students (default: %(default)s)")
+    p.add_argument("--single-seconds", type=int, default=60, help="run on one Rasa server (default: %(default)s)")
+    p.add_argument("--cluster-seconds", type=int, default=290,
+                   help="run on the cluster, faults at 45, 150, 195 and 245 s (default: %(default)s)")
+    p.set_defaults(handler=_loadtest)
+    return parser
 
 
-def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.devtools import servers
+def main(argv: Sequence[str] | None = None, settings: Settings | None = None) -> int:
+    """Run one command; returns the process exit code."""
+    return run(build_parser(), argv, settings)
 
-    open_store(settings)  # create and load the knowledge database before the servers need it
 
+def _stop_on_signals() -> None:
+    """Ctrl-C, and SIGTERM from a supervisor, raise KeyboardInterrupt."""
     def interrupt(signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
 
-    # Ctrl-C, and SIGTERM from a supervisor, stop both servers (even when started in the background,
-    # where the shell leaves SIGINT ignored).
+    # Also when started in the background, where the shell leaves SIGINT ignored.
     signal.signal(signal.SIGINT, interrupt)
     signal.signal(signal.SIGTERM, interrupt)
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    open_store(settings)  # create and load the knowledge database before the servers need it
+    _stop_on_signals()
     running = servers.start(Path(args.model), rasa_port=args.port, action_port=args.action_port)
     page = running.rest_url.replace("/rest/webhook", "/webchat/")
     print(f"\nThe assistant is running.\n  Web page with the chat widget: {page}\n  Or over REST:\n"
@@ -80,8 +116,6 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.devtools import evaluate, seeds
-
     results = Path(args.out)
     store = open_store(settings)
     answering = evaluate.answering_labels(store)
@@ -112,8 +146,6 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     rows = [("held-out examples", str(len(heldout))), ("uncovered questions", str(len(unseen)))]
     rows += [(FIGURE_NAMES[key], seeds.describe(figure)) for key, figure in summary.items() if key in FIGURE_NAMES]
     if args.rest:
-        from bot.devtools import servers
-
         checks = evaluate.read_answer_checks(Path(args.answers))
         conversations = evaluate.read_conversations(Path(args.conversations))
         with servers.running(Path(args.model), rasa_port=args.port, action_port=args.action_port) as running:
@@ -126,3 +158,30 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     print(evaluate.table(rows))
     print(f"Results written to {results}/")
     return 0
+
+
+def _cluster(args: argparse.Namespace, _settings: Settings) -> int:
+    _stop_on_signals()
+    layout = local_cluster.Layout(base_port=args.base_port, postgres_url=args.postgres.rstrip("/"))
+    print("Starting HAProxy, 2 Rasa servers and 2 action servers (about a minute)...", flush=True)
+    cluster = local_cluster.start(Path(args.model), layout)
+    print(f"\nThe cluster is running.\n  Web page: http://127.0.0.1:{layout.front_port}/webhooks/webchat/\n"
+          f"  REST: {layout.rest_url}\n  HAProxy stats: http://127.0.0.1:{layout.stats_port}/stats\n"
+          f"  Tracker store: {layout.database_url('tracker')}; locks: redis://{layout.redis_host}:"
+          f"{layout.redis_port}/{layout.redis_db}\nLogs: {cluster.log_dir}. Press Ctrl-C to stop.", flush=True)
+    try:
+        while True:
+            time.sleep(1)
+            gone = [m.name for m in cluster.members.values() if m.process and m.process.poll() is not None]
+            if len(gone) == len(cluster.members):
+                print("Every process stopped; see the logs.", file=sys.stderr)
+                return 1
+    except KeyboardInterrupt:
+        print("\nStopping...")
+        return 0
+    finally:
+        cluster.stop()
+
+
+def _loadtest(args: argparse.Namespace, _settings: Settings) -> int:
+    return loadtest.main(Path(args.model), Path(args.locust), args.users, args.single_seconds, args.cluster_seconds)

@@ -29,9 +29,9 @@ from typing import Callable, Iterable, Sequence
 
 import sqlalchemy as sa
 
-from bot.cluster import local
 from bot.config import PROJECT_ROOT
-from bot.devtools.servers import child_env
+from tools import local_cluster
+from tools.servers import child_env
 
 LOCUSTFILE = PROJECT_ROOT / "bench" / "load" / "locustfile.py"
 
@@ -197,7 +197,7 @@ def can_control_services() -> str:
     return ""
 
 
-def faults(cluster: local.Cluster) -> list[Fault]:
+def faults(cluster: local_cluster.Cluster) -> list[Fault]:
     """The faults, in order, at seconds into the cluster run."""
     return [
         Fault("Rasa replica killed", 45, lambda: cluster.kill("rasa2"), lambda: cluster.launch("rasa2"), 30),
@@ -291,9 +291,9 @@ def main(model: Path, locust: Path, users: int = 50, single_seconds: int = 60, c
     out.mkdir(parents=True, exist_ok=True)
     run_id = time.strftime("%H%M%S")
     blocked = can_control_services()
-    layout = local.Layout(database_suffix="_load")
+    layout = local_cluster.Layout(database_suffix="_load")
     print(f"Starting the cluster (load run {run_id}, {users} students)...", flush=True)
-    with local.running(model, layout=layout, log_dir=out / "logs") as cluster:
+    with local_cluster.running(model, layout=layout, log_dir=out / "logs") as cluster:
         rss_before = {name: rss_mb(cluster.pid(name)) for name in ("rasa1", "rasa2", "actions1", "actions2")}
         single_log, cluster_log = out / f"single-{run_id}.jsonl", out / f"cluster-{run_id}.jsonl"
         print(f"One Rasa server alone for {single_seconds} s...", flush=True)

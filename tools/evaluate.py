@@ -1,6 +1,6 @@
 """Measure the trained assistant: held-out NLU accuracy, off-topic rejection, answers over REST.
 
-Run through ``python -m bot eval`` (``make eval``); results go to ``results/`` as JSON and a table.
+Run through ``python -m tools eval`` (``make eval``); results go to ``results/`` as JSON and a table.
 """
 
 from __future__ import annotations

@@ -1,1 +1,0 @@
-"""Developer tools: NLU evaluation and starting the servers."""
