@@ -11,6 +11,7 @@ SPACY_STAMP := build/spacy-ischool/vocabulary.sha
 EMBEDDINGS  := build/static-embeddings/vectors.npy
 ENCODER     := build/sentence-encoder/encoder.fp32.onnx
 CLINC       ?= ../shared/datasets/clinc150/data_full.json
+SPLIT       ?= dev
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(SPACY_STAMP) $(ENCODER) $(wildcard bot/nlu/*.py)
 
 export RASA_TELEMETRY_ENABLED := false
@@ -24,7 +25,7 @@ export PYTHONPATH := $(CURDIR)
 PYTHON310 := $(shell for p in $$(command -v python3.10 2>/dev/null) $(HOME)/.pyenv/versions/3.10*/bin/python3.10; do \
   "$$p" -c 'import sys; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1 && { echo "$$p"; break; }; done)
 
-.PHONY: help install build embeddings db train run shell test unit validate stories eval bench clean browser hostile \
+.PHONY: help install build embeddings db train run shell test unit validate stories eval sets bench clean browser hostile \
         haproxy cluster loadtest
 
 help: ## list the targets
@@ -101,6 +102,9 @@ test: $(MODEL) browser haproxy ## install what is missing, train if needed, run 
 
 eval: $(MODEL) ## held-out NLU over 3 training seeds, CLINC150 rejection, REST answer and multi-turn checks
 	$(PY) -m tools eval --clinc $(CLINC) --rest --seeds 3
+
+sets: $(MODEL) ## the conversation sets (tests/sets) over REST: passed, urgent pages; SPLIT=dev|heldout|all
+	$(PY) -m tools sets --split $(SPLIT)
 
 bench: $(MODEL) ## REST latency against a stock `rasa init` bot, measured in the same run
 	$(PY) bench/latency.py

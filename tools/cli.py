@@ -1,8 +1,8 @@
 """``python -m tools``: start the assistant locally, measure it, run the cluster and the load test.
 
-``serve`` (``make run``) and ``eval`` (``make eval``) start the two servers as child processes;
-``cluster`` (``make cluster``) and ``loadtest`` (``make loadtest``) run the production layout on this
-machine (see tools/local_cluster.py).
+``serve`` (``make run``), ``eval`` (``make eval``) and ``sets`` (``make sets``) start the two servers as
+child processes; ``cluster`` (``make cluster``) and ``loadtest`` (``make loadtest``) run the production
+layout on this machine (see tools/local_cluster.py).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Sequence
 from bot.cli.common import run
 from bot.config import Settings
 from bot.knowledge.store import open_store
-from tools import evaluate, loadtest, local_cluster, seeds, servers
+from tools import conversation_sets, evaluate, loadtest, local_cluster, seeds, servers
 
 # The rows of the evaluation table, by the figure they show.
 FIGURE_NAMES = {"accuracy": "held-out intent+topic", "intent_accuracy": "held-out intent",
@@ -29,7 +29,7 @@ FIGURE_NAMES = {"accuracy": "held-out intent+topic", "intent_accuracy": "held-ou
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every command and its help."""
     parser = argparse.ArgumentParser(prog="python -m tools", description="Developer and operator tools.")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{serve,eval,cluster,loadtest}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{serve,eval,sets,cluster,loadtest}")
     p = commands.add_parser("serve", help="start the action server and the Rasa server (REST) until Ctrl-C")
     p.add_argument("--model", default="models/ischool.tar.gz", help="trained model (default: %(default)s)")
     p.add_argument("--port", type=int, default=5005, help="Rasa server port (default: %(default)s)")
@@ -57,6 +57,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--action-port", type=int, default=5065, help="action port for --rest (default: %(default)s)")
     p.add_argument("--out", default="results", help="folder for the JSON results (default: %(default)s)")
     p.set_defaults(handler=_eval)
+
+    p = commands.add_parser("sets", help="the conversation evaluation sets (tests/sets) over REST: items passed "
+                                         "and urgent staff pages, per set")
+    p.add_argument("--split", default="dev", choices=(*conversation_sets.SPLITS, "all"),
+                   help="families to play (default: %(default)s)")
+    p.add_argument("--only", nargs="+", metavar="SET", choices=conversation_sets.SET_NAMES,
+                   help=f"only these sets: {', '.join(conversation_sets.SET_NAMES)}")
+    p.add_argument("--model", default="models/ischool.tar.gz", help="trained model (default: %(default)s)")
+    p.add_argument("--sets-dir", default="tests/sets", help="folder of the set files (default: %(default)s)")
+    p.add_argument("--workers", type=int, default=4, help="conversations at a time (default: %(default)s)")
+    p.add_argument("--port", type=int, default=5025, help="Rasa server port (default: %(default)s)")
+    p.add_argument("--action-port", type=int, default=5075, help="action server port (default: %(default)s)")
+    p.add_argument("--out", default="results", help="folder for sets_<split>.json (default: %(default)s)")
+    p.set_defaults(handler=_sets)
 
     p = commands.add_parser("cluster", help="HAProxy, two Rasa and two action servers on PostgreSQL and Redis "
                                             "(loopback) until Ctrl-C")
@@ -157,6 +171,26 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
                  ("multi-turn REST checks", f"{multi['passed']}/{multi['conversations']}")]
     print(evaluate.table(rows))
     print(f"Results written to {results}/")
+    return 0
+
+
+def _sets(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        chosen = conversation_sets.read_sets(Path(args.sets_dir), args.only)
+    except conversation_sets.SetFormatError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    splits = conversation_sets.SPLITS if args.split == "all" else (args.split,)
+    open_store(settings)  # create and load the knowledge database before the servers need it
+    started = time.monotonic()
+    by_split = conversation_sets.measure(Path(args.model), chosen, splits, rasa_port=args.port,
+                                         action_port=args.action_port, workers=args.workers)
+    seconds = round(time.monotonic() - started, 1)
+    for split, summaries in by_split.items():
+        conversation_sets.write(Path(args.out), split, summaries, model=args.model, seconds=seconds)
+    print(conversation_sets.table(s for summaries in by_split.values() for s in summaries))
+    print(f"{seconds:.0f} s (servers started and stopped included). Results written to "
+          f"{', '.join(f'{args.out}/sets_{split}.json' for split in by_split)}")
     return 0
 
 
