@@ -14,7 +14,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.config import Settings, load_settings
-from bot.conversation import advising, misunderstanding
+from bot.conversation import advising, misunderstanding, turn
 from bot.conversation.advising import Reply
 from bot.database import retrying
 from bot.handoffs import transcript
@@ -143,6 +143,36 @@ class KnowledgeAction(UsesStore, Action, abc.ABC):
             self.store, self.clock(), campus=campus, format=format, timezone=self.settings.timezone,
             user_timezone=self.entity(tracker, "timezone") or tracker.get_slot("timezone"),
             public_url=self.settings.public_url)
+
+    def answer_turn(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                    own: Callable[[], List[Reply]]) -> List[Dict[Text, Any]]:
+        """Answer what the turn asks (bot/conversation/turn.py), else ``own()``, the action's own answer.
+
+        Then the 988 line when the message read like a crisis but asked a program question, and the
+        conversation's focus for the next message's follow-up.
+        """
+        found = turn.resolve(tracker.latest_message, lambda text: self.store.resolve("program", text))
+        if found is None:
+            replies = own()
+        else:
+            replies = []
+            for asked in found.asked:
+                if asked.label == "ask_info_sessions":
+                    replies.append(self.info_sessions(tracker))
+                else:
+                    replies += advising.answer(self.store, asked.label, asked.program or tracker.get_slot("program"),
+                                               self.entity(tracker, "term"))
+        events: List[Dict[Text, Any]] = []
+        for reply in replies:
+            events += self.say(dispatcher, reply)
+        for part in found.not_understood if found else []:
+            dispatcher.utter_message(response="utter_part_not_understood", part=part)
+        if found is not None and found.crisis_line:
+            dispatcher.utter_message(response="utter_crisis_line")
+        topic = next((e["value"] for e in reversed(events) if e.get("name") == "last_topic"), None)
+        if topic:
+            events.append(SlotSet("focus", advising.focus(self.store, topic)))
+        return events
 
     @staticmethod
     def say(dispatcher: CollectingDispatcher, reply: Reply) -> List[Dict[Text, Any]]:

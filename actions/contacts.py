@@ -19,4 +19,4 @@ class ActionContact(KnowledgeAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        return self.say(dispatcher, advising.contact(self.store))
+        return self.answer_turn(dispatcher, tracker, lambda: [advising.contact(self.store)])

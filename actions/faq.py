@@ -25,13 +25,13 @@ class ActionAnswerFaq(KnowledgeAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        return self.answer_turn(dispatcher, tracker, lambda: self.replies(tracker))
+
+    def replies(self, tracker: Tracker) -> List[advising.Reply]:
+        """The topic asked, or the pending or previous topic again for the program just named."""
         follow_up = tracker.latest_message.get("intent", {}).get("name") == "follow_up" or bool(
             self.entity(tracker, "program")
             and misunderstanding.continues_last_topic(tracker.latest_message, tracker.get_slot("last_topic")))
         if not (follow_up or self.completes_pending(tracker)):
-            return self.say(dispatcher, advising.answer_topic(self.store, predicted_topic(tracker),
-                                                               self.program(tracker)))
-        events: List[Dict[Text, Any]] = []
-        for reply in self.follow_up(tracker):
-            events += self.say(dispatcher, reply)
-        return events
+            return [advising.answer_topic(self.store, predicted_topic(tracker), self.program(tracker))]
+        return self.follow_up(tracker)

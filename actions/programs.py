@@ -20,7 +20,4 @@ class ActionSpecializations(KnowledgeAction):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         program = self.program(tracker)
-        events: List[Dict[Text, Any]] = []
-        for reply in advising.specializations(self.store, program):
-            events += self.say(dispatcher, reply)
-        return events
+        return self.answer_turn(dispatcher, tracker, lambda: advising.specializations(self.store, program))

@@ -19,5 +19,5 @@ class ActionClassSchedule(KnowledgeAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        reply = advising.class_schedule(self.store, self.program(tracker), self.entity(tracker, "term"))
-        return self.say(dispatcher, reply)
+        return self.answer_turn(dispatcher, tracker, lambda: [
+            advising.class_schedule(self.store, self.program(tracker), self.entity(tracker, "term"))])

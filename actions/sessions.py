@@ -18,4 +18,4 @@ class ActionInfoSessions(KnowledgeAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        return self.say(dispatcher, self.info_sessions(tracker))
+        return self.answer_turn(dispatcher, tracker, lambda: [self.info_sessions(tracker)])

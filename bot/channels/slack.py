@@ -28,6 +28,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels import errors, payloads, validation
+from bot.channels.context import conversation_context
 from bot.config import Settings, load_settings
 
 logger = logging.getLogger(__name__)
@@ -173,6 +174,7 @@ class SlackChannel(SlackInput):
         sender = self._get_conversation_id(event["user"], metadata["out_channel"], metadata["thread_id"])
         # Typed text never skips the NLU: a leading "/" is not an intent payload here (buttons come below).
         text = payloads.checked(self._sanitize_user_message(event["text"], metadata["users"]), from_button=False)
+        metadata["context"] = await conversation_context(request, sender)
         return await self.process_message(request, on_new_message, text=text, sender_id=sender, metadata=metadata)
 
     async def _interaction(self, request: Request,
@@ -200,6 +202,7 @@ class SlackChannel(SlackInput):
             return response.text("Already answered.")
         metadata = _interaction_metadata(payload)
         sender = self._get_conversation_id(payload["user"]["id"], metadata["out_channel"], metadata["thread_id"])
+        metadata["context"] = await conversation_context(request, sender)
         return await self.process_message(request, on_new_message, text, sender, metadata)
 
 

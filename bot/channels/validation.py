@@ -12,6 +12,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels import payloads
+from bot.channels.context import conversation_context
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +83,10 @@ async def respond(request: Request, on_new_message: Callable[[UserMessage], Awai
         return response.json({"error": reason}, status=400, headers=headers)
     collector = CollectingOutputChannel()
     try:
-        await on_new_message(UserMessage(message, collector, f"{channel}:{payload['sender']}", input_channel=channel))
+        sender = f"{channel}:{payload['sender']}"
+        context = await conversation_context(request, sender)
+        await on_new_message(UserMessage(message, collector, sender, input_channel=channel,
+                                         metadata={"context": context} if context else None))
     except Exception:  # noqa: BLE001 - whatever failed (a store gone for longer than its retries), say so
         # Rasa's stock REST channel answers 200 with whatever was said so far (often nothing): the student
         # cannot tell an unanswered message from an answer. Nothing of the turn was stored (Rasa saves a

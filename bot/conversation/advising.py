@@ -277,3 +277,39 @@ def handoff_values(store: KnowledgeStore) -> dict[str, str]:
     office = store.contact(STUDENT_SERVICES)
     return {**contact_values(store), "reply_time": office.reply_time if office else ""}
 
+
+
+# What "it" refers to after each topic, as the NLU reads it in a follow-up ("how many credits is it?" ->
+# "how many credits is the field study?"). Topics not listed are referred to by their title.
+_FOCUS = {SCHEDULE: "the class schedule", SPECIALIZATIONS: "the specializations",
+          CONTACT: "the Student Services Office", SESSIONS: "the information session",
+          "orientation_visit": "the campus orientation visit",
+          "class_format": "the live online classes", "course_load": "the course load",
+          "program_overview": "the program", "compare_programs": "the two programs", "duration": "the program",
+          "credits": "the degree"}
+
+
+def focus(store: KnowledgeStore, topic: str | None) -> str | None:
+    """The phrase a follow-up's "it" stands for after ``topic`` ('the field study'); None for none."""
+    if not topic:
+        return None
+    if topic in _FOCUS:
+        return _FOCUS[topic]
+    if topic.startswith("field_study"):
+        return "the field study"
+    variants = store.answer_variants(topic)
+    if not variants or not any(v.covered for v in variants):
+        return None
+    return "the " + variants[0].title.lower()
+
+
+def answer(store: KnowledgeStore, label: str, program: str | None, term: str | None) -> list[Reply]:
+    """The replies to one question by its label: an FAQ topic, specializations, schedule or contact."""
+    if label == "ask_specializations":
+        return specializations(store, program)
+    if label == "ask_class_schedule":
+        return [class_schedule(store, program, term)]
+    if label == "ask_contact":
+        return [contact(store)]
+    topic = label.split("/", 1)[1] if "/" in label else None
+    return [answer_topic(store, topic, program)]

@@ -23,6 +23,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 PHRASES_FILE = "crisis_phrases.json"
+CRISIS_PHRASE = "crisis_phrase"  # on a message that names a crisis in words
 
 
 def pattern_for(phrases: List[str]) -> Optional[re.Pattern[str]]:
@@ -87,9 +88,12 @@ class CrisisPhraseClassifier(GraphComponent):
         intent = self.config["intent"]
         for message in messages:
             text = (message.get(TEXT) or "").replace("\u2019", "'")
+            named = bool(self.pattern and self.pattern.search(text))
+            if named:  # a crisis named in words is never read as anything else (bot/nlu/questions.py)
+                message.set(CRISIS_PHRASE, True)
             if (message.get(INTENT) or {}).get("name") == intent:
                 continue
-            if not (self.pattern and self.pattern.search(text)) and not self._likely(message):
+            if not named and not self._likely(message):
                 continue
             ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != intent]
             message.set(INTENT, {"name": intent, "confidence": 1.0}, add_to_output=True)

@@ -1,0 +1,92 @@
+"""What the latest message asks, read once per turn from its parse and the conversation's state.
+
+The NLU reads a message three ways (bot/nlu/questions.py): as a whole, one question at a time when it
+asks several or buries one in a story, and with the conversation's focus when it leans on the last
+answer ("how many credits is it?"). ``resolve`` chooses: the questions in order when there are several
+(up to three), the one question of a story, or the in-focus reading of a follow-up; ``None`` when the
+message is one plain question, which the action it was routed to answers as it always did. Every
+answering action calls it (actions/base.py), so the rules for following a conversation live here alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+from bot.conversation.parse import RETRIEVAL_INTENT, full_label
+
+# A question's own reading counts when the classifier is at least this sure of it (its intent's confidence,
+# times the topic's share for an FAQ topic); below, the part is named as not understood.
+MIN_QUESTION_CONFIDENCE = 0.3
+# The in-focus reading replaces the message's own when it is a program question this sure.
+MIN_IN_FOCUS_CONFIDENCE = 0.5
+MAX_QUESTIONS = 3
+FOLLOW_UP = "follow_up"
+UNPLACED = ("nlu_fallback", "out_of_scope")
+
+
+@dataclass(frozen=True)
+class Asked:
+    """One question to answer: its label ('faq/credits', 'ask_specializations'), the program it names."""
+
+    label: str
+    program: Optional[str] = None
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Turn:
+    """The questions to answer in order, the parts not understood, and whether to add the 988 line."""
+
+    asked: list[Asked] = field(default_factory=list)
+    not_understood: list[str] = field(default_factory=list)
+    crisis_line: bool = False
+
+
+def answers(label: str) -> bool:
+    """Whether the label is a question answered from the programs' knowledge."""
+    return label.startswith(RETRIEVAL_INTENT + "/") or (label.startswith("ask_") and label != "ask_capabilities")
+
+
+def named_program(entities: list[dict[str, Any]], canonical: Callable[[str], Optional[str]]) -> Optional[str]:
+    """The first program the entities name, canonical ('MLS'), or None."""
+    for entity in entities or []:
+        if entity.get("entity") == "program" and entity.get("value"):
+            found = canonical(str(entity["value"]))
+            if found:
+                return found
+    return None
+
+
+def resolve(parse: dict[str, Any], canonical: Callable[[str], Optional[str]]) -> Optional[Turn]:
+    """The turn's questions, or None when the message is one plain question (see the module's docstring).
+
+    ``canonical`` maps a program as written ('library science') to its code ('MLS').
+    """
+    crisis_line = parse.get("crisis_level") == "uncertain"
+    label = full_label(parse)
+    whole_program = named_program(parse.get("entities") or [], canonical)
+    readings = parse.get("questions") or []
+    asked: list[Asked] = []
+    not_understood: list[str] = []
+    for reading in readings:
+        if answers(reading["label"]) and reading["confidence"] >= MIN_QUESTION_CONFIDENCE:
+            if all(a.label != reading["label"] for a in asked):
+                program = named_program(reading.get("entities") or [], canonical) or whole_program
+                asked.append(Asked(reading["label"], program, reading.get("text") or ""))
+        elif reading["label"] in UNPLACED or reading["confidence"] < MIN_QUESTION_CONFIDENCE:
+            not_understood.append(reading.get("text") or "")
+    if len(asked) > 1 or (asked and (not answers(label) or crisis_line)):
+        # A program named in one question applies to the others ("credits of the MLS, and a field study?").
+        programs = {a.program for a in asked if a.program}
+        shared = programs.pop() if len(programs) == 1 else None
+        asked = [a if a.program else Asked(a.label, shared, a.text) for a in asked[:MAX_QUESTIONS]]
+        return Turn(asked, not_understood if len(asked) else [], crisis_line)
+    focused = parse.get("in_focus")
+    if (focused and label != FOLLOW_UP and answers(focused["label"]) and focused["label"] != label
+            and focused["confidence"] >= MIN_IN_FOCUS_CONFIDENCE):
+        program = named_program(focused.get("entities") or [], canonical) or whole_program
+        return Turn([Asked(focused["label"], program, focused.get("text") or "")], [], crisis_line)
+    if crisis_line:
+        return Turn([Asked(label, whole_program, parse.get("text") or "")] if answers(label) else [], [], True)
+    return None

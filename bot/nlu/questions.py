@@ -1,0 +1,262 @@
+"""Several questions in one message, and a short follow-up read with the topic in focus.
+
+People ask two things at once ("how many credits is the MLS and do I need a field study?"), tell their
+story before the question, and lean on the last answer ("how many credits is it?" after the field study).
+The classifier gives one label per text, so ``QuestionFinder``, early in the pipeline, hands it more
+texts: one per question it finds (spaCy's sentencizer, then coordinated clauses that open like a question:
+"... and do I need ...", "..., what about ...") and, when the channel passed the conversation's focus in
+the message's metadata (``context.focus``, e.g. "the field study") and the message leans on it, the message
+with the focus in place of its pronoun ("how many credits is the field study?"). These extra messages go
+through every later component like the message itself (entities, features, classifier, gates).
+``QuestionCollector``, last, hangs their readings on the message (``questions``, ``in_focus``) and hands on
+the message alone, which keeps its own classification; the conversation logic (bot/conversation/turn.py)
+chooses between the readings.
+
+The collector also sets the crisis level. A message classified as a crisis without naming one (no phrase
+of the crisis lookup table) is only *uncertain* when the conversation gives it a harmless reading: its
+in-focus reading is a program question ("is there any way around it?" after the orientation visit), or
+it asks a program question beside a story ("my dad just died and I need to defer, who do I talk to?").
+Such a message is answered, with one line about the 988 Lifeline and no page to staff. Everything else
+classified as a crisis stays one.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Optional, Text
+
+import spacy
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.conversation.parse import RETRIEVAL_INTENT, full_label
+from bot.nlu.safety import CRISIS_PHRASE
+
+RESPONSE_SELECTOR = "response_selector"
+# Where a question's own message points back at the message it came from, and what it is.
+PARENT, KIND = "question_of", "question_kind"
+QUESTION, IN_FOCUS = "question", "in_focus"
+# What the collector adds to the parse.
+QUESTIONS, CRISIS_LEVEL = "questions", "crisis_level"
+
+_WH = {"what", "what's", "whats", "when", "when's", "where", "where's", "who", "who's", "whom", "which", "why",
+       "how", "how's"}
+_AUX = {"is", "are", "was", "were", "do", "does", "did", "can", "could", "will", "would", "should", "shall",
+        "may", "might", "must", "am", "have", "has", "isn't", "aren't", "don't", "doesn't", "can't", "cant"}
+# After an auxiliary, a subject: "and do I ...", "and is the MIM ...", "and are there ...".
+_SUBJECTS = {"i", "you", "we", "they", "it", "there", "the", "a", "an", "this", "that", "my", "our", "your",
+             "these", "those", "he", "she", "online", "mls", "mim", "classes", "courses", "students", "one"}
+_REQUESTS = re.compile(r"^(?:(?:and|also|plus|so|then)\s+)?(?:tell me|let me know|i'?d like to know|i want to know|"
+                       r"i wonder|i was wondering|wondering|can you tell me|could you tell me|please tell me|"
+                       r"what about|how about)\b", re.IGNORECASE)
+_JOINERS = {"and", "also", "plus", "&", "+", "then", "so", "but"}
+_PUNCT_JOINERS = {",", ";", "-", "--", "/", "\u2013", "\u2014"}
+# Words that point back at what the conversation is about.
+_POINTERS = {"it", "that", "this", "them", "they", "these", "those"}
+_LEANS = re.compile(r"^\s*(?:and|so|but|ok(?:ay)?|what about|how about|what if)\b", re.IGNORECASE)
+
+
+def is_question(words: List[str], text: str) -> bool:
+    """Whether a sentence asks something: a question mark, a question word or auxiliary first, or a request."""
+    if text.rstrip().endswith("?") or _REQUESTS.match(text):
+        return True
+    first = next((w for w in words if w not in _JOINERS), "")
+    return first in _WH or first in _AUX
+
+
+class Finder:
+    """Finds the questions of a text with spaCy's tokenizer and sentencizer (no model to download)."""
+
+    def __init__(self, max_questions: int, min_words: int, max_follow_up_words: int) -> None:
+        self.nlp = spacy.blank("en")
+        self.nlp.add_pipe("sentencizer")
+        self.max_questions = max_questions
+        self.min_words = min_words
+        self.max_follow_up_words = max_follow_up_words
+
+    def questions(self, text: str) -> List[str]:
+        """The questions of ``text`` in order, when it holds more than one or a question among statements.
+
+        Empty when the text is one question (or none): it is classified as it is.
+        """
+        doc = self.nlp(text)
+        found: List[str] = []
+        statements = 0
+        for sentence in doc.sents:
+            for clause in self._clauses(sentence):
+                words = [t.lower_ for t in clause if not t.is_punct]
+                if not words or (len(words) < self.min_words and not clause.text.rstrip().endswith("?")):
+                    continue  # "gre?" asks; "ok." does not
+                if is_question(words, clause.text):
+                    found.append(clause.text.strip())
+                else:
+                    statements += 1
+        if len(found) > 1 or (found and statements):
+            return found[:self.max_questions]
+        return []
+
+    def _clauses(self, sentence: Any) -> List[Any]:
+        """The sentence cut before each joined clause that opens like a question ("... and do I need ...")."""
+        cuts = [sentence.start]
+        tokens = list(sentence)
+        for k, token in enumerate(tokens[:-1]):
+            if token.lower_ not in _JOINERS and token.text not in _PUNCT_JOINERS:
+                continue
+            rest = [t.lower_ for t in tokens[k + 1:k + 4] if t.lower_ not in _JOINERS]
+            opens = bool(rest) and (rest[0] in _WH or (rest[0] in _AUX and len(rest) > 1 and rest[1] in _SUBJECTS))
+            before = sum(1 for t in tokens[:k] if not t.is_punct) - sum(
+                1 for t in tokens[:k] if t.i < cuts[-1])
+            if opens and before >= self.min_words:
+                cuts.append(token.i)
+        cuts.append(sentence.end)
+        doc = sentence.doc
+        clauses = []
+        for a, b in zip(cuts, cuts[1:]):
+            while a < b and (doc[a].lower_ in _JOINERS or doc[a].text in _PUNCT_JOINERS):
+                a += 1  # the joiner itself belongs to neither question
+            while b > a and doc[b - 1].text in _PUNCT_JOINERS:
+                b -= 1
+            if b > a:
+                clauses.append(doc[a:b])
+        return clauses
+
+    def in_focus(self, text: str, focus: str) -> Optional[str]:
+        """``text`` read with the conversation's focus, when it is a short message that leans on it."""
+        doc = self.nlp.make_doc(text)
+        words = [t for t in doc if not t.is_punct]
+        if not focus or not words or len(words) > self.max_follow_up_words:
+            return None
+        pointer = next((t for t in words if t.lower_ in _POINTERS), None)
+        if pointer is not None:
+            return text[:pointer.idx] + focus + text[pointer.idx + len(pointer.text):]
+        if _LEANS.match(text) or len(words) <= 3:
+            return f"{focus}: {text}"
+        return None
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER], is_trainable=False)
+class QuestionFinder(GraphComponent):
+    """Adds a message per question, and one read with the focus; place it right after TextLimit."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        """Up to three questions a message; a follow-up is read with the focus up to eight words."""
+        return {"max_questions": 3, "min_words": 2, "max_follow_up_words": 8}
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self.finder = Finder(int(config["max_questions"]), int(config["min_words"]),
+                             int(config["max_follow_up_words"]))
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> QuestionFinder:
+        return cls(config)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """The messages, then the extra messages of each (marked with the index of the one they come from)."""
+        extra: List[Message] = []
+        for index, message in enumerate(messages):
+            text = message.get(TEXT)
+            if not isinstance(text, str) or not text.strip() or text.startswith("/"):
+                continue
+            metadata = message.get("metadata") or {}
+            for question in self.finder.questions(text):
+                extra.append(Message(data={TEXT: question, PARENT: index, KIND: QUESTION, "metadata": metadata}))
+            context = metadata.get("context") if isinstance(metadata, dict) else None
+            focus = context.get("focus") if isinstance(context, dict) else None
+            read = self.finder.in_focus(text, focus) if isinstance(focus, str) else None
+            if read:
+                extra.append(Message(data={TEXT: read, PARENT: index, KIND: IN_FOCUS, "metadata": metadata}))
+        return messages + extra
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Training examples are one question each: nothing to add."""
+        return training_data
+
+
+def reading(message: Message) -> Dict[str, Any]:
+    """What the pipeline made of a question's message: its text, label, confidence and entities."""
+    intent = message.get(INTENT) or {}
+    parse = {INTENT: intent, RESPONSE_SELECTOR: message.get(RESPONSE_SELECTOR) or {}}
+    label = full_label(parse)
+    confidence = float(intent.get("confidence") or 0.0)
+    if label.startswith(RETRIEVAL_INTENT + "/"):
+        selected = parse[RESPONSE_SELECTOR].get(RETRIEVAL_INTENT, {}).get("response", {})
+        confidence *= float(selected.get("confidence") or 0.0)
+    entities = [{"entity": e.get("entity"), "value": e.get("value")} for e in message.get(ENTITIES) or []]
+    return {"text": message.get(TEXT), "label": label, "confidence": round(confidence, 4), "entities": entities,
+            "crisis_phrase": bool(message.get(CRISIS_PHRASE))}
+
+
+def answers_a_question(label: str) -> bool:
+    """Whether a label asks something the assistant answers from the programs' knowledge."""
+    return label.startswith(RETRIEVAL_INTENT + "/") or label.startswith("ask_") and label != "ask_capabilities"
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class QuestionCollector(GraphComponent):
+    """Hangs the extra messages' readings on their message and sets the crisis level; place it last."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        """The crisis intent, and the smallest confidence of a harmless question beside a crisis reading."""
+        return {"crisis_intent": "crisis", "min_question_confidence": 0.5}
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self.config = config
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> QuestionCollector:
+        return cls(config)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """The messages alone, each with its questions' and in-focus readings and its crisis level."""
+        own = [m for m in messages if m.get(PARENT) is None]
+        extra: Dict[int, List[Message]] = {}
+        for message in messages:
+            if message.get(PARENT) is not None:
+                extra.setdefault(message.get(PARENT), []).append(message)
+        for index, message in enumerate(own):
+            questions = [m for m in extra.get(index, []) if m.get(KIND) == QUESTION]
+            focused = next((m for m in extra.get(index, []) if m.get(KIND) == IN_FOCUS), None)
+            if questions:
+                message.set(QUESTIONS, [reading(m) for m in questions], add_to_output=True)
+            if focused is not None:
+                message.set(IN_FOCUS, reading(focused), add_to_output=True)
+            self._crisis_level(message, questions, focused)
+        return own
+
+    def _harmless(self, message: Optional[Message]) -> bool:
+        """Whether a question's message is a confident program question naming no crisis."""
+        if message is None or message.get(CRISIS_PHRASE):
+            return False
+        found = reading(message)
+        floor = float(self.config["min_question_confidence"])
+        return answers_a_question(found["label"]) and found["confidence"] >= floor
+
+    def _crisis_level(self, message: Message, questions: List[Message], focused: Optional[Message]) -> None:
+        """'certain' or 'uncertain' for a message classified as a crisis (see the module's docstring).
+
+        An uncertain one takes its harmless reading's classification, so the rules answer the question.
+        """
+        if (message.get(INTENT) or {}).get("name") != self.config["crisis_intent"]:
+            return
+        harmless = None
+        if not message.get(CRISIS_PHRASE):
+            harmless = focused if self._harmless(focused) else next((q for q in questions if self._harmless(q)), None)
+        if harmless is None:
+            message.set(CRISIS_LEVEL, "certain", add_to_output=True)
+            return
+        for key in (INTENT, INTENT_RANKING_KEY, RESPONSE_SELECTOR):
+            message.set(key, harmless.get(key), add_to_output=True)
+        message.set(CRISIS_LEVEL, "uncertain", add_to_output=True)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Nothing to collect in training."""
+        return training_data

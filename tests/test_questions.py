@@ -1,0 +1,98 @@
+"""Finding the questions of a message, reading a follow-up with the focus, and the crisis level."""
+
+from __future__ import annotations
+
+import pytest
+from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlu.questions import IN_FOCUS, KIND, PARENT, QUESTION, Finder, QuestionCollector, QuestionFinder
+from bot.nlu.safety import CRISIS_PHRASE
+
+FINDER = Finder(max_questions=3, min_words=2, max_follow_up_words=8)
+
+
+@pytest.mark.parametrize(("text", "questions"), [
+    ("how many credits is the MLS and do I need to do a field study?",
+     ["how many credits is the MLS", "do I need to do a field study?"]),
+    ("is the MIM fully online, and what specialization does it have?",
+     ["is the MIM fully online", "what specialization does it have?"]),
+    ("tuition? gre? and how long is it", ["tuition?", "gre?", "how long is it"]),
+    ("I work full time and have two kids. Can I do the MIM while working?", ["Can I do the MIM while working?"]),
+    ("how many credits and courses are there?", []),  # one question about two things
+    ("is it live or recorded", []),
+    ("honestly I don't see the point of going on anymore", []),
+    ("fees? gre? credits? and how long is it", ["fees?", "gre?", "credits?"]),  # at most three
+])
+def test_the_questions_of_a_message(text, questions) -> None:
+    assert FINDER.questions(text) == questions
+
+
+@pytest.mark.parametrize(("text", "focus", "read"), [
+    ("how many credits is it?", "the field study", "how many credits is the field study?"),
+    ("when is it?", "the campus orientation visit", "when is the campus orientation visit?"),
+    ("what if I miss one?", "the live online classes", "the live online classes: what if I miss one?"),
+    ("do I need a GRE for the MLS program or not at all?", "the field study", None),  # not leaning: too long
+    ("how many credits is it?", "", None),
+])
+def test_a_follow_up_is_read_with_the_focus(text, focus, read) -> None:
+    assert FINDER.in_focus(text, focus) == read
+
+
+def test_the_finder_adds_a_message_per_question_and_one_read_with_the_focus() -> None:
+    finder = QuestionFinder(QuestionFinder.get_default_config())
+    message = Message(data={TEXT: "how long is it and what about summer?",
+                            "metadata": {"context": {"focus": "the program"}}})
+    out = finder.process([message])
+    assert out[0] is message
+    assert [(m.get(TEXT), m.get(KIND), m.get(PARENT)) for m in out[1:]] == [
+        ("how long is it", QUESTION, 0), ("what about summer?", QUESTION, 0),
+        ("how long is the program and what about summer?", IN_FOCUS, 0)]
+
+
+def labelled(text: str, intent: str, confidence: float, kind: str | None = None, topic: str | None = None,
+             phrase: bool = False) -> Message:
+    data = {TEXT: text, INTENT: {"name": intent, "confidence": confidence}}
+    if topic:
+        data["response_selector"] = {"faq": {"response": {"intent_response_key": f"faq/{topic}", "confidence": 1.0}}}
+    if kind:
+        data[PARENT], data[KIND] = 0, kind
+    message = Message(data=data)
+    if phrase:
+        message.set(CRISIS_PHRASE, True)
+    return message
+
+
+def collect(*messages: Message) -> Message:
+    out = QuestionCollector(QuestionCollector.get_default_config()).process(list(messages))
+    assert len(out) == 1
+    return out[0]
+
+
+def test_a_crisis_with_a_harmless_reading_in_context_is_uncertain_and_takes_that_reading() -> None:
+    found = collect(labelled("is there any way around it?", "crisis", 0.8),
+                    labelled("is there any way around the orientation visit?", "faq", 0.9, IN_FOCUS,
+                             topic="orientation_visit"))
+    assert found.get("crisis_level") == "uncertain"
+    assert found.get(INTENT)["name"] == "faq"
+    assert found.get("in_focus")["label"] == "faq/orientation_visit"
+
+
+def test_a_crisis_named_in_words_stays_certain_whatever_else_it_asks() -> None:
+    found = collect(labelled("I want to kill myself, who do I call?", "crisis", 1.0, phrase=True),
+                    labelled("who do I call?", "ask_contact", 0.9, QUESTION))
+    assert found.get("crisis_level") == "certain"
+    assert found.get(INTENT)["name"] == "crisis"
+
+
+def test_a_crisis_without_a_confident_program_question_stays_certain() -> None:
+    found = collect(labelled("my roommate took pills and won't wake up, what do I do?", "crisis", 0.9),
+                    labelled("what do I do?", "out_of_scope", 0.6, QUESTION))
+    assert found.get("crisis_level") == "certain"
+
+
+def test_grief_with_a_program_question_is_uncertain() -> None:
+    found = collect(labelled("my dad just died and I need to defer, who do I talk to?", "crisis", 0.7),
+                    labelled("who do I talk to?", "ask_contact", 0.8, QUESTION))
+    assert found.get("crisis_level") == "uncertain"
+    assert found.get("questions")[0]["label"] == "ask_contact"

@@ -1,0 +1,73 @@
+"""Reading a turn: several questions, a question among a story, a follow-up read with the focus."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.conversation.turn import Asked, resolve
+
+PROGRAMS = {"mls": "MLS", "library science": "MLS", "mim": "MIM"}
+
+
+def canonical(text: str):
+    return PROGRAMS.get(text.lower())
+
+
+def faq(topic: str, confidence: float = 0.9) -> dict:
+    return {"intent": {"name": "faq", "confidence": confidence},
+            "response_selector": {"faq": {"response": {"intent_response_key": f"faq/{topic}", "confidence": 1.0}}}}
+
+
+def reading(label: str, confidence: float = 0.9, text: str = "q", program: str | None = None) -> dict:
+    entities = [{"entity": "program", "value": program}] if program else []
+    return {"label": label, "confidence": confidence, "text": text, "entities": entities}
+
+
+def test_a_plain_question_is_left_to_its_action() -> None:
+    assert resolve({"text": "how many credits", **faq("credits")}, canonical) is None
+
+
+def test_two_questions_are_answered_in_order_and_share_the_program_one_names() -> None:
+    parse = {**faq("credits"), "questions": [reading("faq/credits", program="mls"), reading("faq/field_study")]}
+    found = resolve(parse, canonical)
+    assert found.asked == [Asked("faq/credits", "MLS", "q"), Asked("faq/field_study", "MLS", "q")]
+
+
+def test_at_most_three_questions_and_each_once() -> None:
+    parse = {**faq("credits"), "questions": [reading(f"faq/t{k}") for k in (1, 2, 2, 3, 4)]}
+    assert [a.label for a in resolve(parse, canonical).asked] == ["faq/t1", "faq/t2", "faq/t3"]
+
+
+def test_a_part_that_cannot_be_placed_is_named() -> None:
+    parse = {**faq("credits"), "questions": [reading("faq/credits"), reading("faq/duration"),
+                                             reading("nlu_fallback", 0.4, text="blorf the thing")]}
+    assert resolve(parse, canonical).not_understood == ["blorf the thing"]
+
+
+def test_the_question_of_a_story_is_answered_when_the_whole_message_was_not_placed() -> None:
+    parse = {"intent": {"name": "nlu_fallback", "confidence": 0.3}, "questions": [reading("faq/working_full_time")]}
+    assert [a.label for a in resolve(parse, canonical).asked] == ["faq/working_full_time"]
+
+
+def test_a_story_whose_whole_reading_is_a_question_keeps_it() -> None:
+    parse = {**faq("duration"), "questions": [reading("faq/duration")]}
+    assert resolve(parse, canonical) is None
+
+
+@pytest.mark.parametrize(("own", "focused", "expected"), [
+    ("faq/credits", reading("faq/field_study_course", 0.8), "faq/field_study_course"),
+    ("faq/credits", reading("faq/field_study_course", 0.3), None),  # too unsure to override
+    ("follow_up", reading("faq/credits", 0.9), None),  # follow-ups keep their own rules
+    ("faq/credits", reading("out_of_scope", 0.9), None),
+])
+def test_a_follow_up_is_read_with_the_focus_when_that_reading_is_sure(own, focused, expected) -> None:
+    parse = {**(faq(own.split("/")[1]) if "/" in own else {"intent": {"name": own, "confidence": 0.9}}),
+             "in_focus": focused}
+    found = resolve(parse, canonical)
+    assert (found.asked[0].label if found else None) == expected
+
+
+def test_an_uncertain_crisis_answers_the_question_with_the_988_line() -> None:
+    parse = {**faq("orientation_visit"), "crisis_level": "uncertain"}
+    found = resolve(parse, canonical)
+    assert found.crisis_line and [a.label for a in found.asked] == ["faq/orientation_visit"]
