@@ -155,6 +155,8 @@ class KnowledgeAction(UsesStore, Action, abc.ABC):
         if found is None:
             replies = own()
         else:
+            if found.story and not found.crisis_line:
+                dispatcher.utter_message(response="utter_story_heard")
             replies = []
             for asked in found.asked:
                 if asked.label == "ask_info_sessions":

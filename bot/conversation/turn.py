@@ -41,6 +41,7 @@ class Turn:
     asked: list[Asked] = field(default_factory=list)
     not_understood: list[str] = field(default_factory=list)
     crisis_line: bool = False
+    story: bool = False
 
 
 def answers(label: str) -> bool:
@@ -81,7 +82,7 @@ def resolve(parse: dict[str, Any], canonical: Callable[[str], Optional[str]]) ->
         programs = {a.program for a in asked if a.program}
         shared = programs.pop() if len(programs) == 1 else None
         asked = [a if a.program else Asked(a.label, shared, a.text) for a in asked[:MAX_QUESTIONS]]
-        return Turn(asked, not_understood if len(asked) else [], crisis_line)
+        return Turn(asked, not_understood if len(asked) else [], crisis_line, bool(parse.get("story")))
     focused = parse.get("in_focus")
     if (focused and label != FOLLOW_UP and answers(focused["label"]) and focused["label"] != label
             and focused["confidence"] >= MIN_IN_FOCUS_CONFIDENCE):

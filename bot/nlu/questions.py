@@ -23,7 +23,7 @@ classified as a crisis stays one.
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 import spacy
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -42,7 +42,7 @@ RESPONSE_SELECTOR = "response_selector"
 PARENT, KIND = "question_of", "question_kind"
 QUESTION, IN_FOCUS = "question", "in_focus"
 # What the collector adds to the parse.
-QUESTIONS, CRISIS_LEVEL = "questions", "crisis_level"
+QUESTIONS, CRISIS_LEVEL, STORY = "questions", "crisis_level", "story"
 
 _WH = {"what", "what's", "whats", "when", "when's", "where", "where's", "who", "who's", "whom", "which", "why",
        "how", "how's"}
@@ -84,6 +84,10 @@ class Finder:
 
         Empty when the text is one question (or none): it is classified as it is.
         """
+        return self.read(text)[0]
+
+    def read(self, text: str) -> Tuple[List[str], int]:
+        """The questions of ``text`` (as ``questions`` gives them) and how many statements it makes."""
         doc = self.nlp(text)
         found: List[str] = []
         statements = 0
@@ -97,8 +101,8 @@ class Finder:
                 else:
                     statements += 1
         if len(found) > 1 or (found and statements):
-            return found[:self.max_questions]
-        return []
+            return found[:self.max_questions], statements
+        return [], statements
 
     def _clauses(self, sentence: Any) -> List[Any]:
         """The sentence cut before each joined clause that opens like a question ("... and do I need ...")."""
@@ -165,7 +169,10 @@ class QuestionFinder(GraphComponent):
             if not isinstance(text, str) or not text.strip() or text.startswith("/"):
                 continue
             metadata = message.get("metadata") or {}
-            for question in self.finder.questions(text):
+            questions, statements = self.finder.read(text)
+            if questions and statements:  # a story before (or around) the question: acknowledged
+                message.set(STORY, True, add_to_output=True)
+            for question in questions:
                 extra.append(Message(data={TEXT: question, PARENT: index, KIND: QUESTION, "metadata": metadata}))
             context = metadata.get("context") if isinstance(metadata, dict) else None
             focus = context.get("focus") if isinstance(context, dict) else None
