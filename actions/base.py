@@ -151,7 +151,8 @@ class KnowledgeAction(UsesStore, Action, abc.ABC):
         Then the 988 line when the message read like a crisis but asked a program question, and the
         conversation's focus for the next message's follow-up.
         """
-        found = turn.resolve(tracker.latest_message, lambda text: self.store.resolve("program", text))
+        found = turn.resolve(tracker.latest_message, lambda text: self.store.resolve("program", text),
+                             self.covered)
         if found is None:
             replies = own()
         else:
@@ -175,6 +176,12 @@ class KnowledgeAction(UsesStore, Action, abc.ABC):
         if topic:
             events.append(SlotSet("focus", advising.focus(self.store, topic)))
         return events
+
+    def covered(self, label: str) -> bool:
+        """Whether the page answers a label: an FAQ topic with a covered answer, or a topic's own intent."""
+        if "/" not in label:
+            return True
+        return any(v.covered for v in self.store.answer_variants(label.split("/", 1)[1]))
 
     @staticmethod
     def say(dispatcher: CollectingDispatcher, reply: Reply) -> List[Dict[Text, Any]]:

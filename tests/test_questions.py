@@ -6,7 +6,7 @@ import pytest
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.questions import IN_FOCUS, KIND, PARENT, QUESTION, Finder, QuestionCollector, QuestionFinder
+from bot.nlu.questions import IN_FOCUS, KIND, LEANS, PARENT, QUESTION, Finder, QuestionCollector, QuestionFinder
 from bot.nlu.safety import CRISIS_PHRASE
 
 FINDER = Finder(max_questions=3, min_words=2, max_follow_up_words=8)
@@ -32,11 +32,12 @@ def test_the_questions_of_a_message(text, questions) -> None:
     ("how many credits is it?", "the field study", "how many credits is the field study?"),
     ("when is it?", "the campus orientation visit", "when is the campus orientation visit?"),
     ("what if I miss one?", "the live online classes", "the live online classes: what if I miss one?"),
-    ("do I need a GRE for the MLS program or not at all?", "the field study", None),  # not leaning: too long
+    ("do I need a GRE for the MLS program or not at all, really?", "the field study", None),  # too long
     ("how many credits is it?", "", None),
 ])
 def test_a_follow_up_is_read_with_the_focus(text, focus, read) -> None:
-    assert FINDER.in_focus(text, focus) == read
+    found = FINDER.in_focus(text, focus)
+    assert (found[0] if found else None) == read
 
 
 def test_the_finder_adds_a_message_per_question_and_one_read_with_the_focus() -> None:
@@ -70,9 +71,10 @@ def collect(*messages: Message) -> Message:
 
 
 def test_a_crisis_with_a_harmless_reading_in_context_is_uncertain_and_takes_that_reading() -> None:
-    found = collect(labelled("is there any way around it?", "crisis", 0.8),
-                    labelled("is there any way around the orientation visit?", "faq", 0.9, IN_FOCUS,
-                             topic="orientation_visit"))
+    focused = labelled("is there any way around the orientation visit?", "faq", 0.9, IN_FOCUS,
+                       topic="orientation_visit")
+    focused.set(LEANS, True)
+    found = collect(labelled("is there any way around it?", "crisis", 0.8), focused)
     assert found.get("crisis_level") == "uncertain"
     assert found.get(INTENT)["name"] == "faq"
     assert found.get("in_focus")["label"] == "faq/orientation_visit"

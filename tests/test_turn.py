@@ -54,16 +54,24 @@ def test_a_story_whose_whole_reading_is_a_question_keeps_it() -> None:
     assert resolve(parse, canonical) is None
 
 
+def leaning(label: str, confidence: float, leans: bool = True) -> dict:
+    return {**reading(label, confidence), "leans": leans}
+
+
 @pytest.mark.parametrize(("own", "focused", "expected"), [
-    ("faq/credits", reading("faq/field_study_course", 0.8), "faq/field_study_course"),
-    ("faq/credits", reading("faq/field_study_course", 0.3), None),  # too unsure to override
-    ("follow_up", reading("faq/credits", 0.9), None),  # follow-ups keep their own rules
-    ("faq/credits", reading("out_of_scope", 0.9), None),
+    ("faq/credits", leaning("faq/field_study_course", 0.8), "faq/field_study_course"),  # "how many credits is it?"
+    ("faq/credits", leaning("faq/field_study_course", 0.3), None),  # too unsure to override
+    ("follow_up", leaning("faq/credits", 0.9), None),  # follow-ups keep their own rules
+    ("faq/credits", leaning("out_of_scope", 0.9), None),
+    # Not pointing at the focus: a question answered on its own keeps its answer ("how many credits is the MLS?")
+    ("faq/credits", leaning("faq/field_study_course", 0.9, leans=False), None),
+    # ... and one the page does not answer alone takes the focus ("is there a final report?")
+    ("faq/deadlines", leaning("faq/field_study_hours", 0.9, leans=False), "faq/field_study_hours"),
 ])
 def test_a_follow_up_is_read_with_the_focus_when_that_reading_is_sure(own, focused, expected) -> None:
     parse = {**(faq(own.split("/")[1]) if "/" in own else {"intent": {"name": own, "confidence": 0.9}}),
              "in_focus": focused}
-    found = resolve(parse, canonical)
+    found = resolve(parse, canonical, covered=lambda label: label != "faq/deadlines")
     assert (found.asked[0].label if found else None) == expected
 
 

@@ -59,10 +59,23 @@ def named_program(entities: list[dict[str, Any]], canonical: Callable[[str], Opt
     return None
 
 
-def resolve(parse: dict[str, Any], canonical: Callable[[str], Optional[str]]) -> Optional[Turn]:
+def confidence(parse: dict[str, Any]) -> float:
+    """How sure the classifier is of the message's label: the intent's confidence, times the topic's share."""
+    value = float((parse.get("intent") or {}).get("confidence") or 0.0)
+    selected = (parse.get("response_selector") or {}).get(RETRIEVAL_INTENT, {}).get("response", {})
+    if full_label(parse).startswith(RETRIEVAL_INTENT + "/"):
+        value *= float(selected.get("confidence") or 0.0)
+    return value
+
+
+def resolve(parse: dict[str, Any], canonical: Callable[[str], Optional[str]],
+            covered: Callable[[str], bool] = lambda label: True) -> Optional[Turn]:
     """The turn's questions, or None when the message is one plain question (see the module's docstring).
 
-    ``canonical`` maps a program as written ('library science') to its code ('MLS').
+    ``canonical`` maps a program as written ('library science') to its code ('MLS'); ``covered`` tells
+    whether a label is answered by the page (a topic marked not covered gets "I don't have that").
+    A follow-up is read with the focus when it points at it ("how many credits is it?"), or when its own
+    reading answers nothing ("is there a final report?" read alone: not on the page).
     """
     crisis_line = parse.get("crisis_level") == "uncertain"
     label = full_label(parse)
@@ -84,8 +97,10 @@ def resolve(parse: dict[str, Any], canonical: Callable[[str], Optional[str]]) ->
         asked = [a if a.program else Asked(a.label, shared, a.text) for a in asked[:MAX_QUESTIONS]]
         return Turn(asked, not_understood if len(asked) else [], crisis_line, bool(parse.get("story")))
     focused = parse.get("in_focus")
-    if (focused and label != FOLLOW_UP and answers(focused["label"]) and focused["label"] != label
-            and focused["confidence"] >= MIN_IN_FOCUS_CONFIDENCE):
+    own_answers = answers(label) and covered(label) and confidence(parse) >= MIN_IN_FOCUS_CONFIDENCE
+    if (focused and label != FOLLOW_UP and answers(focused["label"]) and covered(focused["label"])
+            and focused["label"] != label and focused["confidence"] >= MIN_IN_FOCUS_CONFIDENCE
+            and (focused.get("leans") or not own_answers)):
         program = named_program(focused.get("entities") or [], canonical) or whole_program
         return Turn([Asked(focused["label"], program, focused.get("text") or "")], [], crisis_line)
     if crisis_line:

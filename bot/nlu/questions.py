@@ -40,7 +40,7 @@ from bot.nlu.safety import CRISIS_PHRASE
 RESPONSE_SELECTOR = "response_selector"
 # Where a question's own message points back at the message it came from, and what it is.
 PARENT, KIND = "question_of", "question_kind"
-QUESTION, IN_FOCUS = "question", "in_focus"
+QUESTION, IN_FOCUS, LEANS = "question", "in_focus", "leans"
 # What the collector adds to the parse.
 QUESTIONS, CRISIS_LEVEL, STORY = "questions", "crisis_level", "story"
 
@@ -129,18 +129,21 @@ class Finder:
                 clauses.append(doc[a:b])
         return clauses
 
-    def in_focus(self, text: str, focus: str) -> Optional[str]:
-        """``text`` read with the conversation's focus, when it is a short message that leans on it."""
+    def in_focus(self, text: str, focus: str) -> Optional[Tuple[str, bool]]:
+        """``text`` read with the conversation's focus when it is short, and whether it leans on it.
+
+        A pointer ("how many credits is it?") is replaced by the focus; otherwise the focus goes first ("the
+        field study: where at?"). It leans on the focus when it points at it, opens like a follow-up ("and",
+        "what about") or is a few words only; the conversation logic weighs the reading by that.
+        """
         doc = self.nlp.make_doc(text)
         words = [t for t in doc if not t.is_punct]
         if not focus or not words or len(words) > self.max_follow_up_words:
             return None
         pointer = next((t for t in words if t.lower_ in _POINTERS), None)
         if pointer is not None:
-            return text[:pointer.idx] + focus + text[pointer.idx + len(pointer.text):]
-        if _LEANS.match(text) or len(words) <= 3:
-            return f"{focus}: {text}"
-        return None
+            return text[:pointer.idx] + focus + text[pointer.idx + len(pointer.text):], True
+        return f"{focus}: {text}", bool(_LEANS.match(text)) or len(words) <= 3
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER], is_trainable=False)
@@ -178,7 +181,8 @@ class QuestionFinder(GraphComponent):
             focus = context.get("focus") if isinstance(context, dict) else None
             read = self.finder.in_focus(text, focus) if isinstance(focus, str) else None
             if read:
-                extra.append(Message(data={TEXT: read, PARENT: index, KIND: IN_FOCUS, "metadata": metadata}))
+                extra.append(Message(data={TEXT: read[0], PARENT: index, KIND: IN_FOCUS, LEANS: read[1],
+                                           "metadata": metadata}))
         return messages + extra
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
@@ -235,7 +239,7 @@ class QuestionCollector(GraphComponent):
             if questions:
                 message.set(QUESTIONS, [reading(m) for m in questions], add_to_output=True)
             if focused is not None:
-                message.set(IN_FOCUS, reading(focused), add_to_output=True)
+                message.set(IN_FOCUS, {**reading(focused), LEANS: bool(focused.get(LEANS))}, add_to_output=True)
             self._crisis_level(message, questions, focused)
         return own
 
@@ -256,7 +260,8 @@ class QuestionCollector(GraphComponent):
             return
         harmless = None
         if not message.get(CRISIS_PHRASE):
-            harmless = focused if self._harmless(focused) else next((q for q in questions if self._harmless(q)), None)
+            leaning = focused if focused is not None and focused.get(LEANS) else None
+            harmless = leaning if self._harmless(leaning) else next((q for q in questions if self._harmless(q)), None)
         if harmless is None:
             message.set(CRISIS_LEVEL, "certain", add_to_output=True)
             return
