@@ -144,6 +144,15 @@ class KnowledgeAction(UsesStore, Action, abc.ABC):
             user_timezone=self.entity(tracker, "timezone") or tracker.get_slot("timezone"),
             public_url=self.settings.public_url)
 
+    def resolves(self, tracker: Tracker) -> bool:
+        """Whether the turn, read as a whole, has questions to answer (bot/conversation/turn.py)."""
+        found = self.turn(tracker)
+        return found is not None and bool(found.asked)
+
+    def turn(self, tracker: Tracker) -> Optional[turn.Turn]:
+        """The latest message's questions, read once per turn (bot/conversation/turn.py)."""
+        return turn.resolve(tracker.latest_message, lambda text: self.store.resolve("program", text), self.covered)
+
     def answer_turn(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                     own: Callable[[], List[Reply]]) -> List[Dict[Text, Any]]:
         """Answer what the turn asks (bot/conversation/turn.py), else ``own()``, the action's own answer.
@@ -151,8 +160,7 @@ class KnowledgeAction(UsesStore, Action, abc.ABC):
         Then the 988 line when the message read like a crisis but asked a program question, and the
         conversation's focus for the next message's follow-up.
         """
-        found = turn.resolve(tracker.latest_message, lambda text: self.store.resolve("program", text),
-                             self.covered)
+        found = self.turn(tracker)
         if found is None:
             replies = own()
         else:

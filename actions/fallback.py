@@ -21,6 +21,9 @@ class ActionHandleMisunderstanding(KnowledgeAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        if self.resolves(tracker):  # its questions, or its reading with the focus, are understood
+            answered = self.answer_turn(dispatcher, tracker, list)
+            return answered + [SlotSet("handoff_offered", False), SlotSet(misunderstanding.SLOT, None)]
         unsure = tracker.latest_message.get("intent", {}).get("name") == "nlu_fallback"
         topic = tracker.get_slot("pending_topic") or tracker.get_slot("last_topic")
         if topic and self.entity(tracker, "program") and misunderstanding.names_a_program(

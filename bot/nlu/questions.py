@@ -35,7 +35,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.conversation.parse import RETRIEVAL_INTENT, full_label
-from bot.nlu.safety import CRISIS_PHRASE
+from bot.nlu.safety import CRISIS_PHRASE, OVERRIDDEN
 
 RESPONSE_SELECTOR = "response_selector"
 # Where a question's own message points back at the message it came from, and what it is.
@@ -55,6 +55,8 @@ _REQUESTS = re.compile(r"^(?:(?:and|also|plus|so|then)\s+)?(?:tell me|let me kno
                        r"i wonder|i was wondering|wondering|can you tell me|could you tell me|please tell me|"
                        r"what about|how about)\b", re.IGNORECASE)
 _JOINERS = {"and", "also", "plus", "&", "+", "then", "so", "but"}
+SHORT_CLAUSE_WORDS = 6
+STORY_WORDS = 8  # words of statements that make a story worth acknowledging ("For the online MIM:" does not)
 _PUNCT_JOINERS = {",", ";", "-", "--", "/", "\u2013", "\u2014"}
 # Words that point back at what the conversation is about.
 _POINTERS = {"it", "that", "this", "them", "they", "these", "those"}
@@ -87,22 +89,30 @@ class Finder:
         return self.read(text)[0]
 
     def read(self, text: str) -> Tuple[List[str], int]:
-        """The questions of ``text`` (as ``questions`` gives them) and how many statements it makes."""
+        """The questions of ``text`` (as ``questions`` gives them) and how many words its statements have."""
         doc = self.nlp(text)
         found: List[str] = []
         statements = 0
         for sentence in doc.sents:
-            for clause in self._clauses(sentence):
+            clauses = self._clauses(sentence)
+            for k, clause in enumerate(clauses):
                 words = [t.lower_ for t in clause if not t.is_punct]
                 if not words or (len(words) < self.min_words and not clause.text.rstrip().endswith("?")):
                     continue  # "gre?" asks; "ok." does not
-                if is_question(words, clause.text):
+                # A short clause joined to a question asks too: "tech requirements + which LMS do you use?"
+                joined = len(clauses) > 1 and k == 0 and len(words) <= SHORT_CLAUSE_WORDS
+                if joined or is_question(words, clause.text):
                     found.append(clause.text.strip())
                 else:
-                    statements += 1
+                    statements += len(words)
         if len(found) > 1 or (found and statements):
             return found[:self.max_questions], statements
         return [], statements
+
+    def read_story(self, text: str) -> Tuple[List[str], bool]:
+        """The questions of ``text``, and whether it tells a story around them (a few sentences of it)."""
+        questions, statement_words = self.read(text)
+        return questions, bool(questions) and statement_words >= STORY_WORDS
 
     def _clauses(self, sentence: Any) -> List[Any]:
         """The sentence cut before each joined clause that opens like a question ("... and do I need ...")."""
@@ -172,8 +182,8 @@ class QuestionFinder(GraphComponent):
             if not isinstance(text, str) or not text.strip() or text.startswith("/"):
                 continue
             metadata = message.get("metadata") or {}
-            questions, statements = self.finder.read(text)
-            if questions and statements:  # a story before (or around) the question: acknowledged
+            questions, story = self.finder.read_story(text)
+            if story:  # a story before (or around) the question: acknowledged
                 message.set(STORY, True, add_to_output=True)
             for question in questions:
                 extra.append(Message(data={TEXT: question, PARENT: index, KIND: QUESTION, "metadata": metadata}))
@@ -215,8 +225,10 @@ class QuestionCollector(GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        """The crisis intent, and the smallest confidence of a harmless question beside a crisis reading."""
-        return {"crisis_intent": "crisis", "min_question_confidence": 0.5}
+        """The crisis intent, and how sure a harmless reading must be to make a crisis reading uncertain."""
+        # max_named_crisis: a message naming a crisis in words is read as a program question only when the
+        # classifier itself gave the crisis less than this (a word used as a topic: "books about suicide").
+        return {"crisis_intent": "crisis", "min_question_confidence": 0.5, "max_named_crisis": 0.2}
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         self.config = config
@@ -259,7 +271,11 @@ class QuestionCollector(GraphComponent):
         if (message.get(INTENT) or {}).get("name") != self.config["crisis_intent"]:
             return
         harmless = None
-        if not message.get(CRISIS_PHRASE):
+        # A crisis named in words stays certain, unless the classifier itself read something else and the
+        # message asks a program question ("banned books about suicide: which MLS track?").
+        overridden = message.get(OVERRIDDEN) or {}
+        topical = bool(overridden) and overridden.get("crisis", 1.0) < float(self.config["max_named_crisis"])
+        if not message.get(CRISIS_PHRASE) or topical:
             leaning = focused if focused is not None and focused.get(LEANS) else None
             harmless = leaning if self._harmless(leaning) else next((q for q in questions if self._harmless(q)), None)
         if harmless is None:

@@ -24,6 +24,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 PHRASES_FILE = "crisis_phrases.json"
 CRISIS_PHRASE = "crisis_phrase"  # on a message that names a crisis in words
+OVERRIDDEN = "crisis_overrode"  # the intent the classifier had given a message this component made a crisis
 
 
 def pattern_for(phrases: List[str]) -> Optional[re.Pattern[str]]:
@@ -96,6 +97,9 @@ class CrisisPhraseClassifier(GraphComponent):
             if not named and not self._likely(message):
                 continue
             ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != intent]
+            own = next((r.get("confidence", 0.0) for r in message.get(INTENT_RANKING_KEY) or []
+                        if r.get("name") == intent), 0.0)
+            message.set(OVERRIDDEN, {"intent": (message.get(INTENT) or {}).get("name"), "crisis": own})
             message.set(INTENT, {"name": intent, "confidence": 1.0}, add_to_output=True)
             message.set(INTENT_RANKING_KEY, [{"name": intent, "confidence": 1.0}, *ranking], add_to_output=True)
         return messages
