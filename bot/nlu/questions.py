@@ -43,6 +43,7 @@ PARENT, KIND = "question_of", "question_kind"
 QUESTION, IN_FOCUS, LEANS = "question", "in_focus", "leans"
 # What the collector adds to the parse.
 QUESTIONS, CRISIS_LEVEL, STORY = "questions", "crisis_level", "story"
+CRISIS_CONFIDENCE = "crisis_confidence"  # the classifier's own confidence in the crisis reading
 
 _WH = {"what", "what's", "whats", "when", "when's", "where", "where's", "who", "who's", "whom", "which", "why",
        "how", "how's"}
@@ -60,7 +61,6 @@ STORY_WORDS = 8  # words of statements that make a story worth acknowledging ("F
 _PUNCT_JOINERS = {",", ";", "-", "--", "/", "\u2013", "\u2014"}
 # Words that point back at what the conversation is about.
 _POINTERS = {"it", "that", "this", "them", "they", "these", "those"}
-_LEANS = re.compile(r"^\s*(?:and|so|but|ok(?:ay)?|what about|how about|what if)\b", re.IGNORECASE)
 
 
 def is_question(words: List[str], text: str) -> bool:
@@ -143,8 +143,8 @@ class Finder:
         """``text`` read with the conversation's focus when it is short, and whether it leans on it.
 
         A pointer ("how many credits is it?") is replaced by the focus; otherwise the focus goes first ("the
-        field study: where at?"). It leans on the focus when it points at it, opens like a follow-up ("and",
-        "what about") or is a few words only; the conversation logic weighs the reading by that.
+        field study: where at?"). It leans on the focus when it points at it or is a few words only ("and
+        how long is the MIM?" names its own subject); the conversation logic weighs the reading by that.
         """
         doc = self.nlp.make_doc(text)
         words = [t for t in doc if not t.is_punct]
@@ -153,7 +153,7 @@ class Finder:
         pointer = next((t for t in words if t.lower_ in _POINTERS), None)
         if pointer is not None:
             return text[:pointer.idx] + focus + text[pointer.idx + len(pointer.text):], True
-        return f"{focus}: {text}", bool(_LEANS.match(text)) or len(words) <= 3
+        return f"{focus}: {text}", len(words) <= 3
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER], is_trainable=False)
@@ -228,7 +228,10 @@ class QuestionCollector(GraphComponent):
         """The crisis intent, and how sure a harmless reading must be to make a crisis reading uncertain."""
         # max_named_crisis: a message naming a crisis in words is read as a program question only when the
         # classifier itself gave the crisis less than this (a word used as a topic: "books about suicide").
-        return {"crisis_intent": "crisis", "min_question_confidence": 0.5, "max_named_crisis": 0.2}
+        # max_crisis_beside_question: a crisis reading this sure stays one whatever else the message asks
+        # ("someone got stabbed outside the library, who do I call?").
+        return {"crisis_intent": "crisis", "min_question_confidence": 0.5, "max_named_crisis": 0.2,
+                "max_crisis_beside_question": 0.8}
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         self.config = config
@@ -271,13 +274,18 @@ class QuestionCollector(GraphComponent):
         if (message.get(INTENT) or {}).get("name") != self.config["crisis_intent"]:
             return
         harmless = None
+        overridden = message.get(OVERRIDDEN) or {}
+        crisis = float(overridden["crisis"] if overridden else (message.get(INTENT) or {}).get("confidence") or 0.0)
+        message.set(CRISIS_CONFIDENCE, round(crisis, 4), add_to_output=True)
         # A crisis named in words stays certain, unless the classifier itself read something else and the
         # message asks a program question ("banned books about suicide: which MLS track?").
-        overridden = message.get(OVERRIDDEN) or {}
-        topical = bool(overridden) and overridden.get("crisis", 1.0) < float(self.config["max_named_crisis"])
+        topical = bool(overridden) and crisis < float(self.config["max_named_crisis"])
         if not message.get(CRISIS_PHRASE) or topical:
             leaning = focused if focused is not None and focused.get(LEANS) else None
-            harmless = leaning if self._harmless(leaning) else next((q for q in questions if self._harmless(q)), None)
+            if self._harmless(leaning):  # "is there any way around it?" right after the orientation visit
+                harmless = leaning
+            elif crisis < float(self.config["max_crisis_beside_question"]):  # grief, then "who do I talk to?"
+                harmless = next((q for q in questions if self._harmless(q)), None)
         if harmless is None:
             message.set(CRISIS_LEVEL, "certain", add_to_output=True)
             return
