@@ -12,7 +12,7 @@ import pytest
 
 from bot.cli import main
 from bot.config import load_settings
-from bot.handoffs import delivery, mail
+from bot.handoffs import delivery, mail, status
 from bot.handoffs.notify import CLOSE_ACTION, REOPEN_ACTION, notify_staff
 from bot.handoffs.staff_thread import StaffThread
 from bot.handoffs.tickets import ANSWER_MAX, open_handoffs
@@ -227,6 +227,20 @@ def test_handoffs_reply_from_the_command_line(queue, settings, smtp, capsys) -> 
     assert len(smtp.wait_for(1)) == 1
     assert main(["handoffs", "close", ticket.reference, "--answer", "Told by phone too."], settings) == 0
     assert queue.get(ticket.reference).status == "closed"
+
+
+def test_status_is_told_to_the_conversation_of_the_ticket_only(queue, settings) -> None:
+    mine = posted_ticket(queue, settings, sender="webchat:mine-1234")
+    theirs = posted_ticket(queue, settings, sender="webchat:theirs-1234")
+    assert status.statuses(queue, "webchat:mine-1234", "did anyone answer?") == [
+        status.Status("utter_ticket_status_open", {"reference": mine.reference, "answer": ""})]
+    queue.answer(mine.reference, "Yes.", by=STAFFER)
+    assert status.statuses(queue, "webchat:mine-1234", f"what happened to {mine.reference.lower()}?")[0].response \
+        == "utter_ticket_status_answered"
+    # Another conversation's reference gets the same answer as one that does not exist.
+    assert status.statuses(queue, "webchat:mine-1234", f"and {theirs.reference}?") == [
+        status.Status("utter_ticket_status_not_here", {"reference": theirs.reference})]
+    assert status.statuses(queue, "webchat:nobody-1234", "any answer?")[0].response == "utter_ticket_status_none"
 
 
 def test_staff_are_reminded_once_of_a_ticket_waiting_too_long(thread, slack, queue, settings) -> None:
