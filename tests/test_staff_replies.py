@@ -7,17 +7,19 @@ to the student's thread and the staff thread, and the tickets live in an SQLite 
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 
 import pytest
 
 from bot.cli import main
 from bot.config import load_settings
+from bot.database import make_engine
 from bot.handoffs import delivery, mail, status
 from bot.handoffs.notify import CLOSE_ACTION, REOPEN_ACTION, notify_staff
 from bot.handoffs.staff_thread import StaffThread
 from bot.handoffs.tickets import ANSWER_MAX, open_handoffs
 from bot.knowledge.store import KnowledgeStore
-from tests.conftest import NOW, fresh_store
+from tests.conftest import KNOWLEDGE_DIR, NOW, fresh_store
 from tests.fake_slack import FakeSlackApi
 from tests.smtp_server import SmtpServer
 
@@ -251,3 +253,24 @@ def test_staff_are_reminded_once_of_a_ticket_waiting_too_long(thread, slack, que
     assert thread.remind(later, dt.timedelta(hours=48)) == []
     [note] = thread_notes(slack, ticket)
     assert "has waited 2 days" in note
+
+
+def test_drafts_are_grouped_and_promoted_into_answers_yml(queue, settings, capsys, tmp_path) -> None:
+    shutil.copytree(KNOWLEDGE_DIR, settings.knowledge_dir)
+    db = load_settings({"HANDOFF_DB_URL": settings.handoff_db_url, "KNOWLEDGE_DIR": str(settings.knowledge_dir),
+                        "KNOWLEDGE_DB_URL": f"sqlite:///{tmp_path / 'knowledge.db'}"})
+    first = posted_ticket(queue, settings, question="Do I need to take the GRE for the MLS?")
+    second = posted_ticket(queue, settings, question="is the GRE required for the MIM?")
+    posted_ticket(queue, settings, question="Where do I park at orientation?")
+    for ticket in (first, second):
+        queue.answer(ticket.reference, "No: the online programs do not ask for GRE scores.", by=STAFFER)
+    assert main(["knowledge", "drafts"], db) == 0
+    out = capsys.readouterr().out
+    assert "asked: 2" in out and first.reference in out and second.reference in out
+    assert main(["knowledge", "promote", first.reference, "--topic", "gre"], db) == 0
+    assert "covered now" in capsys.readouterr().out
+    text = (settings.knowledge_dir / "answers.yml").read_text()
+    assert f"source: ticket {first.reference}" in text and f"reviewed: {dt.date.today().isoformat()}" in text
+    [gre] = KnowledgeStore(make_engine(db.database_url)).answer_variants("gre")
+    assert gre.covered and gre.text == "No: the online programs do not ask for GRE scores."  # live on the next message
+    assert main(["knowledge", "promote", "H-NOPE00", "--topic", "gre"], db) == 1
