@@ -39,6 +39,7 @@ class Settings:
     smtp_url: str = ""  # SMTP_URL: smtp://, smtp+starttls:// or smtps://[user:password@]host[:port]
     email_from: str = ""  # EMAIL_FROM: the address staff answers and reminders are sent from
     email_reply_to: str = ""  # EMAIL_REPLY_TO: where a student's reply to such an email goes
+    remind_after_hours: int = 48  # HANDOFF_REMIND_HOURS: open tickets older than this get one staff reminder
 
     @property
     def email_configured(self) -> bool:
@@ -79,6 +80,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         smtp_url=env.get("SMTP_URL", ""),
         email_from=env.get("EMAIL_FROM", ""),
         email_reply_to=env.get("EMAIL_REPLY_TO") or env.get("EMAIL_FROM", ""),
+        # The office's reply_time (contacts.yml) is words for students; this is the same promise in hours.
+        remind_after_hours=_days(env, "HANDOFF_REMIND_HOURS", 48),
     )
 
 

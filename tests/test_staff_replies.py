@@ -274,3 +274,22 @@ def test_drafts_are_grouped_and_promoted_into_answers_yml(queue, settings, capsy
     [gre] = KnowledgeStore(make_engine(db.database_url)).answer_variants("gre")
     assert gre.covered and gre.text == "No: the online programs do not ask for GRE scores."  # live on the next message
     assert main(["knowledge", "promote", "H-NOPE00", "--topic", "gre"], db) == 1
+
+
+def test_the_report_shows_time_to_first_reply_and_the_open_queue_by_age(queue, settings) -> None:
+    from bot.staff.report import queue_html
+
+    answered, waiting = posted_ticket(queue, settings), posted_ticket(queue, settings)
+    queue.answer(answered.reference, "Yes.", by=STAFFER, now=NOW + dt.timedelta(hours=5))
+    shown = queue_html(queue.list(), NOW + dt.timedelta(days=3))
+    assert "median 5.0 h" in shown and "2-7 days: 1" in shown and "under a day: 0" in shown
+    assert queue.get(waiting.reference).status == "open"
+
+
+def test_handoffs_remind_from_the_command_line(queue, settings, slack, capsys) -> None:
+    ticket = posted_ticket(queue, settings)  # created at NOW, long before the command runs
+    assert main(["handoffs", "remind"], settings) == 0
+    assert ticket.reference in capsys.readouterr().out
+    assert main(["handoffs", "remind"], settings) == 0
+    assert "0 ticket(s)" in capsys.readouterr().out and len(thread_notes(slack, ticket)) == 1
+    assert main(["handoffs", "remind"], load_settings({"HANDOFF_DB_URL": settings.handoff_db_url})) == 2

@@ -32,6 +32,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     p = h.add_parser("reopen", help="open a closed or answered ticket again, to answer it (again)")
     p.add_argument("id", metavar="ID", help="reference (H-1A2B3C) or number")
     p.set_defaults(handler=_handoffs_reopen)
+    p = h.add_parser("remind", help="one reminder in the staff thread of each open ticket waiting too long")
+    p.add_argument("--hours", type=int, help="how long is too long (default: HANDOFF_REMIND_HOURS or 48)")
+    p.set_defaults(handler=_handoffs_remind)
     p = h.add_parser("drafts", help="answered and closed tickets' answers, as drafts for knowledge/answers.yml")
     p.set_defaults(handler=_handoffs_drafts)
 
@@ -108,6 +111,21 @@ def _handoffs_reopen(args: argparse.Namespace, settings: Settings) -> int:
         print(f"No handoff ticket {args.id}.", file=sys.stderr)
         return 1
     print(f"Reopened {ticket.reference}: python -m bot handoffs reply {ticket.reference} --answer TEXT")
+    return 0
+
+
+def _handoffs_remind(args: argparse.Namespace, settings: Settings) -> int:
+    import datetime as dt
+
+    from bot.handoffs.staff_thread import StaffThread
+
+    if not settings.handoff_slack_channel:
+        print("No staff Slack channel (HANDOFF_SLACK_CHANNEL): nobody to remind.", file=sys.stderr)
+        return 2
+    hours = args.hours or settings.remind_after_hours
+    reminded = StaffThread(settings).remind(dt.datetime.now(dt.timezone.utc), dt.timedelta(hours=hours))
+    print(f"Reminded staff of {len(reminded)} ticket(s) open for more than {hours} hours: "
+          f"{', '.join(reminded) or 'none'}.")
     return 0
 
 

@@ -24,7 +24,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot.config import Settings
 from bot.handoffs import delivery, mail
 from bot.handoffs.notify import CLOSE_ACTION, REOPEN_ACTION, escape, slack_client
-from bot.handoffs.tickets import ANSWER_MAX, HandoffStore, Ticket, default_handoffs
+from bot.handoffs.tickets import ANSWER_MAX, HandoffStore, Ticket, as_utc, default_handoffs
 from bot.knowledge.store import KnowledgeStore, default_store
 
 logger = logging.getLogger(__name__)
@@ -139,7 +139,7 @@ class StaffThread:
         """One reminder in the thread of each open ticket older than ``after``; the references reminded."""
         reminded = []
         for ticket in self.handoffs.list("open"):
-            if ticket.staff_ts and ticket.created_at.astimezone(dt.timezone.utc) < now - after \
+            if ticket.staff_ts and as_utc(ticket.created_at) < now - after \
                     and self.handoffs.claim_reminder(ticket, now):
                 self.say(ticket.staff_ts, _reminder(ticket, now), broadcast=True)
                 reminded.append(ticket.reference)
@@ -147,7 +147,7 @@ class StaffThread:
 
 
 def _reminder(ticket: Ticket, now: dt.datetime) -> str:
-    hours = (now - ticket.created_at.astimezone(dt.timezone.utc)).total_seconds() / 3600
+    hours = (now - as_utc(ticket.created_at)).total_seconds() / 3600
     waited = f"{hours / 24:.0f} days" if hours >= 48 else f"{hours:.0f} hours"
     return (f"{ticket.reference} has waited {waited} without an answer. Reply in this thread to answer "
             "the student, or press Close without reply.")

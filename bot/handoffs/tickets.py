@@ -241,5 +241,10 @@ def _by_key(key: str) -> Any:
     return select(Ticket).where(Ticket.id == int(key) if key.isdigit() else Ticket.reference == key.upper())
 
 
+def as_utc(moment: dt.datetime) -> dt.datetime:
+    """A stored time in UTC (SQLite hands stored UTC times back without their zone)."""
+    return moment.replace(tzinfo=dt.timezone.utc) if moment.tzinfo is None else moment.astimezone(dt.timezone.utc)
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
