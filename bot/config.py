@@ -36,6 +36,15 @@ class Settings:
     action_server_token: str  # ACTION_SERVER_TOKEN
     retention_days: int  # RETENTION_DAYS
     retention_urgent_days: int  # RETENTION_URGENT_DAYS
+    smtp_url: str = ""  # SMTP_URL: smtp://, smtp+starttls:// or smtps://[user:password@]host[:port]
+    email_from: str = ""  # EMAIL_FROM: the address staff answers and reminders are sent from
+    email_reply_to: str = ""  # EMAIL_REPLY_TO: where a student's reply to such an email goes
+    remind_after_hours: int = 48  # HANDOFF_REMIND_HOURS: open tickets older than this get one staff reminder
+
+    @property
+    def email_configured(self) -> bool:
+        """True when the assistant may send email: an SMTP server and a sender address."""
+        return bool(self.smtp_url and self.email_from)
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -67,6 +76,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         # urgent (crisis) tickets have a window of their own, for follow-up and incident review.
         retention_days=_days(env, "RETENTION_DAYS", 180),
         retention_urgent_days=_days(env, "RETENTION_URGENT_DAYS", 365),
+        # Staff answers and reminders go to students by email only with both a server and a sender.
+        smtp_url=env.get("SMTP_URL", ""),
+        email_from=env.get("EMAIL_FROM", ""),
+        email_reply_to=env.get("EMAIL_REPLY_TO") or env.get("EMAIL_FROM", ""),
+        # The office's reply_time (contacts.yml) is words for students; this is the same promise in hours.
+        remind_after_hours=_days(env, "HANDOFF_REMIND_HOURS", 48),
     )
 
 

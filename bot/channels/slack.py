@@ -14,6 +14,7 @@ On top of ``rasa.core.channels.slack.SlackInput`` this channel
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -30,6 +31,7 @@ from sanic.response import HTTPResponse
 from bot.channels import errors, payloads, validation
 from bot.channels.context import conversation_context
 from bot.config import Settings, load_settings
+from bot.handoffs.staff_thread import StaffThread
 
 logger = logging.getLogger(__name__)
 
@@ -54,8 +56,10 @@ class SlackOutput(SlackBot):
 class SlackChannel(SlackInput):
     """Slack Events API and Interactivity endpoint at /webhooks/slack/webhook."""
 
-    def __init__(self, *args: Any, api_url: Optional[str] = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, api_url: Optional[str] = None, staff_thread: Optional[StaffThread] = None,
+                 **kwargs: Any) -> None:
         self.api_url = api_url
+        self.staff_thread = staff_thread  # the staff channel's replies and buttons, when there is one
         self._seen: OrderedDict[tuple, float] = OrderedDict()
         super().__init__(*args, **kwargs)
 
@@ -79,6 +83,7 @@ class SlackChannel(SlackInput):
             credentials.get("slack_signing_secret") or settings.slack_signing_secret,
             credentials.get("conversation_granularity", "thread"),
             api_url=api_url,
+            staff_thread=StaffThread(settings) if settings.handoff_slack_channel else None,
         )
 
     @property
@@ -163,6 +168,8 @@ class SlackChannel(SlackInput):
             return response.text("Not a Slack event.", status=HTTPStatus.BAD_REQUEST)
         if payload.get("type") == "url_verification":
             return response.json({"challenge": payload.get("challenge", "")})
+        if self.staff_thread is not None and self.staff_thread.is_staff_event(payload.get("event") or {}):
+            return await self._staff(self.staff_thread.on_event, payload)
         if not self._is_user_message(payload) or not payload["event"].get("user"):
             return response.text("Not a user message; ignored.")
         metadata = _event_metadata(payload)
@@ -177,6 +184,14 @@ class SlackChannel(SlackInput):
         metadata["context"] = await conversation_context(request, sender)
         return await self.process_message(request, on_new_message, text=text, sender_id=sender, metadata=metadata)
 
+    async def _staff(self, handle: Callable[[Dict[str, Any]], str], payload: Dict[str, Any]) -> HTTPResponse:
+        """A staff-channel event or button, handled in a worker thread (it calls Slack and the databases)."""
+        event = payload.get("event") or {}
+        if event and not self._first_delivery((event.get("channel"), event.get("ts"))):
+            return response.text("Already handled.", headers={"X-Slack-No-Retry": "1"})
+        done = await asyncio.get_running_loop().run_in_executor(None, handle, payload)
+        return response.text(done)
+
     async def _interaction(self, request: Request,
                            on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> HTTPResponse:
         try:
@@ -187,6 +202,8 @@ class SlackChannel(SlackInput):
             return response.text("Missing interaction payload.", status=HTTPStatus.BAD_REQUEST)
         if not _is_interaction(payload):
             return response.text("Not a Slack interaction.", status=HTTPStatus.BAD_REQUEST)
+        if self.staff_thread is not None and self.staff_thread.is_staff_action(payload):
+            return await self._staff(self.staff_thread.on_action, payload)
         if not self._is_interactive_message(payload):
             return response.text("Interaction not supported; ignored.")
         try:
@@ -208,7 +225,8 @@ class SlackChannel(SlackInput):
 
 # Rasa's Slack connector reads these fields assuming Slack's types; a signed body with other types (only a
 # leaked signing secret or a Slack bug can send one) used to end in a 500 instead of a 400.
-EVENT_FIELDS = ("type", "text", "user", "channel", "channel_type", "ts", "thread_ts", "bot_id", "subtype")
+EVENT_FIELDS = ("type", "text", "user", "channel", "channel_type", "ts", "thread_ts", "bot_id", "subtype",
+                "parent_user_id")
 # Slack's ids and timestamps are a few dozen characters and its messages at most 40,000: anything longer
 # (a signed body from a leaked secret) would become a conversation id or a stored message of any size.
 SLACK_ID_MAX = 64

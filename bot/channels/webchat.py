@@ -5,11 +5,14 @@ Under /webhooks/webchat/ the Rasa server answers:
   GET  /widget.js   the widget script any site embeds with one <script> tag
   GET  /widget.css  its stylesheet
   POST /webhook     {"sender": "...", "message": "..."} -> [{"text": ..., "buttons": [...]}]
+  POST /replies     {"sender": "..."} -> {"replies": [{"id": "H-1A2B3C", "text": "Reply from the ..."}]}: staff
+                    answers to this conversation's tickets, which the widget asks for while it is open
 CORS for the message endpoint is limited to the origins in the settings (WEBCHAT_ALLOWED_ORIGINS, comma-separated).
 """
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
@@ -18,6 +21,7 @@ from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.channels import errors, validation
 from bot.config import Settings, load_settings
@@ -31,8 +35,10 @@ STATIC = {"": ("index.html", "text/html; charset=utf-8"),
 class WebchatInput(RestInput):
     """REST-compatible channel for the web widget."""
 
-    def __init__(self, allowed_origins: Optional[list[str]] = None) -> None:
+    def __init__(self, allowed_origins: Optional[list[str]] = None,
+                 replies: Optional[Callable[[str], list[dict[str, str]]]] = None) -> None:
         self.allowed_origins = allowed_origins or []
+        self.replies = replies  # conversation id -> staff answers to its tickets
 
     @classmethod
     def name(cls) -> Text:
@@ -43,10 +49,11 @@ class WebchatInput(RestInput):
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]],
                          settings: Optional[Settings] = None) -> WebchatInput:
         """Origins from credentials.yml (``allowed_origins``), else from the settings (read here when not given)."""
-        configured = (credentials or {}).get("allowed_origins") or (settings or load_settings()).webchat_allowed_origins
+        settings = settings or load_settings()
+        configured = (credentials or {}).get("allowed_origins") or settings.webchat_allowed_origins
         if isinstance(configured, str):
             configured = [o.strip() for o in configured.split(",")]
-        return cls([o.rstrip("/") for o in configured if o])
+        return cls([o.rstrip("/") for o in configured if o], replies=staff_replies(settings))
 
     def _cors(self, request: Request) -> Dict[str, str]:
         origin = request.headers.get("origin", "")
@@ -78,6 +85,7 @@ class WebchatInput(RestInput):
             return await static(request, "widget.css")
 
         @webchat.route("/webhook", methods=["OPTIONS"])
+        @webchat.route("/replies", methods=["OPTIONS"], name="replies_preflight")
         async def preflight(request: Request) -> HTTPResponse:
             headers = self._cors(request)
             return response.empty(status=204 if "Access-Control-Allow-Origin" in headers else 403, headers=headers)
@@ -90,8 +98,42 @@ class WebchatInput(RestInput):
                 return response.json({"error": "this site may not use the assistant"}, status=403, headers=headers)
             return await validation.respond(request, on_new_message, self.name(), headers)
 
+        @webchat.route("/replies", methods=["POST"])
+        async def replies(request: Request) -> HTTPResponse:
+            headers = self._cors(request)
+            origin = request.headers.get("origin")
+            if origin and "Access-Control-Allow-Origin" not in headers and not _same_origin(request, origin):
+                return response.json({"error": "this site may not use the assistant"}, status=403, headers=headers)
+            payload = validation.load_json(request.body if len(request.body or b"") <= 1000 else b"")
+            sender = payload.get("sender") if isinstance(payload, dict) else None
+            if not validation.is_text(sender) or not 8 <= len(sender) <= validation.MAX_SENDER:
+                return response.json({"error": f"send JSON like {{\"sender\": \"...\"}} with the conversation's "
+                                      f"sender id (8 to {validation.MAX_SENDER} characters)"},
+                                     status=400, headers=headers)
+            if self.replies is None:
+                return response.json({"replies": []}, headers=headers)
+            found = await asyncio.get_running_loop().run_in_executor(None, self.replies, f"{self.name()}:{sender}")
+            return response.json({"replies": found}, headers=headers)
+
         errors.install(webchat)
         return webchat
+
+
+def staff_replies(settings: Settings) -> Callable[[str], list[dict[str, str]]]:
+    """Staff answers to a conversation's tickets, read from the ticket database of ``settings``."""
+
+    def replies(conversation: str) -> list[dict[str, str]]:
+        from bot.handoffs.delivery import web_replies
+        from bot.handoffs.tickets import default_handoffs
+        from bot.knowledge.store import default_store
+
+        try:
+            store = default_store()
+        except SQLAlchemyError:
+            store = None  # the reply still shows, naming the office
+        return web_replies(default_handoffs(settings.handoff_db_url), store, conversation)
+
+    return replies
 
 
 def _same_origin(request: Request, origin: str) -> bool:

@@ -36,6 +36,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--days", type=int, help="review window in days (default: KNOWLEDGE_STALE_DAYS or 180)")
     p.add_argument("--strict", action="store_true", help="exit 1 when anything is stale")
     p.set_defaults(handler=_stale)
+    p = k.add_parser("drafts", help="staff answers to handed-off questions, grouped by similar question")
+    p.set_defaults(handler=_drafts)
+    p = k.add_parser("promote", help="make a ticket's answer the answer of a topic in answers.yml, and load it")
+    p.add_argument("id", metavar="ID", help="the ticket's reference (H-1A2B3C)")
+    p.add_argument("--topic", required=True, help="the topic key in answers.yml (an existing one, or a new one)")
+    p.set_defaults(handler=_promote)
 
 
 def _import(args: argparse.Namespace, settings: Settings) -> int:
@@ -96,3 +102,49 @@ def _stale(args: argparse.Namespace, settings: Settings) -> int:
     for fact in facts:
         print(f"  {fact.kind:<13} {fact.key}: {fact.detail}")
     return 1 if args.strict else 0
+
+
+def _drafts(args: argparse.Namespace, settings: Settings) -> int:
+    import yaml
+
+    from bot.handoffs.tickets import open_handoffs
+    from bot.staff.drafts import grouped
+
+    groups = grouped(open_handoffs(settings.handoff_db_url).drafts())
+    if not groups:
+        print("No drafts yet: staff answers to handed-off questions appear here.")
+        return 0
+    print("# Staff answers to handed-off questions, similar questions together, largest group first.")
+    print("# To make one the assistant's answer: python -m bot knowledge promote H-... --topic <topic>")
+    print(yaml.safe_dump({"groups": groups}, sort_keys=False, allow_unicode=True, width=100))
+    return 0
+
+
+def _promote(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.handoffs.tickets import open_handoffs
+    from bot.knowledge.promote import PromoteError, promote
+
+    ticket = open_handoffs(settings.handoff_db_url).get(args.id)
+    if ticket is None or not ticket.answer:
+        print(f"No answered ticket {args.id}: answer it first (handoffs reply).", file=sys.stderr)
+        return 1
+    path = settings.knowledge_dir / "answers.yml"
+    try:
+        done = promote(path, topic=args.topic, answer=ticket.answer, reference=ticket.reference,
+                       question=ticket.question, today=dt.date.today())
+    except PromoteError as exc:
+        print(f"Nothing was changed: {exc}", file=sys.stderr)
+        return 2
+    try:
+        files.import_files(open_store(settings), [path])
+    except KnowledgeError as exc:
+        print(f"{path} was written but not loaded. Fix these problems and import it:", file=sys.stderr)
+        return print_problems(exc.problems)
+    print(f"{ticket.reference}'s answer is now the answer of {done.topic} in {path}, and the assistant gives it.")
+    if done.new:
+        print(f"{done.topic} is a new topic: the assistant recognises questions on it once a developer adds "
+              f"data/nlu/faq/{done.topic}.yml and retrains (README: Add an FAQ topic).")
+    elif done.was_not_covered:
+        print(f"{done.topic} is covered now: a developer moves data/nlu/not_covered/{done.topic}.yml to "
+              "data/nlu/faq/ at the next training (it is answered meanwhile).")
+    return 0

@@ -50,6 +50,34 @@ def staff_message(ticket: Ticket) -> str:
     return "\n".join(lines)
 
 
+# Slack's limits on a message's blocks: 3,000 characters of text a section, 50 blocks.
+SECTION_MAX = 3000
+SECTIONS_MAX = 45
+CLOSE_ACTION, REOPEN_ACTION = "handoff_close", "handoff_reopen"
+
+
+def staff_blocks(ticket: Ticket) -> list[dict]:
+    """The staff message as Slack blocks: its text in sections, then *Close without reply* and *Reopen*."""
+    sections: list[str] = []
+    for line in staff_message(ticket).splitlines():
+        for start in range(0, max(len(line), 1), SECTION_MAX - 1):
+            piece = line[start:start + SECTION_MAX - 1]
+            if sections and len(sections[-1]) + 1 + len(piece) <= SECTION_MAX:
+                sections[-1] += "\n" + piece
+            else:
+                sections.append(piece or " ")
+    blocks: list[dict] = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}
+                          for text in sections[:SECTIONS_MAX]]
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": (
+        "Reply in this thread to answer the student: the assistant sends your reply to them.")}]})
+    blocks.append({"type": "actions", "block_id": f"handoff:{ticket.reference}", "elements": [
+        {"type": "button", "action_id": CLOSE_ACTION, "value": ticket.reference,
+         "text": {"type": "plain_text", "text": "Close without reply"}},
+        {"type": "button", "action_id": REOPEN_ACTION, "value": ticket.reference,
+         "text": {"type": "plain_text", "text": "Reopen"}}]})
+    return blocks
+
+
 def slack_client(token: str, api_url: str = SLACK_API_URL, timeout: int = 10) -> WebClient:
     """A Web API client that tries once more after a dropped connection and waits out one rate limit."""
     return WebClient(token=token, base_url=api_url.rstrip("/") + "/", timeout=timeout, logger=client_logger,
@@ -62,8 +90,11 @@ def notify_staff(ticket: Ticket, *, token: str, channel: str, api_url: str = SLA
     if not token or not channel:
         return "staff Slack channel not configured (HANDOFF_SLACK_CHANNEL, HANDOFF_SLACK_TOKEN or SLACK_BOT_TOKEN)"
     try:
-        slack_client(token, api_url, timeout).chat_postMessage(channel=channel, text=staff_message(ticket),
-                                                               unfurl_links=False, unfurl_media=False)
+        posted = slack_client(token, api_url, timeout).chat_postMessage(
+            channel=channel, text=staff_message(ticket), blocks=staff_blocks(ticket),
+            unfurl_links=False, unfurl_media=False)
+        # Replies in this post's thread answer the ticket (bot/handoffs/staff_thread.py).
+        ticket.staff_channel, ticket.staff_ts = posted.get("channel") or channel, posted.get("ts") or ""
     except SlackApiError as exc:
         return f"Slack refused the message: {exc.response.get('error') or exc.response.status_code}"
     except (SlackClientError, OSError) as exc:  # OSError: urllib's URLError, a refused connection, a timeout

@@ -40,7 +40,7 @@ def count(engine: Engine, cutoff: dt.datetime, urgent_cutoff: dt.datetime) -> Ti
 
 
 def purge(engine: Engine, cutoff: dt.datetime, urgent_cutoff: dt.datetime, batch: int = BATCH) -> int:
-    """Delete closed tickets past their window, in batches; returns how many were deleted."""
+    """Delete answered and closed tickets past their window, in batches; returns how many were deleted."""
     if not inspect(engine).has_table(Ticket.__tablename__):
         return 0
     deleted = 0
@@ -55,7 +55,7 @@ def purge(engine: Engine, cutoff: dt.datetime, urgent_cutoff: dt.datetime, batch
 
 
 def _expired(cutoff: dt.datetime, urgent_cutoff: dt.datetime):  # type: ignore[no-untyped-def]
-    return and_(Ticket.status == "closed",
+    return and_(Ticket.status.in_(("answered", "closed")),
                 _past(func.coalesce(Ticket.closed_at, Ticket.created_at), cutoff, urgent_cutoff))
 
 

@@ -178,8 +178,10 @@ def write(summary: Summary, tickets: list[Any], out: Path) -> Path:
         parts.append("</table>")
     status = Counter(t.status for t in tickets)
     parts.append(f"<h2>Handoffs</h2><p>Handed to staff in this period: {len(tickets)}. Open: {status.get('open', 0)}, "
-                 f"closed: {status.get('closed', 0)}, urgent: {sum(1 for t in tickets if t.urgent)}, "
+                 f"answered: {status.get('answered', 0)}, closed: {status.get('closed', 0)}, "
+                 f"urgent: {sum(1 for t in tickets if t.urgent)}, "
                  f"staff not told on Slack: {sum(1 for t in tickets if not t.notified)}.</p>")
+    parts.append(queue_html(tickets, dt.datetime.now(dt.timezone.utc)))
     if tickets:
         parts.append("<table><tr><th>Reference</th><th>Created</th><th>Status</th><th>Channel</th>"
                      "<th>Question</th></tr>")
@@ -191,6 +193,27 @@ def write(summary: Summary, tickets: list[Any], out: Path) -> Path:
             "<body style='font-family:system-ui;max-width:60rem;margin:auto'>")
     page.write_text(head + "".join(parts) + "</body></html>")
     return page
+
+
+QUEUE_AGES = ((dt.timedelta(days=1), "under a day"), (dt.timedelta(days=2), "1-2 days"),
+              (dt.timedelta(days=7), "2-7 days"), (dt.timedelta.max, "over a week"))
+
+
+def queue_html(tickets: list[Any], now: dt.datetime) -> str:
+    """Time to first reply of the answered tickets, and the open ones by how long they have waited."""
+    from bot.handoffs.tickets import as_utc
+
+    waits = sorted((as_utc(t.answered_at) - as_utc(t.created_at)).total_seconds() / 3600
+                   for t in tickets if t.answered_at)
+    if waits:
+        first = (f"Time to first reply (answered in the assistant): median {waits[len(waits) // 2]:.1f} h, "
+                 f"slowest {waits[-1]:.1f} h, over {len(waits)} tickets.")
+    else:
+        first = "No ticket of this period was answered in the assistant yet."
+    ages = Counter(next(label for limit, label in QUEUE_AGES if now - as_utc(t.created_at) < limit)
+                   for t in tickets if t.status == "open")
+    queue = ", ".join(f"{label}: {ages[label]}" for _, label in QUEUE_AGES)
+    return f"<p>{first}</p><p>Open queue by age: {queue}.</p>"
 
 
 def parse_since(value: str, now: dt.datetime) -> dt.datetime:

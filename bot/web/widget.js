@@ -249,10 +249,38 @@
     input.focus();
   });
 
+  // Staff answers to questions this conversation handed to staff: asked for when the chat opens and every
+  // 30 s while it is open, each shown once (state.replies remembers which), as text like every bot message.
+  var repliesEndpoint = base + "/replies";
+  function fetchReplies() {
+    if (panel.hidden || !state.log.length) return;
+    var asked = conversation;
+    var request = new XMLHttpRequest();
+    request.open("POST", repliesEndpoint);
+    request.setRequestHeader("Content-Type", "application/json");
+    request.timeout = 15000;
+    request.onload = function () {
+      if (asked !== conversation || request.status !== 200) return;
+      var found;
+      try { found = JSON.parse(request.responseText).replies; } catch (e) { return; }
+      if (!Array.isArray(found)) return;
+      state.replies = Array.isArray(state.replies) ? state.replies : [];
+      found.forEach(function (r) {
+        if (!r || typeof r.id !== "string" || typeof r.text !== "string" || state.replies.indexOf(r.id) >= 0) return;
+        state.replies.push(r.id);
+        add({ from: "bot", text: r.text });
+      });
+    };
+    request.send(JSON.stringify({ sender: state.sender }));
+  }
+  launcher.addEventListener("click", fetchReplies);
+  setInterval(fetchReplies, 30000);
+
   function start() {
     document.body.appendChild(root);
     state.log.forEach(function (e) { render(e, false); });
     if (state.open) { panel.hidden = false; launcher.hidden = true; launcher.setAttribute("aria-expanded", "true"); }
+    fetchReplies();
   }
   if (document.body) start(); else document.addEventListener("DOMContentLoaded", start);
 })();
