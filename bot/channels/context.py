@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 
 async def conversation_context(request: Request, sender_id: str) -> Dict[str, Any]:
     """``{"focus": ...}`` for the conversation ``sender_id``, or ``{}`` when it has none (or is new)."""
-    agent = getattr(request.app.ctx, "agent", None)
+    agent = getattr(getattr(getattr(request, "app", None), "ctx", None), "agent", None)  # none outside a server
     store = getattr(agent, "tracker_store", None)
     if store is None:
         return {}
