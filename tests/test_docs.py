@@ -161,7 +161,6 @@ def table_variables(doc: Path, heading: str) -> set[str]:
     return set(re.findall(r"^\| `([A-Z][A-Z0-9_]+)`", section, re.MULTILINE))
 
 
-@pytest.mark.parametrize(("doc", "heading"), [("README.md", "## Configuration"),
-                                              ("docs/operations.md", "### The application's settings")])
+@pytest.mark.parametrize(("doc", "heading"), [("docs/operations.md", "### The application's settings")])
 def test_the_settings_tables_list_exactly_what_load_settings_reads(doc: str, heading: str) -> None:
     assert table_variables(PROJECT_ROOT / doc, heading) == settings_read()
