@@ -36,6 +36,8 @@ class Settings:
     action_server_token: str  # ACTION_SERVER_TOKEN
     retention_days: int  # RETENTION_DAYS
     retention_urgent_days: int  # RETENTION_URGENT_DAYS
+    urgent_pages_per_minute: int  # URGENT_PAGES_PER_MINUTE
+    message_rate_limit: int  # MESSAGE_RATE_LIMIT, messages a minute per client address; 0: no limit
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -67,6 +69,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         # urgent (crisis) tickets have a window of their own, for follow-up and incident review.
         retention_days=_days(env, "RETENTION_DAYS", 180),
         retention_urgent_days=_days(env, "RETENTION_URGENT_DAYS", 365),
+        # A client can invent conversation ids: urgent staff posts are limited across all of them.
+        urgent_pages_per_minute=_whole_number(env, "URGENT_PAGES_PER_MINUTE", 3),
+        # Per client address, on the web chat and REST; off (0) behind HAProxy, which limits per address itself.
+        message_rate_limit=_whole_number(env, "MESSAGE_RATE_LIMIT", 60),
     )
 
 

@@ -13,7 +13,7 @@ import json
 import secrets
 from typing import Any, Sequence
 
-from sqlalchemy import Boolean, Column, DateTime, Integer, String, Text, select
+from sqlalchemy import Boolean, Column, DateTime, Integer, String, Text, func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import declarative_base, sessionmaker
 
@@ -136,6 +136,22 @@ class HandoffStore:
         with self._sessions.begin() as session:
             stored = session.get(Ticket, ticket.id)
             stored.notified, stored.notify_error = error is None, (error or "")[:NOTIFY_ERROR_MAX]
+
+    def urgent_since(self, start: dt.datetime, before: Ticket) -> int:
+        """How many urgent tickets were stored from ``start`` up to (not including) ``before``."""
+        stmt = (select(func.count()).select_from(Ticket)
+                .where(Ticket.urgent.is_(True), Ticket.id < before.id,
+                       Ticket.created_at >= start.astimezone(dt.timezone.utc)))
+        with self._sessions() as session:
+            return session.scalar(stmt) or 0
+
+    def claim(self, marked: str) -> list[Ticket]:
+        """The tickets whose notify_error is ``marked``, taken by this caller alone (another gets none of them)."""
+        claim = f"claimed {secrets.token_hex(8)}"
+        with self._sessions.begin() as session:
+            session.execute(update(Ticket).where(Ticket.notify_error == marked).values(notify_error=claim))
+        with self._sessions() as session:
+            return list(session.scalars(select(Ticket).where(Ticket.notify_error == claim).order_by(Ticket.id)))
 
     def drafts(self) -> list[dict[str, str]]:
         """Closed tickets' questions and answers, ready to become entries of knowledge/answers.yml."""
