@@ -497,7 +497,8 @@ def start(stack: ExitStack, model: Path, workdir: Path, secret: str) -> tuple[st
     api = stack.enter_context(FakeSlackApi())
     env = {"SLACK_BOT_TOKEN": "xoxb-hostile", "SLACK_SIGNING_SECRET": secret, "SLACK_API_URL": api.url,
            "KNOWLEDGE_DB_URL": f"sqlite:///{workdir / 'knowledge.db'}",
-           "HANDOFF_DB_URL": f"sqlite:///{workdir / 'handoffs.db'}", "HANDOFF_SLACK_CHANNEL": ""}
+           "HANDOFF_DB_URL": f"sqlite:///{workdir / 'handoffs.db'}", "HANDOFF_SLACK_CHANNEL": "",
+           "MESSAGE_RATE_LIMIT": "0"}  # 10,000 requests from one address: the mix, not the limit, is under test
     stack_servers = stack.enter_context(servers.running(model, rasa_port=free_port(), action_port=free_port(),
                                                         env=env, log_dir=workdir,
                                                         tracker_db=workdir / "tracker.db"))

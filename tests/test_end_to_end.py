@@ -47,6 +47,7 @@ def running(tmp_path_factory, database, tracker_db, handoff_db, staff_slack):
     with servers.running(model, rasa_port=port, action_port=free_port(), tracker_db=tracker_db,
                          log_dir=tmp_path_factory.mktemp("logs"),
                          env={"KNOWLEDGE_DB_URL": database, "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+                              "MESSAGE_RATE_LIMIT": "0",  # every test talks from 127.0.0.1
                               "WEBCHAT_ALLOWED_ORIGINS": "https://ischool.example.edu",
                               "SLACK_BOT_TOKEN": "", "SLACK_SIGNING_SECRET": "",
                               "HANDOFF_DB_URL": handoff_db, "HANDOFF_SLACK_TOKEN": "xoxb-staff",
@@ -185,7 +186,8 @@ def test_webchat_endpoint_validates_input_and_limits_cors(running) -> None:
     for body, reason in [("not json", "send JSON"), ({"sender": "short", "message": "hi"}, "sender"),
                          ({"sender": uuid.uuid4().hex, "message": "  "}, "non-empty"),
                          ({"sender": uuid.uuid4().hex, "message": "x" * 2001}, "longer than 2000")]:
-        bad = requests.post(url, timeout=30, **({"data": body} if isinstance(body, str) else {"json": body}))
+        bad = requests.post(url, timeout=30, **({"data": body, "headers": {"Content-Type": "application/json"}}
+                                                if isinstance(body, str) else {"json": body}))
         assert bad.status_code == 400 and reason in bad.json()["error"]
 
 

@@ -33,7 +33,8 @@ def site(tmp_path_factory):
     port = free_port()
     with servers.running(require_model(), rasa_port=port, action_port=free_port(),
                          log_dir=tmp_path_factory.mktemp("logs"),
-                         env={"KNOWLEDGE_DB_URL": f"sqlite:///{db}", "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}):
+                         env={"KNOWLEDGE_DB_URL": f"sqlite:///{db}", "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+                              "MESSAGE_RATE_LIMIT": "0"}):
         yield f"http://127.0.0.1:{port}/webhooks/webchat/"
 
 

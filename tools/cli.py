@@ -101,7 +101,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     running = servers.start(Path(args.model), rasa_port=args.port, action_port=args.action_port)
     page = running.rest_url.replace("/rest/webhook", "/webchat/")
     print(f"\nThe assistant is running.\n  Web page with the chat widget: {page}\n  Or over REST:\n"
-          f"  curl -s {running.rest_url} -d '{{\"sender\": \"me-12345\", \"message\": \"how long is the MLS?\"}}'\n"
+          f"  curl -s {running.rest_url} -H 'Content-Type: application/json' \\\n"
+          f"    -d '{{\"sender\": \"me-12345\", \"message\": \"how long is the MLS?\"}}'\n"
           f"or in a terminal: make shell. Logs: var/log/. Press Ctrl-C to stop.", flush=True)
     try:
         while all(p.poll() is None for p in running.processes):
@@ -148,7 +149,8 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     if args.rest:
         checks = evaluate.read_answer_checks(Path(args.answers))
         conversations = evaluate.read_conversations(Path(args.conversations))
-        with servers.running(Path(args.model), rasa_port=args.port, action_port=args.action_port) as running:
+        with servers.running(Path(args.model), rasa_port=args.port, action_port=args.action_port,
+                             env={"MESSAGE_RATE_LIMIT": "0"}) as running:
             answers = evaluate.check_answers(running, checks)
             multi = evaluate.check_conversations(running, conversations)
         evaluate.write(results, "answers_rest", answers)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Awaitable, Callable, Dict, Optional, Union
+from typing import Any, Awaitable, Callable, Dict, Optional, Sequence, Union
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from sanic import response
@@ -12,6 +12,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels import payloads
+from bot.channels.limits import AddressLimit
 
 logger = logging.getLogger(__name__)
 
@@ -62,8 +63,29 @@ def load_json(body: Union[str, bytes, None]) -> Any:
         return None
 
 
+def is_json(request: Request) -> bool:
+    """Whether the body is declared as JSON: a form or ``text/plain`` post needs no CORS preflight, JSON does."""
+    return request.headers.get("content-type", "").split(";")[0].strip().lower() == "application/json"
+
+
+def origin_allowed(request: Request, allowed: Sequence[str]) -> bool:
+    """No Origin header (not a browser's cross-site request), the server's own origin, or an allowed one."""
+    origin = request.headers.get("origin", "")
+    return not origin or origin.rstrip("/") in allowed or same_origin(request, origin)
+
+
+def same_origin(request: Request, origin: str) -> bool:
+    """Whether ``origin`` is the host the request was sent to (the demo page on the assistant's own server)."""
+    return origin.split("://", 1)[-1].rstrip("/") == request.headers.get("host", "")
+
+
+def client_address(request: Request) -> str:
+    """The address a request came from (a forwarded one only where Sanic is told to trust the proxy)."""
+    return request.remote_addr or request.ip or "?"
+
+
 async def respond(request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]], channel: str,
-                  headers: Optional[Dict[str, str]] = None) -> HTTPResponse:
+                  headers: Optional[Dict[str, str]] = None, limit: Optional[AddressLimit] = None) -> HTTPResponse:
     """Check a ``{"sender", "message"}`` body, pass the message on and answer with the bot's replies.
 
     The conversation id is namespaced by channel (``<channel>:<sender>``: no client can name another
@@ -73,6 +95,12 @@ async def respond(request: Request, on_new_message: Callable[[UserMessage], Awai
     if len(request.body or b"") > MAX_BODY_BYTES:
         return response.json({"error": f"the request is larger than {MAX_BODY_BYTES} bytes"}, status=413,
                              headers=headers)
+    if not is_json(request):
+        return response.json({"error": "send the message as JSON, with Content-Type: application/json"},
+                             status=415, headers=headers)
+    if limit is not None and not limit.allow(client_address(request)):
+        return response.json({"error": "too many messages from this address; wait a minute"}, status=429,
+                             headers={**(headers or {}), "Retry-After": str(limit.retry_after())})
     payload = load_json(request.body)
     reason = problem(payload)
     message = payloads.checked(payload["message"]) if reason is None else ""

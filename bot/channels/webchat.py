@@ -20,6 +20,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels import errors, validation
+from bot.channels.limits import AddressLimit, shared_limit
 from bot.config import Settings, load_settings
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
@@ -31,8 +32,9 @@ STATIC = {"": ("index.html", "text/html; charset=utf-8"),
 class WebchatInput(RestInput):
     """REST-compatible channel for the web widget."""
 
-    def __init__(self, allowed_origins: Optional[list[str]] = None) -> None:
+    def __init__(self, allowed_origins: Optional[list[str]] = None, limit: Optional[AddressLimit] = None) -> None:
         self.allowed_origins = allowed_origins or []
+        self.limit = limit
 
     @classmethod
     def name(cls) -> Text:
@@ -43,10 +45,11 @@ class WebchatInput(RestInput):
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]],
                          settings: Optional[Settings] = None) -> WebchatInput:
         """Origins from credentials.yml (``allowed_origins``), else from the settings (read here when not given)."""
-        configured = (credentials or {}).get("allowed_origins") or (settings or load_settings()).webchat_allowed_origins
+        settings = settings or load_settings()
+        configured = (credentials or {}).get("allowed_origins") or settings.webchat_allowed_origins
         if isinstance(configured, str):
             configured = [o.strip() for o in configured.split(",")]
-        return cls([o.rstrip("/") for o in configured if o])
+        return cls([o.rstrip("/") for o in configured if o], shared_limit(settings.message_rate_limit))
 
     def _cors(self, request: Request) -> Dict[str, str]:
         origin = request.headers.get("origin", "")
@@ -85,15 +88,10 @@ class WebchatInput(RestInput):
         @webchat.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             headers = self._cors(request)
-            origin = request.headers.get("origin")
-            if origin and "Access-Control-Allow-Origin" not in headers and not _same_origin(request, origin):
+            if not validation.origin_allowed(request, self.allowed_origins):
                 return response.json({"error": "this site may not use the assistant"}, status=403, headers=headers)
-            return await validation.respond(request, on_new_message, self.name(), headers)
+            return await validation.respond(request, on_new_message, self.name(), headers, self.limit)
 
         errors.install(webchat)
         return webchat
 
-
-def _same_origin(request: Request, origin: str) -> bool:
-    host = request.headers.get("host", "")
-    return origin.split("://", 1)[-1].rstrip("/") == host
