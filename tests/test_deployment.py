@@ -43,7 +43,8 @@ def test_every_variable_of_the_endpoints_file_is_set_in_both(service):
 
 def test_every_variable_of_the_haproxy_file_is_set_in_both():
     needed = variables(DEPLOY / "haproxy.cfg")
-    assert needed == {"RASA_BIND", "RASA_1", "RASA_2", "ACTIONS_BIND", "ACTIONS_1", "ACTIONS_2", "HAPROXY_STATS_BIND"}
+    assert needed == {"RASA_BIND", "RASA_1", "RASA_2", "ACTIONS_BIND", "ACTIONS_1", "ACTIONS_2", "HAPROXY_STATS_BIND",
+                      "STUDENT_RATE_LIMIT"}
     assert needed <= set(SERVICES["haproxy"]["environment"])
     assert needed <= set(LOCAL)
 
