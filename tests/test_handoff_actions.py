@@ -386,7 +386,7 @@ def test_a_crisis_flood_from_new_conversations_pages_staff_a_few_times_a_minute(
         said = CollectingDispatcher()
         flood = tracker("I want to kill myself", "crisis").current_state()
         flood["sender_id"] = f"flood-{n:04d}"
-        run(ActionCrisis(store, clock=lambda: NOW + dt.timedelta(seconds=n), handoffs=queue, notify=notifier,
+        run(ActionCrisis(store, clock=lambda n=n: NOW + dt.timedelta(seconds=n), handoffs=queue, notify=notifier,
                          pager=pager), said, Tracker.from_dict(flood))
         assert said.messages[0]["response"] == "utter_crisis_staff_told", "the student is told all the same"
     stored = queue.list()

@@ -100,7 +100,8 @@ def test_haproxy_refuses_an_endless_chunked_body_before_reading_it(front) -> Non
     status, seconds = chunked_post(front, 100)
     assert status == 413 and seconds < 5
     pieces = iter([b'{"sender": "abcdefgh", ', b'"message": "hi"}'])
-    small = requests.post(front + "/webhooks/rest/webhook", data=pieces, headers={"Content-Type": "application/json"}, timeout=10)
+    small = requests.post(front + "/webhooks/rest/webhook", data=pieces, timeout=10,
+                          headers={"Content-Type": "application/json"})
     assert small.status_code == 200, "a small chunked message still passes"
     huge = requests.post(front + "/webhooks/rest/webhook", data=b"x" * 2_000_000, timeout=10)
     assert huge.status_code == 413

@@ -97,7 +97,7 @@ def _call_later(delay: float, callback: Callable[[], None]) -> None:
     asyncio.get_running_loop().call_later(delay, callback)
 
 
-def _log_failure(future: "asyncio.Future[int]") -> None:
+def _log_failure(future: asyncio.Future[int]) -> None:
     if not future.cancelled() and future.exception() is not None:
         logger.error("The summary of held urgent tickets failed", exc_info=future.exception())
 
