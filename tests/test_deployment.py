@@ -195,3 +195,17 @@ def test_haproxy_accepts_the_file_and_logs_no_query_string():
     check = subprocess.run(["haproxy", "-c", "-f", str(DEPLOY / "haproxy.cfg")], env=LOCAL, capture_output=True,
                            text=True, check=False)
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_the_retention_purge_is_scheduled_in_compose_and_kubernetes():
+    purge = SERVICES["purge"]
+    assert purge["image"] == SERVICES["rasa1"]["image"], "the Rasa image reads the endpoints file as Rasa does"
+    assert "python -m bot privacy purge --endpoints deploy/endpoints.yml" in purge["entrypoint"][-1]
+    assert "sleep 86400" in purge["entrypoint"][-1]
+    assert variables(DEPLOY / "endpoints.yml") <= set(purge["environment"]), "every ${VARIABLE} is set"
+    assert "HANDOFF_DB_URL" in purge["environment"]
+    job = yaml.safe_load((DEPLOY / "helm" / "purge-cronjob.yaml").read_text())
+    assert job["kind"] == "CronJob" and job["spec"]["schedule"] == "15 3 * * *"
+    container = job["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
+    assert container["command"] == ["python", "-m", "bot", "privacy", "purge", "--endpoints", "deploy/endpoints.yml"]
+    assert variables(DEPLOY / "endpoints.yml") | {"HANDOFF_DB_URL"} <= {e["name"] for e in container["env"]}
