@@ -105,10 +105,10 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
           f"    -d '{{\"sender\": \"me-12345\", \"message\": \"how long is the MLS?\"}}'\n"
           f"or in a terminal: make shell. Logs: var/log/. Press Ctrl-C to stop.", flush=True)
     try:
-        while all(p.poll() is None for p in running.processes):
+        while True:  # a crashed server is started again, after a backoff, and the log says so
+            for line in running.restart_crashed():
+                print(line, file=sys.stderr, flush=True)
             time.sleep(1)
-        print("A server stopped; see var/log/.", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         print("\nStopping...")
         return 0

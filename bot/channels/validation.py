@@ -10,6 +10,7 @@ from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.channels import payloads
 from bot.channels.limits import AddressLimit
@@ -19,6 +20,7 @@ logger = logging.getLogger(__name__)
 MAX_MESSAGE = 2000
 MAX_SENDER = 128
 MAX_BODY_BYTES = 64_000  # a message of MAX_MESSAGE characters in JSON, with room to spare
+CANNOT_ANSWER = "utter_cannot_answer_now"
 UNAVAILABLE = ("the assistant could not answer just now; please send your message again in a moment, or call the "
                "Student Services Office")
 
@@ -109,12 +111,35 @@ async def respond(request: Request, on_new_message: Callable[[UserMessage], Awai
     if reason:
         return response.json({"error": reason}, status=400, headers=headers)
     collector = CollectingOutputChannel()
+    sender = f"{channel}:{payload['sender']}"
     try:
-        await on_new_message(UserMessage(message, collector, f"{channel}:{payload['sender']}", input_channel=channel))
+        await on_new_message(UserMessage(message, collector, sender, input_channel=channel))
     except Exception:  # noqa: BLE001 - whatever failed (a store gone for longer than its retries), say so
         # Rasa's stock REST channel answers 200 with whatever was said so far (often nothing): the student
         # cannot tell an unanswered message from an answer. Nothing of the turn was stored (Rasa saves a
         # conversation at the end of a turn), so sending the message again is safe.
         logger.exception("A %s message could not be answered", channel)
         return response.json({"error": UNAVAILABLE}, status=503, headers={**(headers or {}), "Retry-After": "10"})
+    if not collector.messages:  # the action server is down (Rasa then says nothing): apologise, give the phone
+        logger.warning("A %s turn said nothing; the student gets %s", channel, CANNOT_ANSWER)
+        return response.json([{"recipient_id": sender, "text": cannot_answer(request)}], headers=headers)
     return response.json(collector.messages, headers=headers)
+
+
+def cannot_answer(request: Request) -> str:
+    """The domain's apology for a turn that said nothing, with the Student Services Office's phone.
+
+    The crisis numbers do not depend on this: they are a static response the rules utter before any action.
+    """
+    from bot.conversation.advising import contact_values
+    from bot.knowledge.store import default_store
+
+    agent = getattr(request.app.ctx, "agent", None)
+    templates = agent.domain.responses.get(CANNOT_ANSWER) if agent is not None and agent.domain else None
+    try:
+        office = contact_values(default_store())
+    except SQLAlchemyError:  # the knowledge database is down too: the office by name
+        office = contact_values(None)
+    if not templates:
+        return UNAVAILABLE
+    return str(templates[0]["text"]).format(**office)
