@@ -425,3 +425,31 @@ def test_crisis_resources_reach_the_student_with_the_action_server_and_databases
             assert phone in reply
     finally:
         servers.stop(down)
+
+
+def chunked_post(port: int, path: str, megabytes: int = 100) -> tuple[int, int, float]:
+    """POST a chunked body of up to ``megabytes`` MB; the status, the bytes sent before it came, the seconds."""
+    import socket
+    import time
+
+    began, sent = time.monotonic(), 0
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+        s.sendall(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                  "Transfer-Encoding: chunked\r\n\r\n".encode())
+        chunk = b"10000\r\n" + b"x" * 0x10000 + b"\r\n"
+        try:
+            for _ in range(megabytes * 16):
+                s.sendall(chunk)
+                sent += len(chunk)
+        except OSError:
+            pass  # refused and closed while sending
+        answer = s.recv(200)
+    return int(answer.split()[1]), sent, time.monotonic() - began
+
+
+@pytest.mark.parametrize("path", ["/webhooks/rest/webhook", "/webhooks/webchat/webhook", "/webhooks/slack/webhook",
+                                  "/webhooks/calendar/sessions/x.ics"])
+def test_every_public_endpoint_refuses_a_huge_chunked_body_before_reading_it(running, path) -> None:
+    status, sent, seconds = chunked_post(running.rasa_port, path)
+    assert status in (405, 413) and seconds < 10
+    assert sent < 20_000_000, f"the server read {sent / 1e6:.0f} MB before refusing"

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import functools
 import time
-from typing import Callable
+from typing import Any, Callable
+
+from sanic import Blueprint, Sanic
 
 
 class AddressLimit:
@@ -40,3 +42,18 @@ class AddressLimit:
 def shared_limit(per_minute: int) -> AddressLimit:
     """One limit for the process: the web chat and REST count an address's messages together."""
     return AddressLimit(per_minute)
+
+
+# Sanic reads a whole body before a handler sees it, up to REQUEST_MAX_SIZE (100 MB by default, also when the
+# body is chunked and announces no length). Every channel lowers it for the Rasa server: a larger body is
+# refused with a 413 as soon as this much of it has arrived. Slack's events are far smaller; the message
+# endpoints refuse more than 64 KB themselves.
+SERVER_MAX_BODY = 1_000_000
+
+
+def bound_request_size(blueprint: Blueprint) -> None:
+    """Make the server ``blueprint`` is registered on refuse bodies over SERVER_MAX_BODY while reading them."""
+
+    @blueprint.listener("before_server_start")
+    async def request_size(app: Sanic, _: Any) -> None:
+        app.config.REQUEST_MAX_SIZE = min(app.config.REQUEST_MAX_SIZE, SERVER_MAX_BODY)

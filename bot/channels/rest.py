@@ -18,7 +18,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels import errors, validation
+from bot.channels import errors, limits, validation
 from bot.channels.limits import AddressLimit, shared_limit
 from bot.config import Settings, load_settings
 
@@ -56,4 +56,6 @@ class CheckedRestInput(RestInput):
             return await validation.respond(request, on_new_message, self.name(), limit=self.limit)
 
         errors.install(rest)
+
+        limits.bound_request_size(rest)
         return rest

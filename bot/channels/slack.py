@@ -27,7 +27,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels import errors, payloads, validation
+from bot.channels import errors, limits, payloads, validation
 from bot.config import Settings, load_settings
 
 logger = logging.getLogger(__name__)
@@ -152,6 +152,7 @@ class SlackChannel(SlackInput):
             return response.text("Unsupported content type.", status=HTTPStatus.UNSUPPORTED_MEDIA_TYPE)
 
         errors.install(slack)
+        limits.bound_request_size(slack)
         return slack
 
     async def _event(self, request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> HTTPResponse:

@@ -19,7 +19,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels import errors, validation
+from bot.channels import errors, limits, validation
 from bot.channels.limits import AddressLimit, shared_limit
 from bot.config import Settings, load_settings
 
@@ -93,5 +93,7 @@ class WebchatInput(RestInput):
             return await validation.respond(request, on_new_message, self.name(), headers, self.limit)
 
         errors.install(webchat)
+
+        limits.bound_request_size(webchat)
         return webchat
 
