@@ -279,3 +279,19 @@ def test_report_survives_hostile_channel_names(tmp_path) -> None:
     page = report.write(summary, [], tmp_path / "out").read_text()
     assert (tmp_path / "out" / "channels.png").stat().st_size > 1000
     assert "<script>alert" not in page
+
+
+ESCAPES = "\x1b[2J\x1b[31mURGENT\x1b[0m call me\u202e\u200b\x07"
+
+
+def test_terminal_escapes_never_reach_staff_terminals(queue, settings, capsys) -> None:
+    ticket = new_ticket(queue, name="Ada\x1b]0;pwned\x07", question=ESCAPES,
+                        transcript=[{"from": "user", "text": ESCAPES}])
+    stored = queue.get(ticket.reference)
+    assert (stored.name, stored.question) == ("Ada]0;pwned", "[2J[31mURGENT[0m call me")
+    assert stored.turns()[0]["text"] == "[2J[31mURGENT[0m call me"
+    with queue.engine.begin() as db:  # a ticket stored before text was cleaned
+        db.execute(tickets.Ticket.__table__.update().values(question=ESCAPES))
+    assert main(["handoffs", "list"], settings) == 0
+    printed = capsys.readouterr().out
+    assert "\x1b" not in printed and "\u202e" not in printed and "\x07" not in printed

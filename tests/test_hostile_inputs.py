@@ -109,6 +109,23 @@ def test_one_address_is_limited_whatever_conversation_ids_it_invents(kind) -> No
     assert other.status == 200 and len(received) == 1, "another address is not held up"
 
 
+@pytest.mark.parametrize("channel", message_channels(), ids=["rest", "webchat"])
+@pytest.mark.parametrize("sender", ["abcdefgh\nINFO forged log line", "abc defgh", "abcdefgh/../x", "ünïcödé-id",
+                                    "a" * 129, "short"])
+def test_sender_ids_are_letters_digits_underscores_and_hyphens(channel, sender) -> None:
+    body = json.dumps({"sender": sender, "message": "hi"}).encode()
+    answer, received = call(channel, "/webhook", body, {"content-type": "application/json"})
+    assert (answer.status, received) == (400, [])
+    assert "letters, digits" in json.loads(answer.body)["error"]
+
+
+@pytest.mark.parametrize("channel", message_channels(), ids=["rest", "webchat"])
+def test_control_and_format_characters_are_stripped_before_the_assistant_sees_the_text(channel) -> None:
+    body = json.dumps({"sender": str(uuid.uuid4()), "message": "\x1b[31mhow long\u202e is\n the\u200b MLS?\x07"})
+    answer, received = call(channel, "/webhook", body.encode(), {"content-type": "application/json"})
+    assert answer.status == 200 and received[0].text == "[31mhow long is  the MLS?"
+
+
 def test_the_limit_starts_again_each_minute() -> None:
     now = [0.0]
     limit = AddressLimit(2, clock=lambda: now[0])

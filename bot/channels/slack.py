@@ -29,6 +29,7 @@ from sanic.response import HTTPResponse
 
 from bot.channels import errors, limits, payloads, validation
 from bot.config import Settings, load_settings
+from bot.text import printable
 
 logger = logging.getLogger(__name__)
 
@@ -173,7 +174,8 @@ class SlackChannel(SlackInput):
             return response.text("Already answered.", headers={"X-Slack-No-Retry": "1"})
         sender = self._get_conversation_id(event["user"], metadata["out_channel"], metadata["thread_id"])
         # Typed text never skips the NLU: a leading "/" is not an intent payload here (buttons come below).
-        text = payloads.checked(self._sanitize_user_message(event["text"], metadata["users"]), from_button=False)
+        text = payloads.checked(printable(self._sanitize_user_message(event["text"], metadata["users"])),
+                                from_button=False)
         return await self.process_message(request, on_new_message, text=text, sender_id=sender, metadata=metadata)
 
     async def _interaction(self, request: Request,

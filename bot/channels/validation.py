@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any, Awaitable, Callable, Dict, Optional, Sequence, Union
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
@@ -14,11 +15,14 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.channels import payloads
 from bot.channels.limits import AddressLimit
+from bot.text import printable
 
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE = 2000
 MAX_SENDER = 128
+# After the channel prefix: letters, digits, "_" and "-" (a UUID, a hex id); no newline to forge a log line.
+SENDER = re.compile(r"[A-Za-z0-9_-]{8,128}")
 MAX_BODY_BYTES = 64_000  # a message of MAX_MESSAGE characters in JSON, with room to spare
 CANNOT_ANSWER = "utter_cannot_answer_now"
 UNAVAILABLE = ("the assistant could not answer just now; please send your message again in a moment, or call the "
@@ -30,8 +34,8 @@ def problem(payload: Any) -> Optional[str]:
     if not isinstance(payload, dict):
         return 'send JSON like {"sender": "...", "message": "..."}'
     sender, message = payload.get("sender"), payload.get("message")
-    if not is_text(sender) or not 8 <= len(sender) <= MAX_SENDER:
-        return f"sender must be a text id of 8 to {MAX_SENDER} characters"
+    if not is_text(sender) or not SENDER.fullmatch(sender):
+        return f"sender must be an id of 8 to {MAX_SENDER} letters, digits, '_' or '-'"
     if not is_text(message) or not message.strip():
         return "message must be non-empty text"
     if len(message) > MAX_MESSAGE:
@@ -105,7 +109,7 @@ async def respond(request: Request, on_new_message: Callable[[UserMessage], Awai
                              headers={**(headers or {}), "Retry-After": str(limit.retry_after())})
     payload = load_json(request.body)
     reason = problem(payload)
-    message = payloads.checked(payload["message"]) if reason is None else ""
+    message = payloads.checked(printable(payload["message"])) if reason is None else ""
     if reason is None and not message:
         reason = "message must be non-empty text"
     if reason:
@@ -134,7 +138,7 @@ def cannot_answer(request: Request) -> str:
     from bot.conversation.advising import contact_values
     from bot.knowledge.store import default_store
 
-    agent = getattr(request.app.ctx, "agent", None)
+    agent = getattr(getattr(request.app, "ctx", None), "agent", None)
     templates = agent.domain.responses.get(CANNOT_ANSWER) if agent is not None and agent.domain else None
     try:
         office = contact_values(default_store())

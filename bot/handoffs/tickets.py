@@ -19,6 +19,7 @@ from sqlalchemy.orm import declarative_base, sessionmaker
 
 from bot.database import Migrations, make_engine
 from bot.handoffs.form_fields import LIMITS
+from bot.text import printable, printable_lines
 
 HandoffBase = declarative_base()
 STATUSES = ("open", "closed")
@@ -91,10 +92,13 @@ class HandoffStore:
                transcript: Sequence[dict[str, Any]], phone: str = "", urgent: bool = False,
                now: dt.datetime | None = None) -> Ticket:
         """Store a new open ticket with a short unguessable reference."""
+        # Whatever channel the text came through, staff tools print it: no control or format characters.
+        turns = [{**turn, "text": printable_lines(str(turn.get("text", "")))} for turn in transcript]
         ticket = Ticket(reference=f"H-{secrets.token_hex(3).upper()}", created_at=now or _now(), urgent=urgent,
-                        channel=channel[:32], sender_id=sender_id[:128], name=name[:LIMITS["name"]],
-                        email=email[:LIMITS["email"]], phone=phone[:LIMITS["phone"]],
-                        question=question[:LIMITS["question"]], transcript=json.dumps(list(transcript)))
+                        channel=printable(channel)[:32], sender_id=printable(sender_id)[:128],
+                        name=printable(name)[:LIMITS["name"]], email=printable(email)[:LIMITS["email"]],
+                        phone=phone[:LIMITS["phone"]], question=printable_lines(question)[:LIMITS["question"]],
+                        transcript=json.dumps(turns))
         with self._sessions.begin() as session:
             session.add(ticket)
         return ticket
