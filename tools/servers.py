@@ -122,7 +122,8 @@ def endpoints_file(action_port: int, directory: Path, tracker_db: Path | None = 
     if tracker_db is not None:
         text = text.replace("db: var/tracker.db", f"db: {tracker_db}")
     if token:
-        text = text.replace("  enable_selective_domain: true\n", f"  enable_selective_domain: true\n  token: {token}\n")
+        text = text.replace("  enable_selective_domain: true\n", "  enable_selective_domain: true\n  headers:\n"
+                            f"    Authorization: Bearer {token}\n")
     path.write_text(text)
     return path
 
