@@ -107,6 +107,12 @@ def test_haproxy_refuses_an_endless_chunked_body_before_reading_it(front) -> Non
     assert huge.status_code == 413
 
 
+def test_responses_name_no_backend(front) -> None:
+    answer = requests.post(front + "/webhooks/rest/webhook", json={"sender": "abcdefgh", "message": "hi"}, timeout=10)
+    assert answer.status_code == 200 and "x-replica" not in {h.lower() for h in answer.headers}
+    assert not any("rasa1" in v or "rasa2" in v for v in answer.headers.values())
+
+
 def test_haproxy_limits_requests_per_client_address(front) -> None:
     time.sleep(10)  # the other tests' requests leave the 10 s window
     statuses = [requests.post(front + "/webhooks/rest/webhook", json={"sender": f"flood-{n:04d}", "message": "hi"},

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Sequence
 
-from bot.cli.common import run
+from bot.cli.common import run, safe_url
 from bot.config import Settings
 from bot.knowledge.store import open_store
 from tools import evaluate, loadtest, local_cluster, seeds, servers
@@ -169,7 +169,7 @@ def _cluster(args: argparse.Namespace, _settings: Settings) -> int:
     cluster = local_cluster.start(Path(args.model), layout)
     print(f"\nThe cluster is running.\n  Web page: http://127.0.0.1:{layout.front_port}/webhooks/webchat/\n"
           f"  REST: {layout.rest_url}\n  HAProxy stats: http://127.0.0.1:{layout.stats_port}/stats\n"
-          f"  Tracker store: {layout.database_url('tracker')}; locks: redis://{layout.redis_host}:"
+          f"  Tracker store: {safe_url(layout.database_url('tracker'))}; locks: redis://{layout.redis_host}:"
           f"{layout.redis_port}/{layout.redis_db}\nLogs: {cluster.log_dir}. Press Ctrl-C to stop.", flush=True)
     try:
         while True:
