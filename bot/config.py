@@ -38,6 +38,7 @@ class Settings:
     retention_urgent_days: int  # RETENTION_URGENT_DAYS
     urgent_pages_per_minute: int  # URGENT_PAGES_PER_MINUTE
     message_rate_limit: int  # MESSAGE_RATE_LIMIT, messages a minute per client address; 0: no limit
+    reports_dir: Path  # REPORTS_DIR
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -73,6 +74,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         urgent_pages_per_minute=_whole_number(env, "URGENT_PAGES_PER_MINUTE", 3),
         # Per client address, on the web chat and REST; off (0) behind HAProxy, which limits per address itself.
         message_rate_limit=_whole_number(env, "MESSAGE_RATE_LIMIT", 60),
+        # Staff reports quote users: written here by default, and the retention purge deletes old ones.
+        reports_dir=Path(env.get("REPORTS_DIR") or var / "reports"),
     )
 
 

@@ -295,3 +295,23 @@ def test_terminal_escapes_never_reach_staff_terminals(queue, settings, capsys) -
     assert main(["handoffs", "list"], settings) == 0
     printed = capsys.readouterr().out
     assert "\x1b" not in printed and "\u202e" not in printed and "\x07" not in printed
+
+
+def test_the_staff_report_hides_names_as_well_as_contacts(tmp_path) -> None:
+    from types import SimpleNamespace
+
+    from bot.staff import report
+
+    events = [{"event": "user", "sender_id": "x", "text": text, "timestamp": 1795800000.0, "input_channel": "webchat",
+               "parse_data": {"intent": {"name": "nlu_fallback"}}}
+              for text in ("hi my name is Ada Lovelace, can I get a waiver", "Grace here: ada@example.edu")]
+    ticket = SimpleNamespace(reference="H-ABC123", urgent=True, status="open", channel="webchat", notified=True,
+                             created_at=dt.datetime(2026, 11, 27, tzinfo=dt.timezone.utc), name="Grace Hopper",
+                             question="I'm Grace Hopper and I feel unsafe, call 301-555-0123")
+    summary = report.summarize(events, dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc))
+    page = report.write(summary, [ticket], tmp_path / "out").read_text()
+    for personal in ("Ada", "Lovelace", "Grace", "Hopper", "ada@example.edu", "301-555-0123"):
+        assert personal not in page
+    assert "I&#x27;m [name] and I feel unsafe, call [phone]" in page
+    assert report.redact("hi my name is Ada Lovelace, can I get a waiver") == "hi my name is [name], can I get a waiver"
+    assert report.redact("Grace here: ada@example.edu", ["Grace Hopper"]) == "[name] here: [email]"

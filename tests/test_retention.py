@@ -240,3 +240,24 @@ def test_purge_on_postgresql(tmp_path, fixed_now, capsys) -> None:
         with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def test_staff_reports_past_the_window_are_purged(tmp_path, capsys) -> None:
+    import os
+
+    from bot.staff import report
+
+    reports_dir = tmp_path / "reports"
+    settings = load_settings({"HANDOFF_DB_URL": f"sqlite:///{tmp_path}/h.db", "REPORTS_DIR": str(reports_dir)})
+    assert main(["report", "--tracker-db", f"sqlite:///{tmp_path}/none.db"], settings) == 0
+    [recent] = list(reports_dir.iterdir())
+    old = reports_dir / "2026-01-01-000000"
+    report.write(report.summarize([], NOW), [], old)
+    aged = (NOW - 200 * DAY).timestamp()
+    os.utime(old / "report.html", (aged, aged))
+    (tmp_path / "endpoints.yml").write_text(f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {tmp_path}/t.db\n")
+    assert main(["privacy", "purge", "--endpoints", str(tmp_path / "endpoints.yml"), "--dry-run"], settings) == 0
+    assert "older than 180 days: 1 would be deleted" in capsys.readouterr().out and old.exists()
+    assert main(["privacy", "purge", "--endpoints", str(tmp_path / "endpoints.yml")], settings) == 0
+    assert "older than 180 days: 1 deleted" in capsys.readouterr().out
+    assert list(reports_dir.iterdir()) == [recent], "the report of this week is kept"

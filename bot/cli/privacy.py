@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -29,7 +30,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def _purge(args: argparse.Namespace, settings: Settings) -> int:
     from bot.database import make_engine
-    from bot.privacy import conversations, retention
+    from bot.privacy import conversations, reports, retention
 
     # Tickets hold the most sensitive data (crisis disclosures, names, contacts): a tracker store this command
     # cannot read must not keep them, so they are purged whatever happens to the conversations.
@@ -53,6 +54,11 @@ def _purge(args: argparse.Namespace, settings: Settings) -> int:
         for engine in engines.values():
             engine.dispose()
     print("\n".join(outcome.lines()))
+    old = reports.expired(settings.reports_dir, policy.cutoffs(dt.datetime.now(dt.timezone.utc))[0])
+    if not args.dry_run:
+        reports.delete(old)
+    print(f"Staff reports in {settings.reports_dir} older than {policy.days} days: {len(old)} "
+          f"{'would be deleted' if args.dry_run else 'deleted'}.")
     return 1 if failed else 0
 
 
