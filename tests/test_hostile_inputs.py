@@ -64,6 +64,7 @@ def message_channels():
     # A lone surrogate: the tracker store cannot save it.
     pytest.param('{"sender": "abcdefgh\\ud800", "message": "hi"}', 400, id="lone surrogate sender"),
     pytest.param('{"sender": "abcdefgh1", "message": "hi \\udfff"}', 400, id="lone surrogate message"),
+    pytest.param('{"sender": "abcdefgh1", "message": "\\u200b \\u202e\\n\\u0007"}', 400, id="only format and control"),
     pytest.param('{"sender": "abcdefgh1", "message": "how long is the MLS?"}', 200, id="ordinary"),
     pytest.param('{"sender": "abcdefgh1", "message": "\\ud83d\\ude00 how long?"}', 200, id="surrogate pair"),
 ])

@@ -110,7 +110,7 @@ async def respond(request: Request, on_new_message: Callable[[UserMessage], Awai
     payload = load_json(request.body)
     reason = problem(payload)
     message = payloads.checked(printable(payload["message"])) if reason is None else ""
-    if reason is None and not message:
+    if reason is None and not message.strip():  # nothing left once control and format characters are gone
         reason = "message must be non-empty text"
     if reason:
         return response.json({"error": reason}, status=400, headers=headers)
