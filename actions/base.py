@@ -20,6 +20,7 @@ from bot.database import retrying
 from bot.handoffs import transcript
 from bot.handoffs.form_fields import check_contact
 from bot.handoffs.notify import Notifier, staff_notifier
+from bot.handoffs.paging import UrgentPager, staff_pager
 from bot.handoffs.tickets import (
     MAX_TICKETS_PER_HOUR,
     URGENT_REPEAT_WINDOW,
@@ -206,10 +207,11 @@ class HandoffAction(KnowledgeAction, abc.ABC):
 
     def __init__(self, store: Optional[KnowledgeStore] = None, clock: Clock = utc_now,
                  settings: Optional[Settings] = None, handoffs: Optional[HandoffStore] = None,
-                 notify: Optional[Notifier] = None) -> None:
+                 notify: Optional[Notifier] = None, pager: Optional[UrgentPager] = None) -> None:
         super().__init__(store, clock, settings)
         self._handoffs = handoffs
         self.notify = notify or staff_notifier(self.settings)
+        self.pager = pager or staff_pager(self.settings)
 
     @property
     def handoffs(self) -> HandoffStore:
@@ -223,7 +225,8 @@ class HandoffAction(KnowledgeAction, abc.ABC):
         """Store a ticket with the transcript so far, then tell staff; a failed message is recorded, not raised.
 
         A crisis repeated within the window returns the urgent ticket already stored; past the hourly
-        limit of ordinary tickets, TicketLimit is raised (a crisis is never limited).
+        limit of ordinary tickets, TicketLimit is raised (a crisis is never refused). Past the urgent page
+        limit of the minute (``bot.handoffs.paging``), an urgent ticket is stored and held for one summary post.
         """
         now = self.clock()
         if urgent:
@@ -238,6 +241,9 @@ class HandoffAction(KnowledgeAction, abc.ABC):
             channel=tracker.get_latest_input_channel() or "", sender_id=tracker.sender_id, name=name,
             email=checked.value if kind == "email" else "", phone=checked.value if kind == "phone" else "",
             question=question, transcript=transcript.from_events(tracker.events), urgent=urgent, now=now)
+        if urgent and not self.pager.may_page(self.handoffs, ticket):
+            self.pager.hold(self.handoffs, ticket)  # stored, and listed in the minute's summary post
+            return ticket
         # The Slack client blocks (and may wait out a rate limit): post from a worker thread so the action
         # server keeps serving others.
         error = await asyncio.get_running_loop().run_in_executor(None, self.notify, ticket)

@@ -440,6 +440,53 @@ def report(result: dict, watcher: Watcher, total: int, seed: int) -> None:
         print(f"FAILED {n} x {outcome}: {endpoint} ({kind})")
 
 
+def chunked_post(base_url: str, megabytes: int = 100) -> tuple[int, float, int]:
+    """POST a chunked body of up to ``megabytes`` MB to REST; (status or 0, seconds, bytes sent before the end)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    url = urlsplit(base_url)
+    began, sent = time.monotonic(), 0
+    try:
+        with socket.create_connection((url.hostname, url.port or 80), timeout=60) as s:
+            s.sendall(b"POST /webhooks/rest/webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                      b"Transfer-Encoding: chunked\r\n\r\n")
+            chunk = b"10000\r\n" + b"x" * 0x10000 + b"\r\n"
+            try:
+                for _ in range(megabytes * 16):
+                    s.sendall(chunk)
+                    sent += len(chunk)
+            except OSError:
+                pass  # refused and closed while sending
+            answer = s.recv(200)
+        return int(answer.split()[1]), time.monotonic() - began, sent
+    except (OSError, ValueError, IndexError):
+        return 0, time.monotonic() - began, sent
+
+
+def chunked_flood(base_url: str, watcher: Watcher, posts: int = 50) -> dict:
+    """``posts`` concurrent 100 MB chunked bodies: each refused quickly, the servers' memory flat."""
+    watcher.sample()
+    with ThreadPoolExecutor(posts) as pool:
+        outcomes = list(pool.map(lambda _: chunked_post(base_url), range(posts)))
+    watcher.sample()
+    return {"statuses": Counter(status for status, _, _ in outcomes), "slowest": max(s for _, s, _ in outcomes),
+            "most_sent": max(n for _, _, n in outcomes)}
+
+
+def crisis_flood(base_url: str, posts: int = 40) -> Counter:
+    """A crisis message from a new conversation id each time, as a script would send them: the statuses."""
+    statuses: Counter = Counter()
+    for n in range(posts):
+        try:
+            body = {"sender": f"flood-{secrets.token_hex(8)}-{n}", "message": "I want to kill myself"}
+            answer = requests.post(f"{base_url}/webhooks/rest/webhook", json=body, timeout=60)
+            statuses[answer.status_code] += 1
+        except requests.RequestException:
+            statuses["conn error"] += 1
+    return statuses
+
+
 def slack_configured(base_url: str) -> bool:
     """Whether the server's Slack channel has its token and signing secret (its health route says so)."""
     try:
@@ -482,9 +529,43 @@ def main() -> int:
                   file=sys.stderr)
         mix = Mix(args.seed, secret, session_ids(), slack)
         result = run(base_url, watcher, mix, args.requests, args.workers, args.timeout)
+        print("50 concurrent 100 MB chunked posts...", file=sys.stderr, flush=True)
+        chunked = chunked_flood(base_url, watcher)
+        pages_before = len(FLOOD_SLACK[0].posts()) if FLOOD_SLACK else 0
+        print("A crisis flood from 40 new conversation ids, then a minute for the summary post...", file=sys.stderr,
+              flush=True)
+        flood_started = time.time()
+        crisis = crisis_flood(base_url)
+        time.sleep(max(0.0, 62 - time.time() % 60) if FLOOD_SLACK else 0)
+        pages = len(FLOOD_SLACK[0].posts()) - pages_before if FLOOD_SLACK else None
+        stored = flood_tickets(Path(args.workdir), flood_started) if FLOOD_SLACK else None
     report(result, watcher, args.requests, args.seed)
+    print(f"chunked 100 MB posts       {dict(chunked['statuses'])}, slowest refused in {chunked['slowest']:.1f} s, "
+          f"at most {chunked['most_sent'] / 1e6:.1f} MB sent before it")
+    print(f"crisis flood (40 senders)  {dict(crisis)}" + ("" if pages is None else
+          f", staff posts {pages} (limit {load_settings().urgent_pages_per_minute} a minute + summaries), "
+          f"urgent tickets stored {stored}"))
     bad = sum(n for (_, outcome), n in result["counts"].items() if outcome in ("5xx", "timeout", "conn error"))
+    bad += sum(n for status, n in chunked["statuses"].items() if status not in (413, 429))
+    bad += sum(n for status, n in crisis.items() if status not in (200, 429))
+    if pages is not None and (stored != crisis[200] or pages > load_settings().urgent_pages_per_minute + 2):
+        bad += 1
     return 1 if bad or not all(result["checks"]) else 0
+
+
+FLOOD_SLACK: list = []  # the fake Slack API of servers started here, to count staff posts
+
+
+def flood_tickets(workdir: Path, since: float) -> int:
+    """Urgent tickets stored since ``since`` in the ticket database of servers started here."""
+    import datetime as dt
+
+    from bot.handoffs.tickets import open_handoffs
+
+    handoffs = open_handoffs(f"sqlite:///{workdir / 'handoffs.db'}")
+    found = handoffs.list(since=dt.datetime.fromtimestamp(since, dt.timezone.utc))
+    handoffs.engine.dispose()
+    return sum(1 for t in found if t.urgent)
 
 
 def start(stack: ExitStack, model: Path, workdir: Path, secret: str) -> tuple[str, list[int]]:
@@ -495,9 +576,11 @@ def start(stack: ExitStack, model: Path, workdir: Path, secret: str) -> tuple[st
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
     api = stack.enter_context(FakeSlackApi())
+    FLOOD_SLACK.append(api)
     env = {"SLACK_BOT_TOKEN": "xoxb-hostile", "SLACK_SIGNING_SECRET": secret, "SLACK_API_URL": api.url,
            "KNOWLEDGE_DB_URL": f"sqlite:///{workdir / 'knowledge.db'}",
-           "HANDOFF_DB_URL": f"sqlite:///{workdir / 'handoffs.db'}", "HANDOFF_SLACK_CHANNEL": ""}
+           "HANDOFF_DB_URL": f"sqlite:///{workdir / 'handoffs.db'}", "HANDOFF_SLACK_CHANNEL": "C0STAFF",
+           "MESSAGE_RATE_LIMIT": "0"}  # 10,000 requests from one address: the mix, not the limit, is under test
     stack_servers = stack.enter_context(servers.running(model, rasa_port=free_port(), action_port=free_port(),
                                                         env=env, log_dir=workdir,
                                                         tracker_db=workdir / "tracker.db"))

@@ -70,7 +70,8 @@ def main() -> int:
     workdir = Path(args.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     stock_model = stock_bot(workdir)
-    ours = servers.start(Path(args.model), rasa_port=5105, action_port=5155, log_dir=workdir)
+    ours = servers.start(Path(args.model), rasa_port=5105, action_port=5155, log_dir=workdir,
+                         env={"MESSAGE_RATE_LIMIT": "0"})
     stock = start_stock(stock_model, 5106, workdir / "stock.log")
     stock_url = "http://127.0.0.1:5106/webhooks/rest/webhook"
     timings: dict[str, list[float]] = {"assistant": [], "stock rasa init": []}

@@ -5,9 +5,11 @@ limit and echoes the whole request (slots with names and emails) into its error 
 Rasa server then logs. Anyone who reached port 5055 could post a made-up tracker and run
 ``action_crisis`` or ``action_submit_handoff``: urgent tickets and Slack posts on demand. This server
 runs the same actions with
-- loopback by default (``ACTION_SERVER_HOST``);
-- a shared secret when one is set (``ACTION_SERVER_TOKEN``; Rasa sends it as ``?token=`` when
-  ``endpoints.yml`` gives ``action_endpoint.token``): 401 without it;
+- loopback by default (``ACTION_SERVER_HOST``), and it refuses to start on another address without a secret;
+- a shared secret when one is set (``ACTION_SERVER_TOKEN``): 401 without it. Rasa sends it in the header
+  ``Authorization: Bearer <secret>`` (``action_endpoint.headers`` in the endpoints file), which no error
+  log or proxy log prints; ``?token=`` (``action_endpoint.token``) is still accepted. Compared as bytes,
+  in constant time, so any text a client sends is a 401, never an error;
 - a request size limit, also after decompression (413);
 - error responses without the request body, and logs without slot values or SQL parameters.
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import hmac
+import ipaddress
 import logging
 import zlib
 from typing import Optional, Sequence
@@ -45,6 +48,24 @@ def decompressed_size_ok(body: bytes, limit: int = MAX_BODY_BYTES) -> bool:
     return not inflater.unconsumed_tail
 
 
+def presented_token(request: Request) -> str:
+    """The secret a caller sent: ``Authorization: Bearer ...`` first, else ``?token=``."""
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return request.args.get("token", "")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is reachable from this machine only."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to any interface
+
+
 def create_app(settings: Settings, actions: str = "actions") -> Sanic:
     """rasa-sdk's action app with the checks above."""
     from rasa_sdk.endpoint import create_app as sdk_app
@@ -57,7 +78,7 @@ def create_app(settings: Settings, actions: str = "actions") -> Sanic:
     async def guard(request: Request) -> Optional[HTTPResponse]:
         if request.path in OPEN_PATHS:
             return None
-        if token and not hmac.compare_digest(request.args.get("token", ""), token):
+        if token and not hmac.compare_digest(presented_token(request).encode(), token.encode()):
             return response.json({"error": "unauthorised"}, status=401)
         if request.headers.get("Content-Encoding") == "deflate" and not decompressed_size_ok(request.body or b""):
             return response.json({"error": "request too large"}, status=413)
@@ -80,12 +101,16 @@ def main(argv: Optional[Sequence[str]] = None, settings: Optional[Settings] = No
     parser.add_argument("--actions", default="actions", help="package holding the actions (default: %(default)s)")
     args = parser.parse_args(argv)
     settings = settings or load_settings()
+    if not settings.action_server_token and not is_loopback(settings.action_server_host):
+        # Every action would be open to anyone who reaches the port: urgent tickets and staff pages on demand.
+        parser.exit(2, f"Refusing to listen on {settings.action_server_host} without a shared secret: set "
+                       f"ACTION_SERVER_TOKEN (and give Rasa the same), or leave ACTION_SERVER_HOST at 127.0.0.1.\n")
     logging.basicConfig(level=logging.INFO)
     # Actions log the sender and database errors; neither may carry what users typed (README "Security").
     redaction.install(rasa=False)
     app = create_app(settings, args.actions)
     logger.info("Action server on %s:%s (%s)", settings.action_server_host, args.port,
-                "shared secret required" if settings.action_server_token else "no shared secret: loopback only")
+                "shared secret required" if settings.action_server_token else "no shared secret, loopback only")
     app.run(settings.action_server_host, args.port, workers=1, access_log=False)
 
 

@@ -36,6 +36,9 @@ class Settings:
     action_server_token: str  # ACTION_SERVER_TOKEN
     retention_days: int  # RETENTION_DAYS
     retention_urgent_days: int  # RETENTION_URGENT_DAYS
+    urgent_pages_per_minute: int  # URGENT_PAGES_PER_MINUTE
+    message_rate_limit: int  # MESSAGE_RATE_LIMIT, messages a minute per client address; 0: no limit
+    reports_dir: Path  # REPORTS_DIR
     smtp_url: str = ""  # SMTP_URL: smtp://, smtp+starttls:// or smtps://[user:password@]host[:port]
     email_from: str = ""  # EMAIL_FROM: the address staff answers and reminders are sent from
     email_reply_to: str = ""  # EMAIL_REPLY_TO: where a student's reply to such an email goes
@@ -82,6 +85,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         email_reply_to=env.get("EMAIL_REPLY_TO") or env.get("EMAIL_FROM", ""),
         # The office's reply_time (contacts.yml) is words for students; this is the same promise in hours.
         remind_after_hours=_days(env, "HANDOFF_REMIND_HOURS", 48),
+        # A client can invent conversation ids: urgent staff posts are limited across all of them.
+        urgent_pages_per_minute=_whole_number(env, "URGENT_PAGES_PER_MINUTE", 3),
+        # Per client address, on the web chat and REST; off (0) behind HAProxy, which limits per address itself.
+        message_rate_limit=_whole_number(env, "MESSAGE_RATE_LIMIT", 60),
+        # Staff reports quote users: written here by default, and the retention purge deletes old ones.
+        reports_dir=Path(env.get("REPORTS_DIR") or var / "reports"),
     )
 
 

@@ -61,6 +61,37 @@ def test_a_caller_without_the_secret_is_refused_and_nothing_runs(action_server, 
     assert reply.status_code == 401 and reply.json() == {"error": "unauthorised"}
 
 
+@pytest.mark.parametrize("token", ["ünïcode", "s3cret-shared-with-räsa", "\u202e"])
+def test_a_non_ascii_secret_is_refused_not_an_error(action_server, token) -> None:
+    reply = requests.post(f"http://127.0.0.1:{action_server}/webhook", params={"token": token},
+                          json=call("action_contact"), timeout=10)
+    assert reply.status_code == 401 and reply.json() == {"error": "unauthorised"}
+    reply = requests.post(f"http://127.0.0.1:{action_server}/webhook", json=call("action_contact"), timeout=10,
+                          headers={"Authorization": f"Bearer {token}".encode()})
+    assert reply.status_code == 401
+
+
+def test_the_secret_in_the_authorization_header_runs_the_action(action_server) -> None:
+    reply = requests.post(f"http://127.0.0.1:{action_server}/webhook", json=call("action_contact"), timeout=30,
+                          headers={"Authorization": f"Bearer {TOKEN}"})
+    assert reply.status_code == 200 and reply.json()["responses"][0]["response"] == "utter_contact"
+    wrong = requests.post(f"http://127.0.0.1:{action_server}/webhook?token={TOKEN}", json=call("action_contact"),
+                          timeout=30, headers={"Authorization": "Bearer wrong"})
+    assert wrong.status_code == 401, "the header is the one that counts"
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "actions.example.edu"])
+def test_it_refuses_to_start_on_another_address_without_a_secret(host, tmp_path) -> None:
+    env = servers.child_env({"ACTION_SERVER_HOST": host, "ACTION_SERVER_TOKEN": "",
+                             "KNOWLEDGE_DB_URL": f"sqlite:///{tmp_path}/k.db"})
+    try:
+        done = subprocess.run([sys.executable, "-m", "bot.action_server", "--port", str(free_port())], env=env,
+                              cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=30)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"the action server kept running on {host} without a secret")
+    assert done.returncode == 2 and "without a shared secret" in done.stderr
+
+
 def test_the_secret_runs_the_action(action_server) -> None:
     reply = requests.post(f"http://127.0.0.1:{action_server}/webhook?token={TOKEN}", json=call("action_contact"),
                           timeout=30)

@@ -44,7 +44,8 @@ def cluster(tmp_path_factory):
         message = "HAProxy is not installed (make haproxy)"
         pytest.fail(message) if IN_CI else pytest.skip(message)
     layout = local_cluster.Layout(base_port=free_base_port(), database_suffix="_test")
-    with local_cluster.running(require_model(), layout=layout, log_dir=tmp_path_factory.mktemp("cluster")) as running:
+    with local_cluster.running(require_model(), layout=layout, log_dir=tmp_path_factory.mktemp("cluster"),
+                               extra_env={"STUDENT_RATE_LIMIT": "100000", "SHOW_REPLICA": "yes"}) as running:
         yield running
 
 

@@ -236,7 +236,8 @@ def test_the_production_endpoints_name_the_shared_stores(monkeypatch):
         monkeypatch.setenv(name, value)
     endpoints = AvailableEndpoints.read_endpoints(str(PROJECT_ROOT / "deploy" / "endpoints.yml"))
     assert endpoints.action.url == "http://127.0.0.1:5150/webhook"
-    assert endpoints.action.token == "s3cret"
+    assert endpoints.action.headers == {"Authorization": "Bearer s3cret"} and endpoints.action.token is None, \
+        "the secret travels in a header, never in a URL a log could print"
     assert endpoints.tracker_store.type == "bot.cluster.stores.DurableSQLTrackerStore"
     assert endpoints.tracker_store.kwargs["db"] == "ischool_tracker"
     assert endpoints.lock_store.type == "bot.cluster.stores.ResilientRedisLockStore"

@@ -83,9 +83,9 @@ def test_no_module_reads_the_environment_itself() -> None:
 
 
 def documented_variables() -> set[str]:
-    """The variables in the Configuration tables of docs/operations.md (the README links there)."""
-    readme = (PROJECT_ROOT / "docs" / "operations.md").read_text()
-    section = readme.split("\n## Configuration\n", 1)[1].split("\n## ", 1)[0]
+    """The variables in the Configuration table of docs/operations.md (the README points there)."""
+    operations = (PROJECT_ROOT / "docs" / "operations.md").read_text()
+    section = operations.split("\n## Configuration\n", 1)[1].split("\n## ", 1)[0]
     return set(re.findall(r"^\| `([A-Z][A-Z0-9_]+)`", section, re.MULTILINE))
 
 

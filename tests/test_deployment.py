@@ -25,8 +25,8 @@ COMPOSE = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
 LOCAL = local_cluster.environment(local_cluster.Layout(), token="secret")
 # Settings both must give the same value (addresses and passwords differ by nature).
-SHARED = ("TICKET_LOCK_LIFETIME", "SANIC_WORKERS", "REDIS_DB", "REDIS_PORT", "TRACKER_DB_PORT", "TRACKER_DB_NAME",
-          "TRACKER_DB_USER")
+# (The users differ too: compose has a role per database, the local cluster the machine's trust-auth postgres.)
+SHARED = ("TICKET_LOCK_LIFETIME", "SANIC_WORKERS", "REDIS_DB", "REDIS_PORT", "TRACKER_DB_PORT", "TRACKER_DB_NAME")
 
 
 def variables(path: Path) -> set[str]:
@@ -43,7 +43,8 @@ def test_every_variable_of_the_endpoints_file_is_set_in_both(service):
 
 def test_every_variable_of_the_haproxy_file_is_set_in_both():
     needed = variables(DEPLOY / "haproxy.cfg")
-    assert needed == {"RASA_BIND", "RASA_1", "RASA_2", "ACTIONS_BIND", "ACTIONS_1", "ACTIONS_2", "HAPROXY_STATS_BIND"}
+    assert needed == {"RASA_BIND", "RASA_1", "RASA_2", "ACTIONS_BIND", "ACTIONS_1", "ACTIONS_2", "HAPROXY_STATS_BIND",
+                      "STUDENT_RATE_LIMIT"}
     assert needed <= set(SERVICES["haproxy"]["environment"])
     assert needed <= set(LOCAL)
 
@@ -194,3 +195,37 @@ def test_haproxy_accepts_the_file_and_logs_no_query_string():
     check = subprocess.run(["haproxy", "-c", "-f", str(DEPLOY / "haproxy.cfg")], env=LOCAL, capture_output=True,
                            text=True, check=False)
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_the_retention_purge_is_scheduled_in_compose_and_kubernetes():
+    purge = SERVICES["purge"]
+    assert purge["image"] == SERVICES["rasa1"]["image"], "the Rasa image reads the endpoints file as Rasa does"
+    assert "python -m bot privacy purge --endpoints deploy/endpoints.yml" in purge["entrypoint"][-1]
+    assert "sleep 86400" in purge["entrypoint"][-1]
+    assert variables(DEPLOY / "endpoints.yml") <= set(purge["environment"]), "every ${VARIABLE} is set"
+    assert "HANDOFF_DB_URL" in purge["environment"]
+    job = yaml.safe_load((DEPLOY / "helm" / "purge-cronjob.yaml").read_text())
+    assert job["kind"] == "CronJob" and job["spec"]["schedule"] == "15 3 * * *"
+    container = job["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
+    assert container["command"] == ["python", "-m", "bot", "privacy", "purge", "--endpoints", "deploy/endpoints.yml"]
+    assert variables(DEPLOY / "endpoints.yml") | {"HANDOFF_DB_URL"} <= {e["name"] for e in container["env"]}
+
+
+def test_no_service_connects_as_the_superuser_and_rasa_gets_no_ticket_database():
+    for name, service in SERVICES.items():
+        environment = service.get("environment", {})
+        urls = [str(v) for k, v in environment.items() if k.endswith("_URL") and "postgresql" in str(v)]
+        assert not any("//postgres:" in url for url in urls), name
+        assert environment.get("TRACKER_DB_USER", "ischool_tracker") == "ischool_tracker", name
+    for rasa in ("rasa1", "rasa2"):
+        assert "HANDOFF_DB_URL" not in SERVICES[rasa]["environment"]
+        assert SERVICES[rasa]["environment"]["KNOWLEDGE_DB_URL"].startswith("postgresql://ischool_reader:")
+    roles = (DEPLOY / "postgres-roles.sh").read_text()
+    for database in local_cluster.DATABASES.values():
+        assert f"ALTER DATABASE {database} OWNER TO {database}" in roles
+    assert "REVOKE ALL ON DATABASE" in roles
+
+
+def test_redis_requires_a_password():
+    assert "--requirepass" in SERVICES["redis"]["command"]
+    assert SERVICES["rasa1"]["environment"]["REDIS_PASSWORD"] == "${REDIS_PASSWORD:?set REDIS_PASSWORD}"

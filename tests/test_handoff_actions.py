@@ -8,6 +8,7 @@ import json
 
 import pytest
 import yaml
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import OperationalError
@@ -18,7 +19,7 @@ from actions.handoff import ActionAskHandoffConfirmed, ActionCancelHandoff, Acti
 from bot.config import PROJECT_ROOT
 from bot.conversation import misunderstanding
 from bot.database import make_engine
-from bot.handoffs import form_fields, tickets
+from bot.handoffs import form_fields, paging, tickets
 from bot.knowledge.store import KnowledgeStore
 from tests.conftest import NOW, entity, tracker
 
@@ -365,3 +366,42 @@ def test_the_static_crisis_response_lists_every_crisis_contact_in_order() -> Non
                 if c.get("group") == "crisis"]
     lines = text.splitlines()[1:]
     assert [f"- {c['name']}: {c['phone']} ({c['purpose']})" for c in contacts] == lines
+
+
+class Poster:
+    """Stands in for the staff channel's summary post."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def __call__(self, text: str) -> str | None:
+        self.texts.append(text)
+        return None
+
+
+def test_a_crisis_flood_from_new_conversations_pages_staff_a_few_times_a_minute(store, queue) -> None:
+    notifier, poster, scheduled = Notifier(), Poster(), []
+    pager = paging.UrgentPager(3, poster, schedule=lambda delay, callback: scheduled.append(delay))
+    for n in range(20):  # one new conversation per message, as a script inventing sender ids would
+        said = CollectingDispatcher()
+        flood = tracker("I want to kill myself", "crisis").current_state()
+        flood["sender_id"] = f"flood-{n:04d}"
+        run(ActionCrisis(store, clock=lambda n=n: NOW + dt.timedelta(seconds=n), handoffs=queue, notify=notifier,
+                         pager=pager), said, Tracker.from_dict(flood))
+        assert said.messages[0]["response"] == "utter_crisis_staff_told", "the student is told all the same"
+    stored = queue.list()
+    assert len(stored) == 20 and all(t.urgent for t in stored), "every ticket is stored"
+    assert len(notifier.tickets) == 3, "the first three of the minute page staff one by one"
+    assert len(scheduled) == 1 and 0 < scheduled[0] <= 61, "one summary is due at the end of the minute"
+    assert pager.post_held(queue) == 17
+    assert len(poster.texts) == 1 and poster.texts[0].startswith("URGENT 17 more urgent conversations")
+    held = [t.reference for t in stored if t.reference not in notifier.tickets]
+    assert all(reference in poster.texts[0] for reference in held), "the summary lists every held ticket"
+    assert all(queue.get(reference).notified for reference in held)
+    assert pager.post_held(queue) == 0, "each held ticket is posted once"
+    said = CollectingDispatcher()
+    later = tracker("I want to kill myself", "crisis").current_state()
+    later["sender_id"] = "after-the-minute"
+    run(ActionCrisis(store, clock=lambda: NOW + dt.timedelta(minutes=1), handoffs=queue, notify=notifier,
+                     pager=pager), said, Tracker.from_dict(later))
+    assert len(notifier.tickets) == 4, "a new minute pages again"

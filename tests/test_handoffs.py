@@ -279,3 +279,39 @@ def test_report_survives_hostile_channel_names(tmp_path) -> None:
     page = report.write(summary, [], tmp_path / "out").read_text()
     assert (tmp_path / "out" / "channels.png").stat().st_size > 1000
     assert "<script>alert" not in page
+
+
+ESCAPES = "\x1b[2J\x1b[31mURGENT\x1b[0m call me\u202e\u200b\x07"
+
+
+def test_terminal_escapes_never_reach_staff_terminals(queue, settings, capsys) -> None:
+    ticket = new_ticket(queue, name="Ada\x1b]0;pwned\x07", question=ESCAPES,
+                        transcript=[{"from": "user", "text": ESCAPES}])
+    stored = queue.get(ticket.reference)
+    assert (stored.name, stored.question) == ("Ada]0;pwned", "[2J[31mURGENT[0m call me")
+    assert stored.turns()[0]["text"] == "[2J[31mURGENT[0m call me"
+    with queue.engine.begin() as db:  # a ticket stored before text was cleaned
+        db.execute(tickets.Ticket.__table__.update().values(question=ESCAPES))
+    assert main(["handoffs", "list"], settings) == 0
+    printed = capsys.readouterr().out
+    assert "\x1b" not in printed and "\u202e" not in printed and "\x07" not in printed
+
+
+def test_the_staff_report_hides_names_as_well_as_contacts(tmp_path) -> None:
+    from types import SimpleNamespace
+
+    from bot.staff import report
+
+    events = [{"event": "user", "sender_id": "x", "text": text, "timestamp": 1795800000.0, "input_channel": "webchat",
+               "parse_data": {"intent": {"name": "nlu_fallback"}}}
+              for text in ("hi my name is Ada Lovelace, can I get a waiver", "Grace here: ada@example.edu")]
+    ticket = SimpleNamespace(reference="H-ABC123", urgent=True, status="open", channel="webchat", notified=True,
+                             created_at=dt.datetime(2026, 11, 27, tzinfo=dt.timezone.utc), name="Grace Hopper",
+                             question="I'm Grace Hopper and I feel unsafe, call 301-555-0123")
+    summary = report.summarize(events, dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc))
+    page = report.write(summary, [ticket], tmp_path / "out").read_text()
+    for personal in ("Ada", "Lovelace", "Grace", "Hopper", "ada@example.edu", "301-555-0123"):
+        assert personal not in page
+    assert "I&#x27;m [name] and I feel unsafe, call [phone]" in page
+    assert report.redact("hi my name is Ada Lovelace, can I get a waiver") == "hi my name is [name], can I get a waiver"
+    assert report.redact("Grace here: ada@example.edu", ["Grace Hopper"]) == "[name] here: [email]"

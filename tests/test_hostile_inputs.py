@@ -11,6 +11,7 @@ import hmac
 import json
 import time
 import uuid
+from types import SimpleNamespace
 from urllib.parse import urlencode
 
 import pytest
@@ -21,6 +22,7 @@ from sanic.request import Request
 
 from bot.channels import errors
 from bot.channels.calendar import CalendarChannel
+from bot.channels.limits import AddressLimit
 from bot.channels.rest import CheckedRestInput
 from bot.channels.slack import SlackChannel
 from bot.channels.webchat import WebchatInput
@@ -30,8 +32,8 @@ DEEP = 10_000
 NESTED = ["[" * DEEP + "]" * DEEP, '{"a":' * DEEP + "1" + "}" * DEEP]
 
 
-def call(channel, path: str, body: bytes, headers: dict[str, str]):
-    """Answer one POST with ``channel``'s handler; returns the response and the messages passed on."""
+def call(channel, path: str, body: bytes, headers: dict[str, str], address: str = "203.0.113.7"):
+    """Answer one POST from ``address`` with ``channel``'s handler; returns the response and the messages passed on."""
     received = []
 
     async def on_new_message(message) -> None:
@@ -40,6 +42,7 @@ def call(channel, path: str, body: bytes, headers: dict[str, str]):
     route = next(r for r in channel.blueprint(on_new_message)._future_routes if r.uri == path and "POST" in r.methods)
     request = Request(f"/webhooks/{channel.name()}{path}".encode(), Header(headers), "1.1", "POST", None, None)
     request.body = body
+    request.conn_info, request.parsed_forwarded = SimpleNamespace(client_ip=address), {}  # as a server sets them
 
     async def answer():
         response = await route.handler(request)
@@ -61,6 +64,7 @@ def message_channels():
     # A lone surrogate: the tracker store cannot save it.
     pytest.param('{"sender": "abcdefgh\\ud800", "message": "hi"}', 400, id="lone surrogate sender"),
     pytest.param('{"sender": "abcdefgh1", "message": "hi \\udfff"}', 400, id="lone surrogate message"),
+    pytest.param('{"sender": "abcdefgh1", "message": "\\u200b \\u202e\\n\\u0007"}', 400, id="only format and control"),
     pytest.param('{"sender": "abcdefgh1", "message": "how long is the MLS?"}', 200, id="ordinary"),
     pytest.param('{"sender": "abcdefgh1", "message": "\\ud83d\\ude00 how long?"}', 200, id="surrogate pair"),
 ])
@@ -68,6 +72,67 @@ def test_message_endpoints_refuse_what_they_cannot_read(channel, body, status) -
     answer, received = call(channel, "/webhook", body.encode(), {"content-type": "application/json"})
     assert answer.status == status
     assert len(received) == (status == 200)
+
+
+ORDINARY = b'{"sender": "abcdefgh1", "message": "how long is the MLS?"}'
+
+
+@pytest.mark.parametrize("channel", message_channels(), ids=["rest", "webchat"])
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "", "application/jsonx"])
+def test_message_endpoints_take_only_json_declared_as_json(channel, content_type) -> None:
+    # A page on any site can make its visitors' browsers post text/plain or a form without a CORS preflight.
+    answer, received = call(channel, "/webhook", ORDINARY, {"content-type": content_type} if content_type else {})
+    assert (answer.status, received) == (415, [])
+    answer, received = call(channel, "/webhook", ORDINARY, {"content-type": "application/json; charset=utf-8"})
+    assert answer.status == 200 and len(received) == 1
+
+
+@pytest.mark.parametrize("channel", message_channels(), ids=["rest", "webchat"])
+def test_another_sites_page_cannot_post_messages(channel) -> None:
+    json_type = {"content-type": "application/json", "host": "assistant.example.edu"}
+    answer, received = call(channel, "/webhook", ORDINARY, {**json_type, "origin": "https://evil.example"})
+    assert (answer.status, received) == (403, [])
+    answer, received = call(channel, "/webhook", ORDINARY, {**json_type, "origin": "https://assistant.example.edu"})
+    assert answer.status == 200, "the assistant's own page"
+
+
+@pytest.mark.parametrize("kind", [CheckedRestInput, WebchatInput], ids=["rest", "webchat"])
+def test_one_address_is_limited_whatever_conversation_ids_it_invents(kind) -> None:
+    channel = kind([], AddressLimit(3, clock=lambda: 600.0))
+    statuses = []
+    for n in range(5):
+        body = json.dumps({"sender": f"new-sender-{n:04d}", "message": "I want to kill myself"}).encode()
+        answer, _ = call(channel, "/webhook", body, {"content-type": "application/json"})
+        statuses.append(answer.status)
+    assert statuses == [200, 200, 200, 429, 429]
+    assert int(answer.headers["retry-after"]) == 60
+    other, received = call(channel, "/webhook", ORDINARY, {"content-type": "application/json"}, address="198.51.100.2")
+    assert other.status == 200 and len(received) == 1, "another address is not held up"
+
+
+@pytest.mark.parametrize("channel", message_channels(), ids=["rest", "webchat"])
+@pytest.mark.parametrize("sender", ["abcdefgh\nINFO forged log line", "abc defgh", "abcdefgh/../x", "ünïcödé-id",
+                                    "a" * 129, "short"])
+def test_sender_ids_are_letters_digits_underscores_and_hyphens(channel, sender) -> None:
+    body = json.dumps({"sender": sender, "message": "hi"}).encode()
+    answer, received = call(channel, "/webhook", body, {"content-type": "application/json"})
+    assert (answer.status, received) == (400, [])
+    assert "letters, digits" in json.loads(answer.body)["error"]
+
+
+@pytest.mark.parametrize("channel", message_channels(), ids=["rest", "webchat"])
+def test_control_and_format_characters_are_stripped_before_the_assistant_sees_the_text(channel) -> None:
+    body = json.dumps({"sender": str(uuid.uuid4()), "message": "\x1b[31mhow long\u202e is\n the\u200b MLS?\x07"})
+    answer, received = call(channel, "/webhook", body.encode(), {"content-type": "application/json"})
+    assert answer.status == 200 and received[0].text == "[31mhow long is  the MLS?"
+
+
+def test_the_limit_starts_again_each_minute() -> None:
+    now = [0.0]
+    limit = AddressLimit(2, clock=lambda: now[0])
+    assert [limit.allow("a") for _ in range(3)] == [True, True, False]
+    now[0] = 60.0
+    assert limit.allow("a") and AddressLimit(0).allow("a"), "a new minute; 0 is no limit"
 
 
 def signed(body: bytes, content_type: str = "application/json") -> dict[str, str]:

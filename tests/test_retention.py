@@ -145,6 +145,8 @@ def test_purge_refuses_what_it_cannot_read(tmp_path, capsys) -> None:
     (tmp_path / "endpoints.yml").write_text("tracker_store:\n  type: redis\n")
     assert purge(tmp_path / "endpoints.yml", f"sqlite:///{tmp_path}/h.db") == 1
     assert "only SQL can be purged" in capsys.readouterr().err
+    (tmp_path / "endpoints.yml").write_text("tracker_store:\n  type: bot.channels.rest.CheckedRestInput\n")
+    assert purge(tmp_path / "endpoints.yml", f"sqlite:///{tmp_path}/h.db") == 1, "a class that is no SQL store"
     with pytest.raises(SystemExit):
         purge(tmp_path / "endpoints.yml", f"sqlite:///{tmp_path}/h.db", "--older-than", "0")
     with pytest.raises(ValueError, match="RETENTION_DAYS must be at least 1"):
@@ -161,6 +163,55 @@ def test_batches_each_delete_whole_conversations(tmp_path) -> None:
     engine = make_engine(str(conversations.tracker_store_url(endpoints)))
     assert conversations.purge(engine, NOW - 180 * DAY, batch=1) == (2, 6)
     engine.dispose()
+
+
+def test_tickets_are_purged_even_when_the_tracker_store_cannot_be(stores, fixed_now, capsys) -> None:
+    endpoints, handoff_url, made = stores
+    endpoints.write_text("tracker_store:\n  type: redis\n")
+    assert purge(endpoints, handoff_url) == 1, "the failure still shows in the exit code (a scheduler notices)"
+    captured = capsys.readouterr()
+    assert "Cannot purge conversations" in captured.err and "2 deleted, 1 of them urgent" in captured.out
+    assert references(handoff_url) == {made[n] for n in ("closed_recent", "open_old", "urgent_closed_250")}
+
+
+def cluster_endpoints_environment(database: str) -> dict[str, str]:
+    """What `make cluster` gives deploy/endpoints.yml (tools/local_cluster.py), for one test database."""
+    from tools import local_cluster
+
+    layout = local_cluster.Layout(database_suffix="_test_retention_cluster")
+    env = local_cluster.environment(layout, token="unused")
+    return {key: env[key] for key in ("TRACKER_DB_HOST", "TRACKER_DB_PORT", "TRACKER_DB_USER",
+                                      "TRACKER_DB_PASSWORD", "ACTION_SERVER_URL", "ACTION_SERVER_TOKEN",
+                                      "REDIS_HOST", "REDIS_PORT", "REDIS_DB", "REDIS_PASSWORD")} | {
+        "TRACKER_DB_NAME": database}
+
+
+@pytest.mark.postgres
+def test_purge_runs_against_the_clusters_endpoints_file_on_postgresql(fixed_now, capsys, monkeypatch) -> None:
+    # deploy/endpoints.yml, as `make cluster`, compose and Helm use it: bot.cluster.stores.DurableSQLTrackerStore.
+    require_service("PostgreSQL", "127.0.0.1", 5432)
+    from bot.config import PROJECT_ROOT
+    from bot.database import make_engine
+
+    admin, name = make_engine(PG_ADMIN), "ischool_test_retention_cluster"
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    for key, value in cluster_endpoints_environment(name).items():
+        monkeypatch.setenv(key, value)  # Rasa fills the endpoints file's ${VARIABLES} from the environment
+    endpoints = PROJECT_ROOT / "deploy" / "endpoints.yml"
+    try:
+        fill_tracker_store(endpoints)
+        handoff_url = f"postgresql+psycopg2://postgres@127.0.0.1:5432/{name}"
+        made = fill_tickets(handoff_url)
+        assert purge(endpoints, handoff_url) == 0, capsys.readouterr().err
+        assert "2 deleted (6 events)" in capsys.readouterr().out
+        assert senders(handoff_url) == {"webchat:still-going": 4, "slack:recent": 2}
+        assert references(handoff_url) == {made[n] for n in ("closed_recent", "open_old", "urgent_closed_250")}
+    finally:
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.mark.postgres
@@ -189,3 +240,24 @@ def test_purge_on_postgresql(tmp_path, fixed_now, capsys) -> None:
         with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def test_staff_reports_past_the_window_are_purged(tmp_path, capsys) -> None:
+    import os
+
+    from bot.staff import report
+
+    reports_dir = tmp_path / "reports"
+    settings = load_settings({"HANDOFF_DB_URL": f"sqlite:///{tmp_path}/h.db", "REPORTS_DIR": str(reports_dir)})
+    assert main(["report", "--tracker-db", f"sqlite:///{tmp_path}/none.db"], settings) == 0
+    [recent] = list(reports_dir.iterdir())
+    old = reports_dir / "2026-01-01-000000"
+    report.write(report.summarize([], NOW), [], old)
+    aged = (NOW - 200 * DAY).timestamp()
+    os.utime(old / "report.html", (aged, aged))
+    (tmp_path / "endpoints.yml").write_text(f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {tmp_path}/t.db\n")
+    assert main(["privacy", "purge", "--endpoints", str(tmp_path / "endpoints.yml"), "--dry-run"], settings) == 0
+    assert "older than 180 days: 1 would be deleted" in capsys.readouterr().out and old.exists()
+    assert main(["privacy", "purge", "--endpoints", str(tmp_path / "endpoints.yml")], settings) == 0
+    assert "older than 180 days: 1 deleted" in capsys.readouterr().out
+    assert list(reports_dir.iterdir()) == [recent], "the report of this week is kept"

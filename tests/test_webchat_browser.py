@@ -33,7 +33,8 @@ def site(tmp_path_factory):
     port = free_port()
     with servers.running(require_model(), rasa_port=port, action_port=free_port(),
                          log_dir=tmp_path_factory.mktemp("logs"),
-                         env={"KNOWLEDGE_DB_URL": f"sqlite:///{db}", "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}):
+                         env={"KNOWLEDGE_DB_URL": f"sqlite:///{db}", "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+                              "MESSAGE_RATE_LIMIT": "0"}):
         yield f"http://127.0.0.1:{port}/webhooks/webchat/"
 
 
@@ -114,7 +115,7 @@ def test_starter_suggestions_under_the_greeting_answer_when_clicked(page, site) 
 def test_history_survives_a_reload_with_the_same_unguessable_sender(page, site) -> None:
     open_widget(page, site)
     ask(page, "how long is the MLS?")
-    sender = page.evaluate("JSON.parse(Object.entries(localStorage)[0][1]).sender")
+    sender = page.evaluate("JSON.parse(Object.entries(sessionStorage)[0][1]).sender")
     assert len(sender) >= 32
     page.reload()
     page.wait_for_selector(".isa-msg")
@@ -199,10 +200,10 @@ def _results() -> Path:
 
 
 def test_clear_conversation_forgets_the_history_and_the_sender_in_this_browser(page, site) -> None:
-    stored = "Object.values(localStorage).join(' ')"
+    stored = "Object.values(sessionStorage).join(' ')"
     open_widget(page, site)
     ask(page, "how long is the MLS?")
-    sender = page.evaluate("JSON.parse(Object.values(localStorage)[0]).sender")
+    sender = page.evaluate("JSON.parse(Object.values(sessionStorage)[0]).sender")
     clear = page.get_by_role("button", name="Clear conversation")
     page.once("dialog", lambda dialog: dialog.dismiss())
     clear.click()
@@ -221,3 +222,17 @@ def test_clear_conversation_forgets_the_history_and_the_sender_in_this_browser(p
         ask(page, "how many credits?")
     new_sender = sent.value.post_data_json["sender"]
     assert new_sender != sender and len(new_sender) >= 32, "the next message starts a new conversation"
+
+
+def test_the_conversation_is_kept_per_tab_and_forgotten_after_half_an_hour(page, site) -> None:
+    open_widget(page, site)
+    ask(page, "how long is the MLS?")
+    assert page.evaluate("localStorage.length") == 0, "nothing a script on the site can read after the tab closes"
+    assert "two calendar years" in page.evaluate("Object.values(sessionStorage).join(' ')")
+    page.evaluate("""() => { const key = Object.keys(sessionStorage)[0];
+        const state = JSON.parse(sessionStorage.getItem(key)); state.saved -= 31 * 60 * 1000;
+        sessionStorage.setItem(key, JSON.stringify(state)); }""")
+    page.reload()
+    page.wait_for_selector(".isa-launcher")
+    assert "two calendar years" not in page.locator(".isa-root").inner_text()
+    assert "two calendar years" not in page.evaluate("Object.values(sessionStorage).join(' ')")

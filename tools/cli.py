@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Sequence
 
-from bot.cli.common import run
+from bot.cli.common import run, safe_url
 from bot.config import Settings
 from bot.knowledge.store import open_store
 from tools import conversation_sets, evaluate, loadtest, local_cluster, seeds, servers
@@ -115,13 +115,14 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     running = servers.start(Path(args.model), rasa_port=args.port, action_port=args.action_port)
     page = running.rest_url.replace("/rest/webhook", "/webchat/")
     print(f"\nThe assistant is running.\n  Web page with the chat widget: {page}\n  Or over REST:\n"
-          f"  curl -s {running.rest_url} -d '{{\"sender\": \"me-12345\", \"message\": \"how long is the MLS?\"}}'\n"
+          f"  curl -s {running.rest_url} -H 'Content-Type: application/json' \\\n"
+          f"    -d '{{\"sender\": \"me-12345\", \"message\": \"how long is the MLS?\"}}'\n"
           f"or in a terminal: make shell. Logs: var/log/. Press Ctrl-C to stop.", flush=True)
     try:
-        while all(p.poll() is None for p in running.processes):
+        while True:  # a crashed server is started again, after a backoff, and the log says so
+            for line in running.restart_crashed():
+                print(line, file=sys.stderr, flush=True)
             time.sleep(1)
-        print("A server stopped; see var/log/.", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         print("\nStopping...")
         return 0
@@ -162,7 +163,8 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     if args.rest:
         checks = evaluate.read_answer_checks(Path(args.answers))
         conversations = evaluate.read_conversations(Path(args.conversations))
-        with servers.running(Path(args.model), rasa_port=args.port, action_port=args.action_port) as running:
+        with servers.running(Path(args.model), rasa_port=args.port, action_port=args.action_port,
+                             env={"MESSAGE_RATE_LIMIT": "0"}) as running:
             answers = evaluate.check_answers(running, checks)
             multi = evaluate.check_conversations(running, conversations)
         evaluate.write(results, "answers_rest", answers)
@@ -201,7 +203,7 @@ def _cluster(args: argparse.Namespace, _settings: Settings) -> int:
     cluster = local_cluster.start(Path(args.model), layout)
     print(f"\nThe cluster is running.\n  Web page: http://127.0.0.1:{layout.front_port}/webhooks/webchat/\n"
           f"  REST: {layout.rest_url}\n  HAProxy stats: http://127.0.0.1:{layout.stats_port}/stats\n"
-          f"  Tracker store: {layout.database_url('tracker')}; locks: redis://{layout.redis_host}:"
+          f"  Tracker store: {safe_url(layout.database_url('tracker'))}; locks: redis://{layout.redis_host}:"
           f"{layout.redis_port}/{layout.redis_db}\nLogs: {cluster.log_dir}. Press Ctrl-C to stop.", flush=True)
     try:
         while True:

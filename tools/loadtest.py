@@ -293,7 +293,9 @@ def main(model: Path, locust: Path, users: int = 50, single_seconds: int = 60, c
     blocked = can_control_services()
     layout = local_cluster.Layout(database_suffix="_load")
     print(f"Starting the cluster (load run {run_id}, {users} students)...", flush=True)
-    with local_cluster.running(model, layout=layout, log_dir=out / "logs") as cluster:
+    # 50 students from one address: HAProxy's limit per address would be the only thing measured.
+    with local_cluster.running(model, layout=layout, log_dir=out / "logs",
+                               extra_env={"STUDENT_RATE_LIMIT": "1000000", "SHOW_REPLICA": "yes"}) as cluster:
         rss_before = {name: rss_mb(cluster.pid(name)) for name in ("rasa1", "rasa2", "actions1", "actions2")}
         single_log, cluster_log = out / f"single-{run_id}.jsonl", out / f"cluster-{run_id}.jsonl"
         print(f"One Rasa server alone for {single_seconds} s...", flush=True)

@@ -97,6 +97,9 @@ def environment(layout: Layout, token: str, extra: Mapping[str, str] | None = No
         "RASA_BIND": f"127.0.0.1:{layout.front_port}",
         "ACTIONS_BIND": f"127.0.0.1:{layout.actions_front_port}",
         "HAPROXY_STATS_BIND": f"127.0.0.1:{layout.stats_port}",
+        # HAProxy limits requests per client address; the Rasa servers behind it see only HAProxy's.
+        "STUDENT_RATE_LIMIT": "50",
+        "MESSAGE_RATE_LIMIT": "0",
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{layout.front_port}",
     }
     for n in (1, 2):

@@ -10,11 +10,27 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Iterator
+from typing import Iterator
 
 import requests
 
 from bot.config import PROJECT_ROOT
+
+FIRST_BACKOFF = 1.0  # seconds before a crashed server is started again; doubled for each crash in a row
+MAX_BACKOFF = 30.0
+STABLE_AFTER = 60.0  # a server that ran this long since its last start has its backoff reset
+
+
+@dataclass
+class Restart:
+    """How one server is started again after a crash: its command, log, and the backoff of crashes in a row."""
+
+    name: str
+    command: list[str]
+    log: Path
+    backoff: float = FIRST_BACKOFF
+    due: float | None = None  # when it is to be started again
+    started: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -24,6 +40,41 @@ class Servers:
     rasa_port: int
     action_port: int
     processes: list[subprocess.Popen] = field(default_factory=list)
+    restarts: list[Restart] = field(default_factory=list)  # one per process, in the same order
+    env: dict[str, str] = field(default_factory=dict)
+
+    def launch(self, command: list[str], name: str, log: Path) -> subprocess.Popen:
+        """Start one server, its output appended to ``log``, and remember how to start it again."""
+        with open(log, "ab") as out:
+            process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT)
+        self.processes.append(process)
+        self.restarts.append(Restart(name, command, log))
+        return process
+
+    def restart_crashed(self, now: float | None = None) -> list[str]:
+        """Start again every server that stopped, after its backoff (1 s, doubling to 30 s); what was done, in words.
+
+        Under `make run` one crashed server used to stop both: every student got "connection refused".
+        """
+        now = time.monotonic() if now is None else now
+        said = []
+        for n, (process, restart) in enumerate(zip(self.processes, self.restarts)):
+            if process.poll() is None:
+                if now - restart.started >= STABLE_AFTER:
+                    restart.backoff = FIRST_BACKOFF
+                continue
+            if restart.due is None:
+                restart.due = now + restart.backoff
+                said.append(f"The {restart.name} stopped (exit code {process.returncode}); starting it again in "
+                            f"{restart.backoff:.0f} s. Its log: {restart.log}")
+            elif now >= restart.due:
+                with open(restart.log, "ab") as out:
+                    self.processes[n] = subprocess.Popen(restart.command, cwd=PROJECT_ROOT, env=self.env,
+                                                         stdout=out, stderr=subprocess.STDOUT)
+                restart.due, restart.started = None, now
+                restart.backoff = min(restart.backoff * 2, MAX_BACKOFF)
+                said.append(f"The {restart.name} started again (pid {self.processes[n].pid}).")
+        return said
 
     @property
     def rest_url(self) -> str:
@@ -71,7 +122,8 @@ def endpoints_file(action_port: int, directory: Path, tracker_db: Path | None = 
     if tracker_db is not None:
         text = text.replace("db: var/tracker.db", f"db: {tracker_db}")
     if token:
-        text = text.replace("  enable_selective_domain: true\n", f"  enable_selective_domain: true\n  token: {token}\n")
+        text = text.replace("  enable_selective_domain: true\n", "  enable_selective_domain: true\n  headers:\n"
+                            f"    Authorization: Bearer {token}\n")
     path.write_text(text)
     return path
 
@@ -83,23 +135,23 @@ def start(model: Path, *, rasa_port: int = 5005, action_port: int = 5055, log_di
     log_dir = log_dir or PROJECT_ROOT / "var" / "log"
     log_dir.mkdir(parents=True, exist_ok=True)
     (PROJECT_ROOT / "var").mkdir(exist_ok=True)  # the default SQLite tracker store lives there
-    servers = Servers(rasa_port, action_port)
     environment = child_env(env)
+    servers = Servers(rasa_port, action_port, env=environment)
     rasa = [sys.executable, "-m", "rasa"]
     try:
-        action_log: IO[bytes] = open(log_dir / f"actions-{action_port}.log", "wb")
-        servers.processes.append(subprocess.Popen(
-            [sys.executable, "-m", "bot.action_server", "--actions", "actions", "--port", str(action_port)],
-            cwd=PROJECT_ROOT, env=environment, stdout=action_log, stderr=subprocess.STDOUT))
-        rasa_log: IO[bytes] = open(log_dir / f"rasa-{rasa_port}.log", "wb")
+        action_log = log_dir / f"actions-{action_port}.log"
+        action_log.write_bytes(b"")
+        servers.launch([sys.executable, "-m", "bot.action_server", "--actions", "actions", "--port", str(action_port)],
+                       "action server", action_log)
+        rasa_log = log_dir / f"rasa-{rasa_port}.log"
+        rasa_log.write_bytes(b"")
         command = rasa + ["run", "--model", str(model), "--port", str(rasa_port), "--interface", "127.0.0.1",
                           "--endpoints", str(endpoints_file(action_port, log_dir, tracker_db,
                                                             environment.get("ACTION_SERVER_TOKEN", ""))),
                           "--credentials", str(PROJECT_ROOT / "credentials.yml")]
         if enable_api:
             command.append("--enable-api")
-        servers.processes.append(subprocess.Popen(command, cwd=PROJECT_ROOT, env=environment, stdout=rasa_log,
-                                                  stderr=subprocess.STDOUT))
+        servers.launch(command, "Rasa server", rasa_log)
         wait_until_up(f"http://127.0.0.1:{action_port}/health", servers.processes[0], "action server", timeout)
         wait_until_up(f"http://127.0.0.1:{rasa_port}/", servers.processes[1], "Rasa server", timeout)
     except BaseException:

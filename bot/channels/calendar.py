@@ -15,7 +15,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels import errors
+from bot.channels import errors, limits
 from bot.channels.ics import session_ics
 from bot.knowledge.store import default_store
 
@@ -53,4 +53,6 @@ class CalendarChannel(InputChannel):
                                 headers={"Content-Disposition": f'attachment; filename="info-session-{uid}.ics"'})
 
         errors.install(calendar)
+
+        limits.bound_request_size(calendar)
         return calendar

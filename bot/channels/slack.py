@@ -28,10 +28,11 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels import errors, payloads, validation
+from bot.channels import errors, limits, payloads, validation
 from bot.channels.context import conversation_context
 from bot.config import Settings, load_settings
 from bot.handoffs.staff_thread import StaffThread
+from bot.text import printable
 
 logger = logging.getLogger(__name__)
 
@@ -158,6 +159,7 @@ class SlackChannel(SlackInput):
             return response.text("Unsupported content type.", status=HTTPStatus.UNSUPPORTED_MEDIA_TYPE)
 
         errors.install(slack)
+        limits.bound_request_size(slack)
         return slack
 
     async def _event(self, request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> HTTPResponse:
@@ -180,7 +182,8 @@ class SlackChannel(SlackInput):
             return response.text("Already answered.", headers={"X-Slack-No-Retry": "1"})
         sender = self._get_conversation_id(event["user"], metadata["out_channel"], metadata["thread_id"])
         # Typed text never skips the NLU: a leading "/" is not an intent payload here (buttons come below).
-        text = payloads.checked(self._sanitize_user_message(event["text"], metadata["users"]), from_button=False)
+        text = payloads.checked(printable(self._sanitize_user_message(event["text"], metadata["users"])),
+                                from_button=False)
         metadata["context"] = await conversation_context(request, sender)
         return await self.process_message(request, on_new_message, text=text, sender_id=sender, metadata=metadata)
 

@@ -4,21 +4,28 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Awaitable, Callable, Dict, Optional, Union
+import re
+from typing import Any, Awaitable, Callable, Dict, Optional, Sequence, Union
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.channels import payloads
 from bot.channels.context import conversation_context
+from bot.channels.limits import AddressLimit
+from bot.text import printable
 
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE = 2000
 MAX_SENDER = 128
+# After the channel prefix: letters, digits, "_" and "-" (a UUID, a hex id); no newline to forge a log line.
+SENDER = re.compile(r"[A-Za-z0-9_-]{8,128}")
 MAX_BODY_BYTES = 64_000  # a message of MAX_MESSAGE characters in JSON, with room to spare
+CANNOT_ANSWER = "utter_cannot_answer_now"
 UNAVAILABLE = ("the assistant could not answer just now; please send your message again in a moment, or call the "
                "Student Services Office")
 
@@ -28,8 +35,8 @@ def problem(payload: Any) -> Optional[str]:
     if not isinstance(payload, dict):
         return 'send JSON like {"sender": "...", "message": "..."}'
     sender, message = payload.get("sender"), payload.get("message")
-    if not is_text(sender) or not 8 <= len(sender) <= MAX_SENDER:
-        return f"sender must be a text id of 8 to {MAX_SENDER} characters"
+    if not is_text(sender) or not SENDER.fullmatch(sender):
+        return f"sender must be an id of 8 to {MAX_SENDER} letters, digits, '_' or '-'"
     if not is_text(message) or not message.strip():
         return "message must be non-empty text"
     if len(message) > MAX_MESSAGE:
@@ -63,8 +70,29 @@ def load_json(body: Union[str, bytes, None]) -> Any:
         return None
 
 
+def is_json(request: Request) -> bool:
+    """Whether the body is declared as JSON: a form or ``text/plain`` post needs no CORS preflight, JSON does."""
+    return request.headers.get("content-type", "").split(";")[0].strip().lower() == "application/json"
+
+
+def origin_allowed(request: Request, allowed: Sequence[str]) -> bool:
+    """No Origin header (not a browser's cross-site request), the server's own origin, or an allowed one."""
+    origin = request.headers.get("origin", "")
+    return not origin or origin.rstrip("/") in allowed or same_origin(request, origin)
+
+
+def same_origin(request: Request, origin: str) -> bool:
+    """Whether ``origin`` is the host the request was sent to (the demo page on the assistant's own server)."""
+    return origin.split("://", 1)[-1].rstrip("/") == request.headers.get("host", "")
+
+
+def client_address(request: Request) -> str:
+    """The address a request came from (a forwarded one only where Sanic is told to trust the proxy)."""
+    return request.remote_addr or request.ip or "?"
+
+
 async def respond(request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]], channel: str,
-                  headers: Optional[Dict[str, str]] = None) -> HTTPResponse:
+                  headers: Optional[Dict[str, str]] = None, limit: Optional[AddressLimit] = None) -> HTTPResponse:
     """Check a ``{"sender", "message"}`` body, pass the message on and answer with the bot's replies.
 
     The conversation id is namespaced by channel (``<channel>:<sender>``: no client can name another
@@ -74,16 +102,22 @@ async def respond(request: Request, on_new_message: Callable[[UserMessage], Awai
     if len(request.body or b"") > MAX_BODY_BYTES:
         return response.json({"error": f"the request is larger than {MAX_BODY_BYTES} bytes"}, status=413,
                              headers=headers)
+    if not is_json(request):
+        return response.json({"error": "send the message as JSON, with Content-Type: application/json"},
+                             status=415, headers=headers)
+    if limit is not None and not limit.allow(client_address(request)):
+        return response.json({"error": "too many messages from this address; wait a minute"}, status=429,
+                             headers={**(headers or {}), "Retry-After": str(limit.retry_after())})
     payload = load_json(request.body)
     reason = problem(payload)
-    message = payloads.checked(payload["message"]) if reason is None else ""
-    if reason is None and not message:
+    message = payloads.checked(printable(payload["message"])) if reason is None else ""
+    if reason is None and not message.strip():  # nothing left once control and format characters are gone
         reason = "message must be non-empty text"
     if reason:
         return response.json({"error": reason}, status=400, headers=headers)
     collector = CollectingOutputChannel()
+    sender = f"{channel}:{payload['sender']}"
     try:
-        sender = f"{channel}:{payload['sender']}"
         context = await conversation_context(request, sender)
         await on_new_message(UserMessage(message, collector, sender, input_channel=channel,
                                          metadata={"context": context} if context else None))
@@ -93,4 +127,26 @@ async def respond(request: Request, on_new_message: Callable[[UserMessage], Awai
         # conversation at the end of a turn), so sending the message again is safe.
         logger.exception("A %s message could not be answered", channel)
         return response.json({"error": UNAVAILABLE}, status=503, headers={**(headers or {}), "Retry-After": "10"})
+    if not collector.messages:  # the action server is down (Rasa then says nothing): apologise, give the phone
+        logger.warning("A %s turn said nothing; the student gets %s", channel, CANNOT_ANSWER)
+        return response.json([{"recipient_id": sender, "text": cannot_answer(request)}], headers=headers)
     return response.json(collector.messages, headers=headers)
+
+
+def cannot_answer(request: Request) -> str:
+    """The domain's apology for a turn that said nothing, with the Student Services Office's phone.
+
+    The crisis numbers do not depend on this: they are a static response the rules utter before any action.
+    """
+    from bot.conversation.advising import contact_values
+    from bot.knowledge.store import default_store
+
+    agent = getattr(getattr(request.app, "ctx", None), "agent", None)
+    templates = agent.domain.responses.get(CANNOT_ANSWER) if agent is not None and agent.domain else None
+    try:
+        office = contact_values(default_store())
+    except SQLAlchemyError:  # the knowledge database is down too: the office by name
+        office = contact_values(None)
+    if not templates:
+        return UNAVAILABLE
+    return str(templates[0]["text"]).format(**office)

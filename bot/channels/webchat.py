@@ -23,7 +23,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.channels import errors, validation
+from bot.channels import errors, limits, validation
+from bot.channels.limits import AddressLimit, shared_limit
 from bot.config import Settings, load_settings
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
@@ -36,9 +37,11 @@ class WebchatInput(RestInput):
     """REST-compatible channel for the web widget."""
 
     def __init__(self, allowed_origins: Optional[list[str]] = None,
-                 replies: Optional[Callable[[str], list[dict[str, str]]]] = None) -> None:
+                 replies: Optional[Callable[[str], list[dict[str, str]]]] = None,
+                 limit: Optional[AddressLimit] = None) -> None:
         self.allowed_origins = allowed_origins or []
         self.replies = replies  # conversation id -> staff answers to its tickets
+        self.limit = limit
 
     @classmethod
     def name(cls) -> Text:
@@ -53,7 +56,8 @@ class WebchatInput(RestInput):
         configured = (credentials or {}).get("allowed_origins") or settings.webchat_allowed_origins
         if isinstance(configured, str):
             configured = [o.strip() for o in configured.split(",")]
-        return cls([o.rstrip("/") for o in configured if o], replies=staff_replies(settings))
+        return cls([o.rstrip("/") for o in configured if o], replies=staff_replies(settings),
+                   limit=shared_limit(settings.message_rate_limit))
 
     def _cors(self, request: Request) -> Dict[str, str]:
         origin = request.headers.get("origin", "")
@@ -93,10 +97,9 @@ class WebchatInput(RestInput):
         @webchat.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             headers = self._cors(request)
-            origin = request.headers.get("origin")
-            if origin and "Access-Control-Allow-Origin" not in headers and not _same_origin(request, origin):
+            if not validation.origin_allowed(request, self.allowed_origins):
                 return response.json({"error": "this site may not use the assistant"}, status=403, headers=headers)
-            return await validation.respond(request, on_new_message, self.name(), headers)
+            return await validation.respond(request, on_new_message, self.name(), headers, self.limit)
 
         @webchat.route("/replies", methods=["POST"])
         async def replies(request: Request) -> HTTPResponse:
@@ -116,6 +119,8 @@ class WebchatInput(RestInput):
             return response.json({"replies": found}, headers=headers)
 
         errors.install(webchat)
+
+        limits.bound_request_size(webchat)
         return webchat
 
 

@@ -7,6 +7,7 @@ import json
 import sys
 
 from bot.config import Settings
+from bot.text import printable
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -51,8 +52,9 @@ def _handoffs_list(args: argparse.Namespace, settings: Settings) -> int:
         print(f"No {args.status + ' ' if args.status else ''}handoff tickets.")
     for t in tickets:
         flag = "URGENT " if t.urgent else ""
-        print(f"{t.reference}  {t.status:<6} {t.created_at:%Y-%m-%d %H:%M}  {flag}{t.channel:<8} "
-              f"{t.email or readable_phone(t.phone) or '(no contact)'}: {t.question[:70]}")
+        # printable(): a ticket stored before text was cleaned may still hold terminal escape sequences.
+        print(printable(f"{t.reference}  {t.status:<6} {t.created_at:%Y-%m-%d %H:%M}  {flag}{t.channel:<8} "
+                        f"{t.email or readable_phone(t.phone) or '(no contact)'}: {t.question[:70]}"))
     return 0
 
 

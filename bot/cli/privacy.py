@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -29,26 +30,36 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def _purge(args: argparse.Namespace, settings: Settings) -> int:
     from bot.database import make_engine
-    from bot.privacy import conversations, retention
+    from bot.privacy import conversations, reports, retention
 
+    # Tickets hold the most sensitive data (crisis disclosures, names, contacts): a tracker store this command
+    # cannot read must not keep them, so they are purged whatever happens to the conversations.
+    urls: dict[str, object] = {"handoffs": settings.handoff_db_url}
+    failed = False
     try:
-        tracker_url = conversations.tracker_store_url(args.endpoints)
+        urls["tracker"] = conversations.tracker_store_url(args.endpoints)
     except (conversations.TrackerStoreError, OSError) as exc:
         print(f"Cannot purge conversations: {exc}", file=sys.stderr)
-        return 1
+        failed = True
     policy = retention.Policy(args.older_than or settings.retention_days,
                               args.urgent_older_than or settings.retention_urgent_days)
-    engines = {name: make_engine(_text(url)) for name, url in
-               (("tracker", tracker_url), ("handoffs", settings.handoff_db_url)) if _exists(url)}
-    for name, url in (("Tracker store", tracker_url), ("Handoff tickets", settings.handoff_db_url)):
-        print(f"{name}: {_shown(url)}" + ("" if _exists(url) else " (no such database: nothing to purge)"))
+    engines = {name: make_engine(_text(url)) for name, url in urls.items() if _exists(url)}
+    for name, label in (("tracker", "Tracker store"), ("handoffs", "Handoff tickets")):
+        if name in urls:
+            url = urls[name]
+            print(f"{label}: {_shown(url)}" + ("" if _exists(url) else " (no such database: nothing to purge)"))
     try:
         outcome = retention.purge(engines.get("tracker"), engines.get("handoffs"), policy, dry_run=args.dry_run)
     finally:
         for engine in engines.values():
             engine.dispose()
     print("\n".join(outcome.lines()))
-    return 0
+    old = reports.expired(settings.reports_dir, policy.cutoffs(dt.datetime.now(dt.timezone.utc))[0])
+    if not args.dry_run:
+        reports.delete(old)
+    print(f"Staff reports in {settings.reports_dir} older than {policy.days} days: {len(old)} "
+          f"{'would be deleted' if args.dry_run else 'deleted'}.")
+    return 1 if failed else 0
 
 
 def _days(text: str) -> int:

@@ -13,12 +13,13 @@ import json
 import secrets
 from typing import Any, NamedTuple, Sequence
 
-from sqlalchemy import Boolean, Column, DateTime, Index, Integer, String, Text, select, update
+from sqlalchemy import Boolean, Column, DateTime, Index, Integer, String, Text, func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import declarative_base, sessionmaker
 
 from bot.database import Migrations, make_engine
 from bot.handoffs.form_fields import LIMITS
+from bot.text import printable, printable_lines
 
 HandoffBase = declarative_base()
 STATUSES = ("open", "answered", "closed")
@@ -117,10 +118,13 @@ class HandoffStore:
                transcript: Sequence[dict[str, Any]], phone: str = "", urgent: bool = False,
                now: dt.datetime | None = None) -> Ticket:
         """Store a new open ticket with a short unguessable reference."""
+        # Whatever channel the text came through, staff tools print it: no control or format characters.
+        turns = [{**turn, "text": printable_lines(str(turn.get("text", "")))} for turn in transcript]
         ticket = Ticket(reference=f"H-{secrets.token_hex(3).upper()}", created_at=now or _now(), urgent=urgent,
-                        channel=channel[:32], sender_id=sender_id[:128], name=name[:LIMITS["name"]],
-                        email=email[:LIMITS["email"]], phone=phone[:LIMITS["phone"]],
-                        question=question[:LIMITS["question"]], transcript=json.dumps(list(transcript)))
+                        channel=printable(channel)[:32], sender_id=printable(sender_id)[:128],
+                        name=printable(name)[:LIMITS["name"]], email=printable(email)[:LIMITS["email"]],
+                        phone=phone[:LIMITS["phone"]], question=printable_lines(question)[:LIMITS["question"]],
+                        transcript=json.dumps(turns))
         with self._sessions.begin() as session:
             session.add(ticket)
         return ticket
@@ -217,6 +221,22 @@ class HandoffStore:
             return session.execute(
                 update(Ticket).where(Ticket.id == ticket.id, Ticket.status == "open", Ticket.reminded_at.is_(None))
                 .values(reminded_at=now).execution_options(synchronize_session=False)).rowcount == 1
+
+    def urgent_since(self, start: dt.datetime, before: Ticket) -> int:
+        """How many urgent tickets were stored from ``start`` up to (not including) ``before``."""
+        stmt = (select(func.count()).select_from(Ticket)
+                .where(Ticket.urgent.is_(True), Ticket.id < before.id,
+                       Ticket.created_at >= start.astimezone(dt.timezone.utc)))
+        with self._sessions() as session:
+            return session.scalar(stmt) or 0
+
+    def claim(self, marked: str) -> list[Ticket]:
+        """The tickets whose notify_error is ``marked``, taken by this caller alone (another gets none of them)."""
+        claim = f"claimed {secrets.token_hex(8)}"
+        with self._sessions.begin() as session:
+            session.execute(update(Ticket).where(Ticket.notify_error == marked).values(notify_error=claim))
+        with self._sessions() as session:
+            return list(session.scalars(select(Ticket).where(Ticket.notify_error == claim).order_by(Ticket.id)))
 
     def drafts(self) -> list[dict[str, str]]:
         """Closed tickets' questions and answers, ready to become entries of knowledge/answers.yml."""

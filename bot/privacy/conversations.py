@@ -43,13 +43,32 @@ def tracker_store_url(endpoints: Path) -> URL | str:
     config = AvailableEndpoints.read_endpoints(str(endpoints)).tracker_store
     if config is None:
         raise TrackerStoreError(f"{endpoints} has no tracker_store: Rasa keeps conversations in memory only")
-    if (config.type or "").lower() != "sql":
+    if not is_sql_store(config.type or ""):
         raise TrackerStoreError(f"the tracker store in {endpoints} is {config.type!r}; only SQL can be purged")
     options = config.kwargs
     # Connect to the conversations' database itself, not to ``login_db`` (Rasa's way in to create it).
     return SQLTrackerStore.get_db_url(options.get("dialect", "sqlite"), config.url, options.get("port"),
                                       options.get("db", "rasa.db"), options.get("username"),
                                       options.get("password"), None, options.get("query"))
+
+
+def is_sql_store(kind: str) -> bool:
+    """Whether an endpoints file's ``tracker_store.type`` is Rasa's SQL store: ``sql``, or any subclass by path.
+
+    Production names ``bot.cluster.stores.DurableSQLTrackerStore``: what counts is what the class is, not its name.
+    """
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.utils.common import class_from_module_path
+
+    if kind.lower() == "sql":
+        return True
+    if "." not in kind:
+        return False  # redis, mongod, dynamo, in_memory: Rasa's other stores
+    try:
+        found = class_from_module_path(kind)
+    except (ImportError, AttributeError):
+        return False
+    return isinstance(found, type) and issubclass(found, SQLTrackerStore)
 
 
 def count(engine: Engine, cutoff: dt.datetime) -> ConversationCount:

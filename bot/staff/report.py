@@ -27,9 +27,22 @@ PHONE = re.compile(r"(?:\+?\d[\s().-]*){7,}\d")
 OFFICE_HOURS = (9, 17)  # weekdays, campus time
 
 
-def redact(text: str) -> str:
-    """Hide email addresses and phone numbers in quoted user text."""
-    return PHONE.sub("[phone]", EMAIL.sub("[email]", text))
+# "my name is Ada Lovelace", "I'm Ada": the introduction in any case, the name as capitalised words.
+INTRODUCTION = re.compile(r"\b((?i:my name is|my name's|i am|i'm|this is|call me|name:))"
+                          r"\s+[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*")
+
+
+def redact(text: str, names: Iterable[str] = ()) -> str:
+    """Hide email addresses, phone numbers and names in quoted user text.
+
+    ``names`` are the names users gave in tickets; each of their words is hidden wherever it appears, and any
+    name introduced with "my name is" or "I'm" is hidden too.
+    """
+    text = INTRODUCTION.sub(lambda m: f"{m.group(1)} [name]", PHONE.sub("[phone]", EMAIL.sub("[email]", text)))
+    words = sorted({w for name in names for w in re.findall(r"[^\W\d_][\w'-]+", name)}, key=len, reverse=True)
+    if words:
+        text = re.sub(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b", "[name]", text, flags=re.IGNORECASE)
+    return text
 
 
 @dataclass
@@ -152,6 +165,7 @@ def write(summary: Summary, tickets: list[Any], out: Path) -> Path:
     """report.html and its plots in ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     page = out / "report.html"
+    names = [t.name for t in tickets if t.name]
     parts = [f"<h1>Online programs assistant: staff report</h1><p>Since {summary.since:%Y-%m-%d %H:%M %Z}.</p>"]
     if not summary.user_messages:
         parts.append("<p>No conversations in this period: the tracker store has no user messages since then.</p>")
@@ -173,7 +187,7 @@ def write(summary: Summary, tickets: list[Any], out: Path) -> Path:
             f"<li>By channel: {html.escape(channels)}</li></ul>")
         parts += [f'<img src="{name}" alt="{html.escape(name[:-4].replace("_", " "))}">' for name in plots]
         parts.append("<h2>Unanswered questions, grouped</h2><table><tr><th>Example</th><th>Count</th></tr>")
-        parts += [f"<tr><td>{html.escape(redact(example))}</td><td>{count}</td></tr>"
+        parts += [f"<tr><td>{html.escape(redact(example, names))}</td><td>{count}</td></tr>"
                   for example, count in group_similar(summary.unanswered)[:30]]
         parts.append("</table>")
     status = Counter(t.status for t in tickets)
@@ -186,7 +200,8 @@ def write(summary: Summary, tickets: list[Any], out: Path) -> Path:
         parts.append("<table><tr><th>Reference</th><th>Created</th><th>Status</th><th>Channel</th>"
                      "<th>Question</th></tr>")
         parts += [f"<tr><td>{t.reference}{' (urgent)' if t.urgent else ''}</td><td>{t.created_at:%Y-%m-%d %H:%M}</td>"
-                  f"<td>{t.status}</td><td>{html.escape(t.channel)}</td><td>{html.escape(redact(t.question[:200]))}</td></tr>"
+                  f"<td>{t.status}</td><td>{html.escape(t.channel)}</td>"
+                  f"<td>{html.escape(redact(t.question[:200], names))}</td></tr>"
                   for t in tickets]
         parts.append("</table>")
     head = ("<!doctype html><html lang='en'><meta charset='utf-8'><title>Assistant report</title>"

@@ -16,6 +16,10 @@
   var storeKey = "ischool-assistant:" + base;
   var maxLength = 2000;
   var maxKept = 200;
+  // The conversation is kept per tab (sessionStorage: gone when the tab closes, never shared with other tabs)
+  // and forgotten after 30 minutes without a message, so a shared computer does not keep it.
+  var storage = window.sessionStorage;
+  var maxIdleMs = 30 * 60 * 1000;
 
   function randomId() {
     if (window.crypto && window.crypto.randomUUID) return window.crypto.randomUUID();
@@ -26,8 +30,10 @@
 
   function load() {
     try {
-      var saved = JSON.parse(window.localStorage.getItem(storeKey) || "null");
-      if (saved && typeof saved.sender === "string" && Array.isArray(saved.log)) return saved;
+      var saved = JSON.parse(storage.getItem(storeKey) || "null");
+      var fresh = saved && typeof saved.saved === "number" && Date.now() - saved.saved < maxIdleMs;
+      if (fresh && typeof saved.sender === "string" && Array.isArray(saved.log)) return saved;
+      storage.removeItem(storeKey);
     } catch (e) { /* unreadable storage: start a new conversation */ }
     return { sender: randomId(), log: [], open: false };
   }
@@ -35,7 +41,8 @@
   var state = load();
   function save() {
     state.log = state.log.slice(-maxKept);
-    try { window.localStorage.setItem(storeKey, JSON.stringify(state)); } catch (e) { /* private mode */ }
+    state.saved = Date.now();
+    try { storage.setItem(storeKey, JSON.stringify(state)); } catch (e) { /* private mode */ }
   }
 
   var css = document.createElement("link");
@@ -214,7 +221,7 @@
   // starts a new conversation on the server too.
   function clearConversation() {
     if (!window.confirm("Clear this conversation from this browser? The next person using it won't see it.")) return;
-    try { window.localStorage.removeItem(storeKey); } catch (e) { /* private mode: nothing was stored */ }
+    try { storage.removeItem(storeKey); } catch (e) { /* private mode: nothing was stored */ }
     conversation += 1;
     busy = false;
     typing.hidden = true;
