@@ -307,7 +307,7 @@ def test_the_staff_report_hides_names_as_well_as_contacts(tmp_path) -> None:
               for text in ("hi my name is Ada Lovelace, can I get a waiver", "Grace here: ada@example.edu")]
     ticket = SimpleNamespace(reference="H-ABC123", urgent=True, status="open", channel="webchat", notified=True,
                              created_at=dt.datetime(2026, 11, 27, tzinfo=dt.timezone.utc), name="Grace Hopper",
-                             question="I'm Grace Hopper and I feel unsafe, call 301-555-0123")
+                             question="I'm Grace Hopper and I feel unsafe, call 301-555-0123", answered_at=None)
     summary = report.summarize(events, dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc))
     page = report.write(summary, [ticket], tmp_path / "out").read_text()
     for personal in ("Ada", "Lovelace", "Grace", "Hopper", "ada@example.edu", "301-555-0123"):

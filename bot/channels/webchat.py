@@ -36,9 +36,8 @@ STATIC = {"": ("index.html", "text/html; charset=utf-8"),
 class WebchatInput(RestInput):
     """REST-compatible channel for the web widget."""
 
-    def __init__(self, allowed_origins: Optional[list[str]] = None,
-                 replies: Optional[Callable[[str], list[dict[str, str]]]] = None,
-                 limit: Optional[AddressLimit] = None) -> None:
+    def __init__(self, allowed_origins: Optional[list[str]] = None, limit: Optional[AddressLimit] = None,
+                 replies: Optional[Callable[[str], list[dict[str, str]]]] = None) -> None:
         self.allowed_origins = allowed_origins or []
         self.replies = replies  # conversation id -> staff answers to its tickets
         self.limit = limit
