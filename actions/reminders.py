@@ -1,5 +1,4 @@
-"""Reminders a student asks for after the information-session list: "remind me about the Shady Grove one",
-"stop reminders"."""
+"""Reminders a student asks for after the sessions list: "remind me about the Shady Grove one", "stop reminders"."""
 
 from __future__ import annotations
 
@@ -12,8 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import KnowledgeAction
 from bot.conversation import advising
-from bot.handoffs.form_fields import check_email
 from bot.conversation.wording import line
+from bot.handoffs.form_fields import check_email
 from bot.handoffs.tickets import HandoffStore, as_utc, default_handoffs
 from bot.knowledge.records import InfoSession
 from bot.reminders import choice, schedule

@@ -16,9 +16,9 @@ from bot.cli import main
 from bot.config import PROJECT_ROOT, load_settings
 from bot.database import Migrations, SchemaError, make_engine
 from bot.handoffs import tickets
-from bot.reminders import store as _reminders  # noqa: F401 - the reminders table belongs to the handoffs history
 from bot.knowledge import files, info_sessions
 from bot.knowledge.store import SCHEMA, KnowledgeStore, open_store
+from bot.reminders import store as _reminders  # noqa: F401 - the reminders table belongs to the handoffs history
 from tests.conftest import KNOWLEDGE_DIR, NOW, require_service
 from tools.servers import child_env
 

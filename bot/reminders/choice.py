@@ -1,5 +1,6 @@
-"""Which listed information session a student means: "the Shady Grove one", "the online one", "the first
-one", "the April 17 one", or the only one listed.
+"""Which listed information session a student means: by campus, format, place in the list or date.
+
+"The Shady Grove one", "the online one", "the first one", "the April 17 one", or the only one listed.
 
 The words read here are ways of pointing at a list (ordinals, month names), not answers: what the student
 is told is worded in ``domain.yml``.

@@ -42,8 +42,8 @@ def session_values(session: InfoSession, zone_name: str, settings: Settings, sto
     zone = zone_of(zone_name, settings.timezone)
     where = (line("utter_line_campus", campus=session.campus) if session.campus
              else line("utter_line_online"))
-    return {**advising.contact_values(store), "title": session.title, "when": advising.format_time(session.starts_at, zone),
-            "where": where, "register_url": session.registration_url,
+    return {**advising.contact_values(store), "title": session.title, "where": where,
+            "when": advising.format_time(session.starts_at, zone), "register_url": session.registration_url,
             "calendar_url": f"{settings.public_url}/webhooks/calendar/sessions/{session.uid}.ics"}
 
 
