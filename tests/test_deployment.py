@@ -194,3 +194,36 @@ def test_haproxy_accepts_the_file_and_logs_no_query_string():
     check = subprocess.run(["haproxy", "-c", "-f", str(DEPLOY / "haproxy.cfg")], env=LOCAL, capture_output=True,
                            text=True, check=False)
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+HELM_JOBS = yaml.safe_load((DEPLOY / "helm" / "scheduled-jobs-values.yaml").read_text())["jobs"]
+EMAIL = {"SMTP_URL", "EMAIL_FROM", "EMAIL_REPLY_TO"}
+
+
+def cron(minutes: int) -> str:
+    return "0 * * * *" if minutes == 60 else f"*/{minutes} * * * *"
+
+
+@pytest.mark.parametrize("job", local_cluster.JOBS, ids=lambda j: j.name)
+def test_the_periodic_jobs_are_the_same_in_compose_helm_and_the_local_cluster(job):
+    loop = SERVICES["scheduler"]["command"][0]
+    assert f"python -m bot {' '.join(job.args)}" in loop
+    step = int(re.search(r"sleep (\d+)", loop).group(1))
+    every = 1 if job.minutes * 60 == step else int(re.search(
+        rf"\$\$\(\(n % (\d+)\)\)[^\n]*bot {' '.join(job.args)}", loop).group(1))
+    assert step * every == job.minutes * 60
+    [helm] = [j for j in HELM_JOBS if j["name"] == job.name]
+    assert [*helm["command"], *helm["args"]] == ["python", "-m", "bot", *job.args]
+    assert helm["schedule"] == cron(job.minutes)
+    assert helm["image"]["repository"] == HELM_ACTIONS["image"]["repository"]
+    assert {"KNOWLEDGE_DB_URL", "HANDOFF_DB_URL"} <= {e["name"] for e in helm["env"]}
+    bot_command = tuple(job.args[:2])
+    assert bot_command in {("reminders", "send"), ("handoffs", "remind")}
+
+
+def test_the_email_settings_reach_every_process_that_sends_email():
+    for service in ("rasa1", "actions1", "scheduler"):
+        assert EMAIL <= set(SERVICES[service]["environment"])
+    for values in (HELM_RASA, HELM_ACTIONS, next(j for j in HELM_JOBS if j["name"] == "reminders-send")):
+        assert EMAIL <= {e["name"] for e in values.get("extraEnv", values.get("env", []))}
+    assert SERVICES["scheduler"]["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}
