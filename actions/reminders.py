@@ -59,11 +59,11 @@ def listed_sessions(action: KnowledgeAction, tracker: Tracker) -> Optional[List[
 
 def given_email(tracker: Tracker, handoffs: HandoffStore) -> tuple[str, str]:
     """(address, "") from this message or what the conversation gave before; ("", typed) when one is malformed."""
-    typed = TYPED_ADDRESS.search(tracker.latest_message.get("text") or "")
+    typed = [t.strip(".!?") for t in TYPED_ADDRESS.findall(tracker.latest_message.get("text") or "")]
+    typed = [t for t in typed if t.strip("@")]  # a lone "@" ("the one @ college park") is no address
     if typed:
-        value = typed.group(0).strip(".!?")
-        checked = check_email(value)
-        return (checked.value, "") if not checked.problem else ("", value)
+        checked = check_email(typed[0])
+        return (checked.value, "") if not checked.problem else ("", typed[0])
     for earlier in (tracker.get_slot("reminder_email"), tracker.get_slot("handoff_contact")):
         if earlier and not check_email(earlier).problem:
             return check_email(earlier).value, ""

@@ -179,6 +179,14 @@ def test_a_malformed_address_is_refused_and_nothing_is_stored(typed, knowledge, 
     assert reminders.of_conversation("student-1") == []
 
 
+def test_an_at_sign_that_is_no_address_is_not_taken_for_one(knowledge, listed, reminders, handoffs) -> None:
+    _, dispatcher = run(action(ActionRemindMe, knowledge, reminders, handoffs),
+                        say("remind me about the one @ college park", slots={"listed_sessions": listed},
+                            entities=[entity("campus", "college park")]))
+    assert responses(dispatcher) == ["utter_reminder_ask_email"]
+    assert reminders.of_conversation("student-1") == []
+
+
 def test_before_any_list_it_says_to_ask_for_the_sessions_first(knowledge, reminders, handoffs) -> None:
     _, dispatcher = run(action(ActionRemindMe, knowledge, reminders, handoffs),
                         say("remind me about the Shady Grove one, ana@example.edu",
