@@ -186,3 +186,36 @@ def test_without_email_settings_the_command_sends_nothing_and_says_so(knowledge,
     assert "Email is not configured" in capsys.readouterr().err
     assert [r.status for r in reminders.all()] == ["pending"]
 
+
+
+def test_from_the_chat_to_the_inbox(knowledge, settings, smtp) -> None:
+    import asyncio
+
+    from rasa_sdk import Tracker
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.reminders import ActionRemindMe
+    from bot.handoffs.tickets import open_handoffs
+
+    listed = [s.uid for s in knowledge.upcoming_info_sessions(NOW)]
+    message = {"text": "remind me about the last one, ana@example.edu", "intent": {"name": "remind_me"},
+               "entities": []}
+    tracker = Tracker.from_dict({"sender_id": "webchat:ana", "slots": {"listed_sessions": listed,
+                                                                     "timezone": "America/Chicago"},
+                                 "latest_message": message, "events": [], "paused": False,
+                                 "latest_input_channel": "webchat", "active_loop": {},
+                                 "latest_action_name": "action_listen"})
+    reminders = open_reminders(settings.handoff_db_url)
+    action = ActionRemindMe(knowledge, clock=lambda: NOW, settings=settings, reminders=reminders,
+                            handoffs=open_handoffs(settings.handoff_db_url))
+    dispatcher = CollectingDispatcher()
+    asyncio.run(action.run(dispatcher, tracker, {}))
+    assert dispatcher.messages[0]["response"] == "utter_reminder_set"
+    assert dispatcher.messages[0]["remind_day"] == "Fri, Apr 16"
+
+    [stored] = reminders.of_conversation("webchat:ana")
+    assert send_due(reminders, knowledge, settings, as_utc(stored.send_at) - dt.timedelta(minutes=1)) == []
+    assert [r.status for r in send_due(reminders, knowledge, settings, as_utc(stored.send_at))] == ["sent"]
+    [(recipients, received)] = smtp.wait_for(1)
+    assert recipients == ["ana@example.edu"] and "CDT" in received["Subject"]
+    assert received.get_body(("plain",)).get_content().count("Shady Grove") >= 1
