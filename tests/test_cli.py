@@ -60,7 +60,7 @@ def test_unknown_command_exits_with_usage(settings, capsys) -> None:
 
 
 @pytest.mark.parametrize(("program", "command"), [
-    *(("bot", c) for c in ("knowledge", "handoffs", "db", "report", "nlp", "privacy")),
+    *(("bot", c) for c in ("knowledge", "handoffs", "reminders", "db", "report", "nlp", "privacy")),
     *(("tools", c) for c in ("serve", "eval", "cluster", "loadtest")),
 ])
 def test_every_command_group_is_registered(program, command, capsys) -> None:

@@ -261,3 +261,21 @@ def test_staff_reports_past_the_window_are_purged(tmp_path, capsys) -> None:
     assert main(["privacy", "purge", "--endpoints", str(tmp_path / "endpoints.yml")], settings) == 0
     assert "older than 180 days: 1 deleted" in capsys.readouterr().out
     assert list(reports_dir.iterdir()) == [recent], "the report of this week is kept"
+
+
+def test_reminders_go_once_their_session_is_older_than_the_window(stores, fixed_now, capsys) -> None:
+    from bot.reminders.store import open_reminders
+
+    endpoints, handoff_url, _ = stores
+    reminders = open_reminders(handoff_url)
+    for sender, session_age in (("webchat:old", 200), ("webchat:recent", 100), ("webchat:coming", -10)):
+        starts = NOW - session_age * DAY
+        reminders.add(sender_id=sender, channel="webchat", email="ada@example.edu", session_uid="0123456789abcdef",
+                      session_title="Information session", starts_at=starts, send_at=starts - DAY,
+                      timezone="America/New_York", now=starts - 30 * DAY)
+    assert purge(endpoints, handoff_url, "--dry-run") == 0
+    assert "Reminders of sessions more than 180 days ago: 1 would be deleted." in capsys.readouterr().out
+    assert len(reminders.all()) == 3
+    assert purge(endpoints, handoff_url) == 0
+    assert "Reminders of sessions more than 180 days ago: 1 deleted." in capsys.readouterr().out
+    assert sorted(r.sender_id for r in reminders.all()) == ["webchat:coming", "webchat:recent"]

@@ -204,10 +204,14 @@ def _cluster(args: argparse.Namespace, _settings: Settings) -> int:
     print(f"\nThe cluster is running.\n  Web page: http://127.0.0.1:{layout.front_port}/webhooks/webchat/\n"
           f"  REST: {layout.rest_url}\n  HAProxy stats: http://127.0.0.1:{layout.stats_port}/stats\n"
           f"  Tracker store: {safe_url(layout.database_url('tracker'))}; locks: redis://{layout.redis_host}:"
-          f"{layout.redis_port}/{layout.redis_db}\nLogs: {cluster.log_dir}. Press Ctrl-C to stop.", flush=True)
+          f"{layout.redis_port}/{layout.redis_db}\n  Periodic: "
+          + ", ".join(f"bot {' '.join(j.args)} every {j.minutes} min" for j in local_cluster.JOBS)
+          + f"\nLogs: {cluster.log_dir}. Press Ctrl-C to stop.", flush=True)
     try:
         while True:
             time.sleep(1)
+            if cluster.periodic is not None:
+                cluster.periodic.tick()  # reminders and staff reminders, as the scheduler service runs them
             gone = [m.name for m in cluster.members.values() if m.process and m.process.poll() is not None]
             if len(gone) == len(cluster.members):
                 print("Every process stopped; see the logs.", file=sys.stderr)

@@ -15,7 +15,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Callable, Iterator, Mapping
 
 import requests
 import sqlalchemy as sa
@@ -26,6 +26,20 @@ from tools.servers import child_env, terminate, wait_until_up
 
 DEPLOY = PROJECT_ROOT / "deploy"
 DATABASES = {"tracker": "ischool_tracker", "knowledge": "ischool_knowledge", "handoffs": "ischool_handoffs"}
+
+
+@dataclass(frozen=True)
+class Job:
+    """A ``python -m bot`` command run every ``minutes``; each is safe to run on several machines at once."""
+
+    name: str
+    args: tuple[str, ...]
+    minutes: int
+
+
+# The periodic jobs, run here as docker-compose.yml's scheduler service and the Helm CronJobs
+# (deploy/helm/scheduled-jobs-values.yaml) run them; tests/test_deployment.py keeps the three in step.
+JOBS = (Job("reminders-send", ("reminders", "send"), 15), Job("handoffs-remind", ("handoffs", "remind"), 60))
 
 
 @dataclass(frozen=True)
@@ -141,6 +155,36 @@ class Member:
     process: subprocess.Popen | None = None
 
 
+class Periodic:
+    """Starts each job when its time comes (the first at once), never a second copy while one still runs."""
+
+    def __init__(self, jobs: tuple[Job, ...], env: Mapping[str, str], log_dir: Path,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.jobs, self.env, self.log_dir, self.clock = jobs, dict(env), log_dir, clock
+        self.next_run = {job.name: clock() for job in jobs}
+        self.running: dict[str, subprocess.Popen] = {}
+
+    def tick(self) -> list[str]:
+        """Start the jobs that are due; their names. Output goes to ``<log_dir>/<job>.log``."""
+        started = []
+        for job in self.jobs:
+            if self.clock() < self.next_run[job.name]:
+                continue
+            previous = self.running.get(job.name)
+            if previous is not None and previous.poll() is None:
+                continue  # still running: it picks up whatever is due when it gets there
+            with open(self.log_dir / f"{job.name}.log", "ab") as log:
+                self.running[job.name] = subprocess.Popen([sys.executable, "-m", "bot", *job.args], cwd=PROJECT_ROOT,
+                                                          env=self.env, stdout=log, stderr=subprocess.STDOUT)
+            self.next_run[job.name] = self.clock() + job.minutes * 60
+            started.append(job.name)
+        return started
+
+    def stop(self) -> None:
+        """Stop the jobs still running."""
+        terminate(list(self.running.values()))
+
+
 @dataclass
 class Cluster:
     """The running processes, by name: haproxy, rasa1, rasa2, actions1, actions2."""
@@ -149,6 +193,7 @@ class Cluster:
     env: dict[str, str]
     log_dir: Path
     members: dict[str, Member] = field(default_factory=dict)
+    periodic: Periodic | None = None
 
     def launch(self, name: str) -> None:
         """Start (or start again) one member, its output appended to its log."""
@@ -180,7 +225,9 @@ class Cluster:
         return process.pid
 
     def stop(self) -> None:
-        """Stop every member, politely first."""
+        """Stop every member and periodic job, politely first."""
+        if self.periodic is not None:
+            self.periodic.stop()
         terminate([m.process for m in self.members.values() if m.process is not None])
 
 
@@ -222,6 +269,7 @@ def start(model: Path, layout: Layout | None = None, log_dir: Path | None = None
         cluster.start(*(n for n in cluster.members if n != "haproxy"))
         cluster.start("haproxy", timeout=20)
         wait_until_served(layout)
+        cluster.periodic = Periodic(JOBS, env, log_dir)
     except BaseException:
         cluster.stop()
         raise

@@ -9,18 +9,18 @@ from __future__ import annotations
 import argparse
 from typing import Sequence
 
-from bot.cli import db, handoffs, knowledge, nlp, privacy, report
+from bot.cli import db, handoffs, knowledge, nlp, privacy, reminders, report
 from bot.cli.common import run
 from bot.config import Settings
 
-GROUPS = (knowledge, handoffs, db, report, nlp, privacy)
+GROUPS = (knowledge, handoffs, reminders, db, report, nlp, privacy)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every command and its help."""
     parser = argparse.ArgumentParser(prog="python -m bot", description="Advising assistant tools for staff.")
     commands = parser.add_subparsers(dest="area", required=True,
-                                     metavar="{knowledge,handoffs,db,report,nlp,privacy}")
+                                     metavar="{knowledge,handoffs,reminders,db,report,nlp,privacy}")
     for group in GROUPS:
         group.register(commands)
     return parser
