@@ -346,7 +346,8 @@ def measure(model: Path, sets: Sequence[ConversationSet], splits: Sequence[str],
     with tempfile.TemporaryDirectory(prefix="conversation-sets-") as scratch:
         url = f"sqlite:///{Path(scratch) / 'handoffs.db'}"
         handoffs = open_handoffs(url)  # the schema exists before the first crisis
-        env = {"HANDOFF_DB_URL": url, "HANDOFF_SLACK_CHANNEL": ""}
+        # Every conversation comes from this one address: the per-address limit is not what is measured.
+        env = {"HANDOFF_DB_URL": url, "HANDOFF_SLACK_CHANNEL": "", "MESSAGE_RATE_LIMIT": "0"}
         try:
             with servers.running(model, rasa_port=rasa_port, action_port=action_port, env=env,
                                  tracker_db=Path(scratch) / "tracker.db") as running:
