@@ -152,7 +152,11 @@ class KnowledgeAction(UsesStore, Action, abc.ABC):
 
     def turn(self, tracker: Tracker) -> Optional[turn.Turn]:
         """The latest message's questions, read once per turn (bot/conversation/turn.py)."""
-        return turn.resolve(tracker.latest_message, lambda text: self.store.resolve("program", text), self.covered)
+        last = tracker.get_slot("last_topic")
+        last_label = (last if last in advising.INTENT_TOPICS.values() else f"faq/{last}") if last else None
+        label = next((intent for intent, topic in advising.INTENT_TOPICS.items() if topic == last), last_label)
+        return turn.resolve(tracker.latest_message, lambda text: self.store.resolve("program", text), self.covered,
+                            label)
 
     def answer_turn(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                     own: Callable[[], List[Reply]]) -> List[Dict[Text, Any]]:

@@ -153,7 +153,7 @@ def test_the_widget_shows_the_staff_reply_once_as_text(loop, page) -> None:  # n
         ask(page, message)
     page.get_by_role("button", name="Send it").click()
     page.wait_for_function("document.body.innerText.includes('your reference is')", timeout=30_000)
-    sender = page.evaluate("JSON.parse(Object.entries(localStorage)[0][1]).sender")
+    sender = page.evaluate("JSON.parse(Object.entries(sessionStorage)[0][1]).sender")
     ticket = ticket_of(loop, sender)
     staff_reply(loop, ticket, "Yes: &lt;img src=x onerror=window.__pwned=1&gt; ask us for a mentor.", replica=1)
     page.reload()

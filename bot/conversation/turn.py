@@ -69,13 +69,15 @@ def confidence(parse: dict[str, Any]) -> float:
 
 
 def resolve(parse: dict[str, Any], canonical: Callable[[str], Optional[str]],
-            covered: Callable[[str], bool] = lambda label: True) -> Optional[Turn]:
+            covered: Callable[[str], bool] = lambda label: True, last: Optional[str] = None) -> Optional[Turn]:
     """The turn's questions, or None when the message is one plain question (see the module's docstring).
 
     ``canonical`` maps a program as written ('library science') to its code ('MLS'); ``covered`` tells
     whether a label is answered by the page (a topic marked not covered gets "I don't have that").
     A follow-up is read with the focus when it points at it ("how many credits is it?"), or when its own
-    reading answers nothing ("is there a final report?" read alone: not on the page).
+    reading answers nothing ("is there a final report?" read alone: not on the page). A reading with the
+    focus that only asks the last topic again (``last``, e.g. 'faq/cohort') does not replace a question
+    answered on its own: "how many classes per semester is it?" asks about the program, not the cohort.
     """
     crisis_line = parse.get("crisis_level") == "uncertain"
     label = full_label(parse)
@@ -100,7 +102,7 @@ def resolve(parse: dict[str, Any], canonical: Callable[[str], Optional[str]],
     own_answers = answers(label) and covered(label) and confidence(parse) >= MIN_IN_FOCUS_CONFIDENCE
     if (focused and label != FOLLOW_UP and answers(focused["label"]) and covered(focused["label"])
             and focused["label"] != label and focused["confidence"] >= MIN_IN_FOCUS_CONFIDENCE
-            and (focused.get("leans") or not own_answers)):
+            and ((focused.get("leans") and focused["label"] != last) or not own_answers)):
         program = named_program(focused.get("entities") or [], canonical) or whole_program
         return Turn([Asked(focused["label"], program, focused.get("text") or "")], [], crisis_line)
     if crisis_line:
