@@ -169,8 +169,8 @@ class KnowledgeAction(UsesStore, Action, abc.ABC):
         if found is None:
             replies = own()
         else:
-            if found.story and not found.crisis_line:
-                dispatcher.utter_message(response="utter_story_heard")
+            if found.story:  # condolences when the story read like a crisis (grief), thanks otherwise
+                dispatcher.utter_message(response="utter_sorry_to_hear" if found.crisis_line else "utter_story_heard")
             replies = []
             for asked in found.asked:
                 if asked.label == "ask_info_sessions":
