@@ -442,26 +442,11 @@ def report(result: dict, watcher: Watcher, total: int, seed: int) -> None:
 
 def chunked_post(base_url: str, megabytes: int = 100) -> tuple[int, float, int]:
     """POST a chunked body of up to ``megabytes`` MB to REST; (status or 0, seconds, bytes sent before the end)."""
-    import socket
     from urllib.parse import urlsplit
 
     url = urlsplit(base_url)
-    began, sent = time.monotonic(), 0
-    try:
-        with socket.create_connection((url.hostname, url.port or 80), timeout=60) as s:
-            s.sendall(b"POST /webhooks/rest/webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                      b"Transfer-Encoding: chunked\r\n\r\n")
-            chunk = b"10000\r\n" + b"x" * 0x10000 + b"\r\n"
-            try:
-                for _ in range(megabytes * 16):
-                    s.sendall(chunk)
-                    sent += len(chunk)
-            except OSError:
-                pass  # refused and closed while sending
-            answer = s.recv(200)
-        return int(answer.split()[1]), time.monotonic() - began, sent
-    except (OSError, ValueError, IndexError):
-        return 0, time.monotonic() - began, sent
+    status, sent, seconds = servers.chunked_post(url.hostname or "127.0.0.1", url.port or 80, megabytes=megabytes)
+    return status, seconds, sent
 
 
 def chunked_flood(base_url: str, watcher: Watcher, posts: int = 50) -> dict:

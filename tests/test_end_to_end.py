@@ -431,22 +431,7 @@ def test_crisis_resources_reach_the_student_with_the_action_server_and_databases
 
 def chunked_post(port: int, path: str, megabytes: int = 100) -> tuple[int, int, float]:
     """POST a chunked body of up to ``megabytes`` MB; the status, the bytes sent before it came, the seconds."""
-    import socket
-    import time
-
-    began, sent = time.monotonic(), 0
-    with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
-        s.sendall(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                  "Transfer-Encoding: chunked\r\n\r\n".encode())
-        chunk = b"10000\r\n" + b"x" * 0x10000 + b"\r\n"
-        try:
-            for _ in range(megabytes * 16):
-                s.sendall(chunk)
-                sent += len(chunk)
-        except OSError:
-            pass  # refused and closed while sending
-        answer = s.recv(200)
-    return int(answer.split()[1]), sent, time.monotonic() - began
+    return servers.chunked_post("127.0.0.1", port, path, megabytes, timeout=30)
 
 
 @pytest.mark.parametrize("path", ["/webhooks/rest/webhook", "/webhooks/webchat/webhook", "/webhooks/slack/webhook",

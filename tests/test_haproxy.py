@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import http.server
 import shutil
-import socket
 import subprocess
 import threading
 import time
@@ -13,7 +12,7 @@ import pytest
 import requests
 
 from tests.conftest import IN_CI, free_port
-from tools import local_cluster
+from tools import local_cluster, servers
 from tools.local_cluster import DEPLOY
 
 
@@ -82,18 +81,8 @@ def front(tmp_path_factory):
 def chunked_post(url: str, megabytes: int) -> tuple[int, float]:
     """POST a chunked body of ``megabytes`` MB, 64 KB a chunk; the status and the seconds until refused."""
     host, port = url.removeprefix("http://").split(":")
-    began = time.monotonic()
-    with socket.create_connection((host, int(port)), timeout=10) as s:
-        s.sendall(b"POST /webhooks/rest/webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                  b"Transfer-Encoding: chunked\r\n\r\n")
-        chunk = b"10000\r\n" + b"x" * 0x10000 + b"\r\n"
-        try:
-            for _ in range(megabytes * 16):
-                s.sendall(chunk)
-        except OSError:
-            pass  # refused and closed while sending: the answer is waiting
-        answer = s.recv(200)
-    return int(answer.split()[1]), time.monotonic() - began
+    status, _, seconds = servers.chunked_post(host, int(port), megabytes=megabytes, timeout=10)
+    return status, seconds
 
 
 def test_haproxy_refuses_an_endless_chunked_body_before_reading_it(front) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -186,3 +187,27 @@ def running(model: Path, **kwargs) -> Iterator[Servers]:  # type: ignore[no-unty
         yield servers
     finally:
         stop(servers)
+
+
+def chunked_post(host: str, port: int, path: str = "/webhooks/rest/webhook", megabytes: int = 100,
+                 timeout: float = 60.0) -> tuple[int, int, float]:
+    """POST a chunked body of up to ``megabytes`` MB, 64 KB a chunk: (status, bytes sent before it, seconds).
+
+    The status is 0 when no HTTP answer came (connection refused or cut before one).
+    """
+    began, sent = time.monotonic(), 0
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as s:
+            s.sendall(f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+                      "Transfer-Encoding: chunked\r\n\r\n".encode())
+            chunk = b"10000\r\n" + b"x" * 0x10000 + b"\r\n"
+            try:
+                for _ in range(megabytes * 16):
+                    s.sendall(chunk)
+                    sent += len(chunk)
+            except OSError:
+                pass  # refused and closed while sending: the answer is waiting
+            answer = s.recv(200)
+        return int(answer.split()[1]), sent, time.monotonic() - began
+    except (OSError, ValueError, IndexError):
+        return 0, sent, time.monotonic() - began
