@@ -145,27 +145,27 @@ class KnowledgeAction(UsesStore, Action, abc.ABC):
             user_timezone=self.entity(tracker, "timezone") or tracker.get_slot("timezone"),
             public_url=self.settings.public_url)
 
-    def resolves(self, tracker: Tracker) -> bool:
-        """Whether the turn, read as a whole, has questions to answer (bot/conversation/turn.py)."""
-        found = self.turn(tracker)
-        return found is not None and bool(found.asked)
-
     def turn(self, tracker: Tracker) -> Optional[turn.Turn]:
         """The latest message's questions, read once per turn (bot/conversation/turn.py)."""
         last = tracker.get_slot("last_topic")
-        last_label = (last if last in advising.INTENT_TOPICS.values() else f"faq/{last}") if last else None
-        label = next((intent for intent, topic in advising.INTENT_TOPICS.items() if topic == last), last_label)
+        # The last topic as a label: its own intent ('ask_specializations'), else its FAQ label ('faq/cohort').
+        last_label = next((intent for intent, topic in advising.INTENT_TOPICS.items() if topic == last),
+                          f"faq/{last}" if last else None)
         return turn.resolve(tracker.latest_message, lambda text: self.store.resolve("program", text), self.covered,
-                            label)
+                            last_label)
 
     def answer_turn(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                     own: Callable[[], List[Reply]]) -> List[Dict[Text, Any]]:
-        """Answer what the turn asks (bot/conversation/turn.py), else ``own()``, the action's own answer.
+        """Answer what the turn asks (bot/conversation/turn.py), else ``own()``, the action's own answer."""
+        return self.answer(dispatcher, tracker, self.turn(tracker), own)
 
-        Then the 988 line when the message read like a crisis but asked a program question, and the
-        conversation's focus for the next message's follow-up.
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, found: Optional[turn.Turn],
+               own: Callable[[], List[Reply]]) -> List[Dict[Text, Any]]:
+        """Answer the turn ``found``, or ``own()`` when it is None; then the 988 line and the new focus.
+
+        The 988 line follows when the message read like a crisis but asked a program question; the focus is
+        what the next message's "it" means.
         """
-        found = self.turn(tracker)
         if found is None:
             replies = own()
         else:

@@ -21,8 +21,9 @@ class ActionHandleMisunderstanding(KnowledgeAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        if self.resolves(tracker):  # its questions, or its reading with the focus, are understood
-            answered = self.answer_turn(dispatcher, tracker, list)
+        found = self.turn(tracker)
+        if found is not None and found.asked:  # its questions, or its reading with the focus, are understood
+            answered = self.answer(dispatcher, tracker, found, list)
             return answered + [SlotSet("handoff_offered", False), SlotSet(misunderstanding.SLOT, None)]
         unsure = tracker.latest_message.get("intent", {}).get("name") == "nlu_fallback"
         topic = tracker.get_slot("pending_topic") or tracker.get_slot("last_topic")

@@ -130,12 +130,9 @@ def means_the_other(text: str) -> bool:
 
 def follow_up(store: KnowledgeStore, topic: str | None, program: str | None, term: str | None) -> list[Reply]:
     """The previous (or pending) topic answered again for ``program``: FAQ, schedule or specializations."""
-    if topic == SCHEDULE:
-        return [class_schedule(store, program, term)]
-    if topic == SPECIALIZATIONS:
-        return specializations(store, program)
-    if topic == CONTACT:  # one office answers for both programs: "and for the MIM?" gets it again
-        return [contact(store)]
+    own = own_action_topic(store, topic, program, term)
+    if own is not None:
+        return own
     if not topic and not program:
         return [Reply(response="utter_ask_which_program")]
     if topic == COMPARISON and program:  # "MIM" after the side-by-side comparison: tell me more about the MIM
@@ -303,13 +300,20 @@ def focus(store: KnowledgeStore, topic: str | None) -> str | None:
     return "the " + variants[0].title.lower()
 
 
+def own_action_topic(store: KnowledgeStore, topic: str | None, program: str | None,
+                     term: str | None) -> list[Reply] | None:
+    """The replies to a topic answered by its own action (schedule, specializations, contact), else None."""
+    if topic == SCHEDULE:
+        return [class_schedule(store, program, term)]
+    if topic == SPECIALIZATIONS:
+        return specializations(store, program)
+    if topic == CONTACT:  # one office answers for both programs: "and for the MIM?" gets it again
+        return [contact(store)]
+    return None
+
+
 def answer(store: KnowledgeStore, label: str, program: str | None, term: str | None) -> list[Reply]:
     """The replies to one question by its label: an FAQ topic, specializations, schedule or contact."""
-    if label == "ask_specializations":
-        return specializations(store, program)
-    if label == "ask_class_schedule":
-        return [class_schedule(store, program, term)]
-    if label == "ask_contact":
-        return [contact(store)]
-    topic = label.split("/", 1)[1] if "/" in label else None
-    return [answer_topic(store, topic, program)]
+    topic = INTENT_TOPICS.get(label) or (label.split("/", 1)[1] if "/" in label else None)
+    own = own_action_topic(store, topic, program, term)
+    return own if own is not None else [answer_topic(store, topic, program)]

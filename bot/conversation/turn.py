@@ -99,12 +99,24 @@ def resolve(parse: dict[str, Any], canonical: Callable[[str], Optional[str]],
         asked = [a if a.program else Asked(a.label, shared, a.text) for a in asked[:MAX_QUESTIONS]]
         return Turn(asked, not_understood if len(asked) else [], crisis_line, bool(parse.get("story")))
     focused = parse.get("in_focus")
-    own_answers = answers(label) and covered(label) and confidence(parse) >= MIN_IN_FOCUS_CONFIDENCE
-    if (focused and label != FOLLOW_UP and answers(focused["label"]) and covered(focused["label"])
-            and focused["label"] != label and focused["confidence"] >= MIN_IN_FOCUS_CONFIDENCE
-            and ((focused.get("leans") and focused["label"] != last) or not own_answers)):
+    if focused and label != FOLLOW_UP and takes_the_focus(parse, label, focused, covered, last):
         program = named_program(focused.get("entities") or [], canonical) or whole_program
         return Turn([Asked(focused["label"], program, focused.get("text") or "")], [], crisis_line)
     if crisis_line:
         return Turn([Asked(label, whole_program, parse.get("text") or "")] if answers(label) else [], [], True)
     return None
+
+
+def takes_the_focus(parse: dict[str, Any], label: str, focused: dict[str, Any], covered: Callable[[str], bool],
+                    last: Optional[str]) -> bool:
+    """Whether the in-focus reading, a sure and covered program question, replaces the message's own label.
+
+    It does when it points at the focus (and asks more than the last topic again) or when the message's own
+    reading answers nothing the page covers.
+    """
+    if (focused["label"] == label or not answers(focused["label"])
+            or focused["confidence"] < MIN_IN_FOCUS_CONFIDENCE or not covered(focused["label"])):
+        return False
+    if focused.get("leans") and focused["label"] != last:
+        return True
+    return not (answers(label) and confidence(parse) >= MIN_IN_FOCUS_CONFIDENCE and covered(label))

@@ -34,7 +34,8 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.conversation.parse import RETRIEVAL_INTENT, full_label
+from bot.conversation.parse import full_label
+from bot.conversation.turn import answers, confidence
 from bot.nlu.safety import CRISIS_PHRASE, OVERRIDDEN
 
 RESPONSE_SELECTOR = "response_selector"
@@ -202,21 +203,10 @@ class QuestionFinder(GraphComponent):
 
 def reading(message: Message) -> Dict[str, Any]:
     """What the pipeline made of a question's message: its text, label, confidence and entities."""
-    intent = message.get(INTENT) or {}
-    parse = {INTENT: intent, RESPONSE_SELECTOR: message.get(RESPONSE_SELECTOR) or {}}
-    label = full_label(parse)
-    confidence = float(intent.get("confidence") or 0.0)
-    if label.startswith(RETRIEVAL_INTENT + "/"):
-        selected = parse[RESPONSE_SELECTOR].get(RETRIEVAL_INTENT, {}).get("response", {})
-        confidence *= float(selected.get("confidence") or 0.0)
+    parse = {INTENT: message.get(INTENT) or {}, RESPONSE_SELECTOR: message.get(RESPONSE_SELECTOR) or {}}
     entities = [{"entity": e.get("entity"), "value": e.get("value")} for e in message.get(ENTITIES) or []]
-    return {"text": message.get(TEXT), "label": label, "confidence": round(confidence, 4), "entities": entities,
-            "crisis_phrase": bool(message.get(CRISIS_PHRASE))}
-
-
-def answers_a_question(label: str) -> bool:
-    """Whether a label asks something the assistant answers from the programs' knowledge."""
-    return label.startswith(RETRIEVAL_INTENT + "/") or label.startswith("ask_") and label != "ask_capabilities"
+    return {"text": message.get(TEXT), "label": full_label(parse), "confidence": round(confidence(parse), 4),
+            "entities": entities, "crisis_phrase": bool(message.get(CRISIS_PHRASE))}
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -264,7 +254,7 @@ class QuestionCollector(GraphComponent):
             return False
         found = reading(message)
         floor = float(self.config["min_question_confidence"])
-        return answers_a_question(found["label"]) and found["confidence"] >= floor
+        return answers(found["label"]) and found["confidence"] >= floor
 
     def _crisis_level(self, message: Message, questions: List[Message], focused: Optional[Message]) -> None:
         """'certain' or 'uncertain' for a message classified as a crisis (see the module's docstring).
