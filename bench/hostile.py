@@ -84,12 +84,15 @@ def nested(rng: random.Random, depth: int = DEEP) -> str:
 class Mix:
     """Seeded hostile requests for each public endpoint."""
 
-    def __init__(self, seed: int, slack_secret: str, session_ids: list[str], slack: bool = True) -> None:
+    def __init__(self, seed: int, slack_secret: str, session_ids: list[str], slack: bool = True,
+                 webchat_senders: list[str] | None = None) -> None:
         self.rng = random.Random(seed)
         self.seed = seed
         self.slack_secret = slack_secret
         self.session_ids = session_ids or ["0" * 16]
         self.senders = [f"hostile-{seed}-{n:04d}" for n in range(300)]
+        # The web chat talks only under ids it issued: most of its probes use some, the rest are refused (403).
+        self.webchat_senders = (webchat_senders or []) + self.senders[:5]
         self.noise = self.rng.randbytes(BIG)  # 3 MB of random bytes, drawn once
         self.endpoints = [(self.rest, 24), (self.webchat, 18), (self.slack, 24 if slack else 0), (self.calendar, 10),
                           (self.root, 4), (self.pages, 6), (self.preflight, 3), (self.health, 4), (self.other, 7)]
@@ -100,9 +103,9 @@ class Mix:
 
     # -- JSON message endpoints (REST, web chat) --------------------------------------------------------
 
-    def message_body(self) -> tuple[str, bytes, dict[str, str]]:
+    def message_body(self, senders: list[str] | None = None) -> tuple[str, bytes, dict[str, str]]:
         """A hostile body for a {"sender", "message"} endpoint: (kind, body, headers)."""
-        rng, sender = self.rng, self.rng.choice(self.senders)
+        rng, sender = self.rng, self.rng.choice(senders or self.senders)
         json_type = {"content-type": "application/json"}
         kind = rng.choice(["text", "text", "text", "text", "empty", "3 MB", "invalid UTF-8", "raw NUL",
                            "nested JSON", "content type", "metadata", "wrong types", "long sender", "not object",
@@ -164,7 +167,7 @@ class Mix:
         return Probe("POST /webhooks/rest/webhook", kind, "POST", "/webhooks/rest/webhook", body, headers)
 
     def webchat(self) -> Probe:
-        kind, body, headers = self.message_body()
+        kind, body, headers = self.message_body(self.webchat_senders)
         origin = self.rng.choice([None, None, "null", "https://evil.example", "http://127.0.0.1", "x" * 4000])
         if origin is not None:
             headers = {**headers, "origin": origin}
@@ -481,6 +484,16 @@ def slack_configured(base_url: str) -> bool:
         return False
 
 
+def webchat_senders(base_url: str, count: int = 20) -> list[str]:
+    """Conversation ids the web chat issued (POST /webhooks/webchat/session)."""
+    issued = []
+    for _ in range(count):
+        answer = requests.post(f"{base_url}/webhooks/webchat/session", timeout=10)
+        if answer.status_code == 200:
+            issued.append(answer.json()["sender"])
+    return issued
+
+
 def session_ids() -> list[str]:
     """Ids of the shipped information sessions, so some calendar requests are well-formed."""
     return [s.uid for s in files.parse_file(ROOT / "knowledge" / "info_sessions.csv").items]
@@ -512,7 +525,7 @@ def main() -> int:
         if not slack:
             print("Slack is not configured on the server (its endpoint answers 503): no Slack requests are sent.",
                   file=sys.stderr)
-        mix = Mix(args.seed, secret, session_ids(), slack)
+        mix = Mix(args.seed, secret, session_ids(), slack, webchat_senders(base_url))
         result = run(base_url, watcher, mix, args.requests, args.workers, args.timeout)
         print("50 concurrent 100 MB chunked posts...", file=sys.stderr, flush=True)
         chunked = chunked_flood(base_url, watcher)

@@ -32,6 +32,7 @@ class Settings:
     slack_signing_secret: str  # SLACK_SIGNING_SECRET
     slack_api_url: str  # SLACK_API_URL, with a trailing slash
     webchat_allowed_origins: tuple[str, ...]  # WEBCHAT_ALLOWED_ORIGINS, comma-separated
+    webchat_secret: str  # WEBCHAT_SECRET
     action_server_host: str  # ACTION_SERVER_HOST
     action_server_token: str  # ACTION_SERVER_TOKEN
     retention_days: int  # RETENTION_DAYS
@@ -72,6 +73,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         slack_api_url=(env.get("SLACK_API_URL") or SLACK_API_URL).rstrip("/") + "/",
         webchat_allowed_origins=tuple(o.strip().rstrip("/") for o in env.get("WEBCHAT_ALLOWED_ORIGINS", "").split(",")
                                       if o.strip()),
+        # Signs the conversation ids the web chat issues; without it, var/webchat.key (bot.channels.senders).
+        webchat_secret=env.get("WEBCHAT_SECRET", ""),
         # The action server runs anything Rasa asks: loopback unless a deployment opens it, with a secret.
         action_server_host=env.get("ACTION_SERVER_HOST") or "127.0.0.1",
         action_server_token=env.get("ACTION_SERVER_TOKEN", ""),

@@ -22,7 +22,8 @@ def answer(channel, on_new_message, app=None):  # type: ignore[no-untyped-def]
                  if r.uri == "/webhook" and "POST" in r.methods)
     request = Request(f"/webhooks/{channel.name()}/webhook".encode(), Header({"content-type": "application/json"}),
                       "1.1", "POST", None, app)
-    request.body = BODY
+    request.body = BODY.replace(b"student-12345", channel.senders.issue().encode()) if isinstance(
+        channel, WebchatInput) else BODY
     return asyncio.run(route.handler(request))
 
 

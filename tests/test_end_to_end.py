@@ -141,6 +141,41 @@ def test_hostile_text_within_the_limits_is_answered_and_the_client_cannot_pick_i
     assert "36 credit" in ask(running, uuid.uuid4().hex, "how many credits is the MLS?")
 
 
+def new_webchat_sender(running) -> str:
+    """A conversation id the web chat issued (it talks under no other)."""
+    import requests
+
+    issued = requests.post(running.rest_url.replace("/rest/webhook", "/webchat/session"), timeout=10)
+    assert issued.status_code == 200 and issued.headers["cache-control"] == "no-store"
+    return issued.json()["sender"]
+
+
+def test_the_web_chat_refuses_a_guessed_conversation_id_and_hides_the_forms_personal_fields(running) -> None:
+    import requests
+
+    url = running.rest_url.replace("/rest/", "/webchat/")
+    guessed = requests.post(url, json={"sender": uuid.uuid4().hex, "message": "how many credits?"}, timeout=30)
+    assert guessed.status_code == 403 and guessed.json()["new_conversation"] is True
+    sender = new_webchat_sender(running)
+
+    def say(text: str) -> list[dict]:
+        answer = requests.post(url, json={"sender": sender, "message": text}, timeout=60)
+        assert answer.status_code == 200
+        return answer.json()
+
+    asked_name = say("I'd like to talk to a person")
+    assert asked_name[-1].get("private_reply") is True and "name" in asked_name[-1]["text"]
+    asked_contact = say("Ada Lovelace")
+    assert asked_contact[-1].get("private_reply") is True and not any(r.get("private") for r in asked_contact)
+    asked_question = say("ada@example.edu")
+    assert asked_question[-1].get("private_reply") is True
+    confirm = say("Can I transfer credits from another school?")
+    assert [r.get("private") for r in confirm] == [True] and "ada@example.edu" in confirm[0]["text"]
+    assert not any(r.get("private_reply") for r in confirm), "the buttons' answer is not personal"
+    stopped = say("stop")
+    assert not any(r.get("private") or r.get("private_reply") for r in stopped)
+
+
 def test_a_web_client_cannot_join_a_slack_conversation(running, tracker_db) -> None:
     import sqlite3
 
@@ -162,7 +197,7 @@ def test_a_typed_intent_payload_does_not_skip_the_nlu(running, tracker_db) -> No
     import requests
 
     url = running.rest_url.replace("/rest/", "/webchat/")
-    sender = uuid.uuid4().hex
+    sender = new_webchat_sender(running)
     assert requests.post(url, json={"sender": sender, "message": "/crisis"}, timeout=30).status_code == 200
     button = requests.post(url, json={"sender": sender, "message": "/faq/credits"}, timeout=30)
     assert "36 credit" in button.json()[0]["text"]
@@ -176,7 +211,7 @@ def test_webchat_endpoint_validates_input_and_limits_cors(running) -> None:
     import requests
 
     url = running.rest_url.replace("/rest/", "/webchat/")
-    ok = requests.post(url, json={"sender": uuid.uuid4().hex, "message": "how many credits?"},
+    ok = requests.post(url, json={"sender": new_webchat_sender(running), "message": "how many credits?"},
                        headers={"Origin": "https://ischool.example.edu"}, timeout=30)
     assert ok.status_code == 200 and "36 credit" in ok.json()[0]["text"]
     assert ok.headers["access-control-allow-origin"] == "https://ischool.example.edu"

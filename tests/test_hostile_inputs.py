@@ -20,7 +20,7 @@ from sanic.compat import Header
 from sanic.exceptions import MethodNotSupported, NotFound
 from sanic.request import Request
 
-from bot.channels import errors
+from bot.channels import errors, validation
 from bot.channels.calendar import CalendarChannel
 from bot.channels.limits import AddressLimit
 from bot.channels.rest import CheckedRestInput
@@ -39,6 +39,8 @@ def call(channel, path: str, body: bytes, headers: dict[str, str], address: str 
     async def on_new_message(message) -> None:
         received.append(message)
 
+    if isinstance(channel, WebchatInput):  # the web chat talks only under ids it issued
+        body = body.replace(b'"abcdefgh1"', f'"{channel.senders.issue()}"'.encode())
     route = next(r for r in channel.blueprint(on_new_message)._future_routes if r.uri == path and "POST" in r.methods)
     request = Request(f"/webhooks/{channel.name()}{path}".encode(), Header(headers), "1.1", "POST", None, None)
     request.body = body
@@ -101,7 +103,8 @@ def test_one_address_is_limited_whatever_conversation_ids_it_invents(kind) -> No
     channel = kind([], AddressLimit(3, clock=lambda: 600.0))
     statuses = []
     for n in range(5):
-        body = json.dumps({"sender": f"new-sender-{n:04d}", "message": "I want to kill myself"}).encode()
+        sender = channel.senders.issue() if kind is WebchatInput else f"new-sender-{n:04d}"
+        body = json.dumps({"sender": sender, "message": "I want to kill myself"}).encode()
         answer, _ = call(channel, "/webhook", body, {"content-type": "application/json"})
         statuses.append(answer.status)
     assert statuses == [200, 200, 200, 429, 429]
@@ -122,7 +125,7 @@ def test_sender_ids_are_letters_digits_underscores_and_hyphens(channel, sender) 
 
 @pytest.mark.parametrize("channel", message_channels(), ids=["rest", "webchat"])
 def test_control_and_format_characters_are_stripped_before_the_assistant_sees_the_text(channel) -> None:
-    body = json.dumps({"sender": str(uuid.uuid4()), "message": "\x1b[31mhow long\u202e is\n the\u200b MLS?\x07"})
+    body = json.dumps({"sender": "abcdefgh1", "message": "\x1b[31mhow long\u202e is\n the\u200b MLS?\x07"})
     answer, received = call(channel, "/webhook", body.encode(), {"content-type": "application/json"})
     assert answer.status == 200 and received[0].text == "[31mhow long is  the MLS?"
 
@@ -269,3 +272,36 @@ def test_readable_accept_headers_keep_sanics_error_pages(accept, content_type) -
     request = Request(b"/nope", Header({"accept": accept} if accept else {}), "1.1", "GET", None, app)
     page = app.error_handler.response(request, NotFound("Requested URL /nope not found"))
     assert page.status == 404 and page.content_type.startswith(content_type)
+
+
+def test_the_web_chat_talks_only_under_ids_it_issued() -> None:
+    channel = WebchatInput()
+    issued = json.loads(call(channel, "/session", b"", {})[0].body)["sender"]
+    assert validation.SENDER.fullmatch(issued) and channel.senders.genuine(issued)
+    ident, _, signature = issued.rpartition("-")
+    flipped = f"{ident}-{signature[:-1]}{'0' if signature[-1] != '0' else '1'}"
+    for guessed in [uuid.uuid4().hex, flipped, f"{uuid.uuid4().hex}-{signature}", "abcdefgh2"]:
+        body = json.dumps({"sender": guessed, "message": "how long is the MLS?"}).encode()
+        answer, received = call(channel, "/webhook", body, {"content-type": "application/json"})
+        assert (answer.status, received) == (403, []) and json.loads(answer.body)["new_conversation"] is True
+        replies, _ = call(channel, "/replies", json.dumps({"sender": guessed}).encode(),
+                          {"content-type": "application/json"})
+        assert replies.status == 403, "another conversation's staff replies stay its own"
+    answer, received = call(channel, "/webhook", json.dumps({"sender": issued, "message": "hi"}).encode(),
+                            {"content-type": "application/json"})
+    assert answer.status == 200 and received[0].sender_id == f"webchat:{issued}"
+    assert not WebchatInput().senders.genuine(issued), "another secret does not accept it"
+
+
+def test_the_web_chat_secret_is_shared_by_replicas_and_kept_in_a_private_file(tmp_path) -> None:
+    from bot.channels.senders import Senders
+    from bot.config import load_settings
+
+    configured = load_settings({"WEBCHAT_SECRET": "one secret for every replica"})
+    assert Senders.from_settings(configured).genuine(Senders.from_settings(configured).issue())
+    key_file = tmp_path / "var" / "webchat.key"
+    first = Senders.from_settings(load_settings({}), key_file)
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert Senders.from_settings(load_settings({}), key_file).genuine(first.issue()), "a restart keeps the secret"
+    with pytest.raises(ValueError, match="at least 16"):
+        Senders.from_settings(load_settings({"WEBCHAT_SECRET": "short"}))

@@ -39,7 +39,9 @@ def loop(tmp_path_factory):
     shutil.copytree(KNOWLEDGE_DIR, root / "knowledge")
     env = {"KNOWLEDGE_DB_URL": f"sqlite:///{root / 'knowledge.db'}", "KNOWLEDGE_DIR": str(root / "knowledge"),
            "HANDOFF_DB_URL": f"sqlite:///{root / 'handoffs.db'}", "HANDOFF_SLACK_CHANNEL": STAFF,
-           "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET, "EMAIL_FROM": "studentservices@example.edu"}
+           "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET, "EMAIL_FROM": "studentservices@example.edu",
+           # Two replicas: an id one issues, the other accepts.
+           "WEBCHAT_SECRET": uuid.uuid4().hex}
     with FakeSlackApi() as slack, SmtpServer() as smtp:
         env.update(SLACK_API_URL=slack.url, SMTP_URL=smtp.url)
         ports = [free_port(), free_port()]
@@ -50,6 +52,13 @@ def loop(tmp_path_factory):
                                 tracker_db=root / "tracker.db"):
             yield {"urls": [f"http://127.0.0.1:{p}" for p in ports], "slack": slack, "smtp": smtp,
                    "settings": load_settings(env)}
+
+
+def new_sender(base: str) -> str:
+    """A conversation id the web chat issued."""
+    issued = requests.post(f"{base}/webhooks/webchat/session", timeout=10)
+    issued.raise_for_status()
+    return issued.json()["sender"]
 
 
 def chat(base: str, sender: str, message: str) -> str:
@@ -90,7 +99,7 @@ def ticket_of(loop, sender: str):
 
 def test_one_tickets_life(loop) -> None:
     a, b = loop["urls"]
-    sender = uuid.uuid4().hex
+    sender = new_sender(a)
     assert "301-405-2038" in chat(a, sender, "Do I need to take the GRE for the online MLS?")  # not covered yet
     done = hand_off(a, sender, "Do I need to take the GRE for the online MLS?")
     ticket = ticket_of(loop, sender)
@@ -111,20 +120,22 @@ def test_one_tickets_life(loop) -> None:
     for base in (a, b):
         assert replies(base, sender) == [{"id": ticket.reference,
                                           "text": f"Reply from the Student Services Office: {answer}"}]
-    assert replies(a, uuid.uuid4().hex) == []  # another conversation sees nothing
+    assert replies(a, new_sender(b)) == []  # another conversation sees nothing
+    guessed = requests.post(f"{a}/webhooks/webchat/replies", json={"sender": uuid.uuid4().hex}, timeout=10)
+    assert guessed.status_code == 403, "nor does an id the server did not issue"
     notes = [p["text"] for p in loop["slack"].posts() if p.get("thread_ts") == ticket.staff_ts]
     assert len([n for n in notes if n.startswith("Sent to the student")]) == 1, notes
     # Told on request, to this conversation only.
     assert answer in chat(a, sender, "did anyone answer my question?")
-    assert "can't find" in chat(b, uuid.uuid4().hex, f"what happened to {ticket.reference}?")
+    assert "can't find" in chat(b, new_sender(b), f"what happened to {ticket.reference}?")
     # Promoted to knowledge: the assistant answers from it on the next message.
     assert main(["knowledge", "promote", ticket.reference, "--topic", "gre"], loop["settings"]) == 0
-    assert answer in chat(b, uuid.uuid4().hex, "do I need the GRE?")
+    assert answer in chat(b, new_sender(a), "do I need the GRE?")
 
 
 def test_wrong_channel_bad_reference_and_markup(loop) -> None:
     a, _ = loop["urls"]
-    sender = uuid.uuid4().hex
+    sender = new_sender(a)
     hand_off(a, sender, "Can I park at College Park during orientation?")
     ticket = ticket_of(loop, sender)
     before = len(loop["slack"].posts())

@@ -236,3 +236,37 @@ def test_the_conversation_is_kept_per_tab_and_forgotten_after_half_an_hour(page,
     page.wait_for_selector(".isa-launcher")
     assert "two calendar years" not in page.locator(".isa-root").inner_text()
     assert "two calendar years" not in page.evaluate("Object.values(sessionStorage).join(' ')")
+
+
+def test_the_handoff_forms_personal_fields_are_shown_but_never_stored(page, site) -> None:
+    stored = "Object.values(sessionStorage).join(' ')"
+    open_widget(page, site)
+    ask(page, "can I talk to a person?")
+    ask(page, "Grace Hopper")
+    ask(page, "grace.hopper@example.edu")
+    confirm = ask(page, "I work nights at Acme Library; can I pause my studies for a term?")
+    shown = page.locator(".isa-log").inner_text()
+    assert "grace.hopper@example.edu" in confirm.inner_text() and "Grace Hopper" in shown, "the student sees it"
+    for personal in ["Grace Hopper", "grace.hopper", "Acme Library"]:
+        assert personal not in page.evaluate(stored), f"{personal!r} stays out of the browser's storage"
+    assert "not kept in this browser" in page.evaluate(stored)
+    page.get_by_role("button", name="Send it").click()  # the confirmation's buttons still work
+    page.wait_for_function("document.body.innerText.includes('your reference is')")
+    assert "grace.hopper" not in page.evaluate(stored)
+    page.reload()
+    page.wait_for_selector(".isa-msg")
+    assert "Grace Hopper" not in page.locator(".isa-log").inner_text(), "a reload shows the notes in their place"
+
+
+def test_a_conversation_id_the_server_did_not_issue_is_replaced_without_losing_the_message(page, site) -> None:
+    open_widget(page, site)
+    ask(page, "how long is the MLS?")
+    page.evaluate("""() => { const key = Object.keys(sessionStorage)[0];
+        const state = JSON.parse(sessionStorage.getItem(key)); state.sender = 'abcdef0123456789-guessed';
+        sessionStorage.setItem(key, JSON.stringify(state)); }""")
+    page.reload()
+    page.wait_for_selector(".isa-msg")
+    answer = ask(page, "how many credits is the MLS?")
+    assert "36 credit" in answer.inner_text()
+    sender = page.evaluate("JSON.parse(Object.values(sessionStorage)[0]).sender")
+    assert sender != "abcdef0123456789-guessed" and len(sender) == 65

@@ -26,8 +26,29 @@ MAX_SENDER = 128
 SENDER = re.compile(r"[A-Za-z0-9_-]{8,128}")
 MAX_BODY_BYTES = 64_000  # a message of MAX_MESSAGE characters in JSON, with room to spare
 CANNOT_ANSWER = "utter_cannot_answer_now"
+# What a student types into the handoff form is personal (a name, an email or phone, a question that may tell
+# of a crisis). Replies that repeat it are marked "private", and the form's questions "private_reply" (the next
+# message answers one): the web widget shows both but keeps neither in the browser (bot/web/widget.js).
+PRIVATE = frozenset({"utter_ask_handoff_confirmed", "utter_handoff_submitted", "utter_handoff_submitted_no_contact",
+                     "utter_invalid_not_email", "utter_invalid_not_phone", "utter_invalid_not_contact"})
+ASKS_PRIVATE = frozenset({"utter_ask_handoff_name", "utter_ask_handoff_contact", "utter_ask_handoff_question"})
 UNAVAILABLE = ("the assistant could not answer just now; please send your message again in a moment, or call the "
                "Student Services Office")
+
+
+class MarkingCollector(CollectingOutputChannel):
+    """Collects a turn's replies, marking those that hold or ask for the handoff form's personal fields."""
+
+    async def send_response(self, recipient_id: str, message: Dict[str, Any]) -> None:
+        """Send as Rasa does, then mark what was sent by the response it came from (``utter_action``)."""
+        response_name = message.get("utter_action")
+        sent = len(self.messages)
+        await super().send_response(recipient_id, message)
+        for reply in self.messages[sent:]:
+            if response_name in PRIVATE:
+                reply["private"] = True
+            if response_name in ASKS_PRIVATE:
+                reply["private_reply"] = True
 
 
 def problem(payload: Any) -> Optional[str]:
@@ -92,12 +113,14 @@ def client_address(request: Request) -> str:
 
 
 async def respond(request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]], channel: str,
-                  headers: Optional[Dict[str, str]] = None, limit: Optional[AddressLimit] = None) -> HTTPResponse:
+                  headers: Optional[Dict[str, str]] = None, limit: Optional[AddressLimit] = None,
+                  genuine: Optional[Callable[[str], bool]] = None) -> HTTPResponse:
     """Check a ``{"sender", "message"}`` body, pass the message on and answer with the bot's replies.
 
     The conversation id is namespaced by channel (``<channel>:<sender>``: no client can name another
     channel's conversation), the input channel is this endpoint's, client metadata is dropped, and only
-    the assistant's own button payloads skip the NLU.
+    the assistant's own button payloads skip the NLU. With ``genuine``, only sender ids it accepts (ids the
+    server issued) may talk.
     """
     if len(request.body or b"") > MAX_BODY_BYTES:
         return response.json({"error": f"the request is larger than {MAX_BODY_BYTES} bytes"}, status=413,
@@ -106,16 +129,17 @@ async def respond(request: Request, on_new_message: Callable[[UserMessage], Awai
         return response.json({"error": "send the message as JSON, with Content-Type: application/json"},
                              status=415, headers=headers)
     if limit is not None and not limit.allow(client_address(request)):
-        return response.json({"error": "too many messages from this address; wait a minute"}, status=429,
-                             headers={**(headers or {}), "Retry-After": str(limit.retry_after())})
+        return too_many(limit, headers)
     payload = load_json(request.body)
     reason = problem(payload)
+    if reason is None and genuine is not None and not genuine(payload["sender"]):
+        return not_issued(headers)
     message = payloads.checked(printable(payload["message"])) if reason is None else ""
     if reason is None and not message.strip():  # nothing left once control and format characters are gone
         reason = "message must be non-empty text"
     if reason:
         return response.json({"error": reason}, status=400, headers=headers)
-    collector = CollectingOutputChannel()
+    collector = MarkingCollector()
     sender = f"{channel}:{payload['sender']}"
     try:
         context = await conversation_context(request, sender)
@@ -131,6 +155,18 @@ async def respond(request: Request, on_new_message: Callable[[UserMessage], Awai
         logger.warning("A %s turn said nothing; the student gets %s", channel, CANNOT_ANSWER)
         return response.json([{"recipient_id": sender, "text": cannot_answer(request)}], headers=headers)
     return response.json(collector.messages, headers=headers)
+
+
+def too_many(limit: AddressLimit, headers: Optional[Dict[str, str]]) -> HTTPResponse:
+    """429 with the seconds until the address may send again."""
+    return response.json({"error": "too many messages from this address; wait a minute"}, status=429,
+                         headers={**(headers or {}), "Retry-After": str(limit.retry_after())})
+
+
+def not_issued(headers: Optional[Dict[str, str]]) -> HTTPResponse:
+    """403 for a conversation id the server did not issue: the client asks for a new one and sends again."""
+    return response.json({"error": "this conversation was not started here; start a new one",
+                          "new_conversation": True}, status=403, headers=headers)
 
 
 def cannot_answer(request: Request) -> str:

@@ -4,6 +4,8 @@ Under /webhooks/webchat/ the Rasa server answers:
   GET  /            the demo page (the programs' page with the widget on it)
   GET  /widget.js   the widget script any site embeds with one <script> tag
   GET  /widget.css  its stylesheet
+  POST /session     -> {"sender": "..."}: a new conversation id, signed (bot.channels.senders); the others
+                    refuse an id this server did not issue (403, "new_conversation": true)
   POST /webhook     {"sender": "...", "message": "..."} -> [{"text": ..., "buttons": [...]}]
   POST /replies     {"sender": "..."} -> {"replies": [{"id": "H-1A2B3C", "text": "Reply from the ..."}]}: staff
                     answers to this conversation's tickets, which the widget asks for while it is open
@@ -13,6 +15,7 @@ CORS for the message endpoint is limited to the origins in the settings (WEBCHAT
 from __future__ import annotations
 
 import asyncio
+import secrets
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
@@ -25,6 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.channels import errors, limits, validation
 from bot.channels.limits import AddressLimit, shared_limit
+from bot.channels.senders import Senders
 from bot.config import Settings, load_settings
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
@@ -37,7 +41,10 @@ class WebchatInput(RestInput):
     """REST-compatible channel for the web widget."""
 
     def __init__(self, allowed_origins: Optional[list[str]] = None, limit: Optional[AddressLimit] = None,
-                 replies: Optional[Callable[[str], list[dict[str, str]]]] = None) -> None:
+                 replies: Optional[Callable[[str], list[dict[str, str]]]] = None,
+                 senders: Optional[Senders] = None) -> None:
+        # Without the configured secret, ids this instance issues are good for its lifetime only.
+        self.senders = senders or Senders(secrets.token_bytes(32))
         self.allowed_origins = allowed_origins or []
         self.replies = replies  # conversation id -> staff answers to its tickets
         self.limit = limit
@@ -56,7 +63,7 @@ class WebchatInput(RestInput):
         if isinstance(configured, str):
             configured = [o.strip() for o in configured.split(",")]
         return cls([o.rstrip("/") for o in configured if o], replies=staff_replies(settings),
-                   limit=shared_limit(settings.message_rate_limit))
+                   limit=shared_limit(settings.message_rate_limit), senders=Senders.from_settings(settings))
 
     def _cors(self, request: Request) -> Dict[str, str]:
         origin = request.headers.get("origin", "")
@@ -89,6 +96,7 @@ class WebchatInput(RestInput):
 
         @webchat.route("/webhook", methods=["OPTIONS"])
         @webchat.route("/replies", methods=["OPTIONS"], name="replies_preflight")
+        @webchat.route("/session", methods=["OPTIONS"], name="session_preflight")
         async def preflight(request: Request) -> HTTPResponse:
             headers = self._cors(request)
             return response.empty(status=204 if "Access-Control-Allow-Origin" in headers else 403, headers=headers)
@@ -98,7 +106,17 @@ class WebchatInput(RestInput):
             headers = self._cors(request)
             if not validation.origin_allowed(request, self.allowed_origins):
                 return response.json({"error": "this site may not use the assistant"}, status=403, headers=headers)
-            return await validation.respond(request, on_new_message, self.name(), headers, self.limit)
+            return await validation.respond(request, on_new_message, self.name(), headers, self.limit,
+                                            genuine=self.senders.genuine)
+
+        @webchat.route("/session", methods=["POST"])
+        async def session(request: Request) -> HTTPResponse:
+            headers = self._cors(request)
+            if not validation.origin_allowed(request, self.allowed_origins):
+                return response.json({"error": "this site may not use the assistant"}, status=403, headers=headers)
+            if self.limit is not None and not self.limit.allow(validation.client_address(request)):
+                return validation.too_many(self.limit, headers)
+            return response.json({"sender": self.senders.issue()}, headers={**headers, "Cache-Control": "no-store"})
 
         @webchat.route("/replies", methods=["POST"])
         async def replies(request: Request) -> HTTPResponse:
@@ -112,6 +130,8 @@ class WebchatInput(RestInput):
                 return response.json({"error": f"send JSON like {{\"sender\": \"...\"}} with the conversation's "
                                       f"sender id (8 to {validation.MAX_SENDER} characters)"},
                                      status=400, headers=headers)
+            if not self.senders.genuine(sender):
+                return validation.not_issued(headers)
             if self.replies is None:
                 return response.json({"replies": []}, headers=headers)
             found = await asyncio.get_running_loop().run_in_executor(None, self.replies, f"{self.name()}:{sender}")

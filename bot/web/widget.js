@@ -17,25 +17,29 @@
   var maxLength = 2000;
   var maxKept = 200;
   // The conversation is kept per tab (sessionStorage: gone when the tab closes, never shared with other tabs)
-  // and forgotten after 30 minutes without a message, so a shared computer does not keep it.
+  // and forgotten after 30 minutes without a message, so a shared computer does not keep it. What the student
+  // types into the handoff form (name, email or phone, question) and the replies that repeat it are shown but
+  // never stored: the server marks them ("private_reply" on the form's questions, "private" on the echoes).
+  // The conversation id comes from the server (POST /session), signed: a guessed id cannot continue another
+  // conversation or read its staff replies.
   var storage = window.sessionStorage;
   var maxIdleMs = 30 * 60 * 1000;
 
-  function randomId() {
-    if (window.crypto && window.crypto.randomUUID) return window.crypto.randomUUID();
-    var bytes = new Uint8Array(16);
-    window.crypto.getRandomValues(bytes);
-    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
-  }
+  var NOT_KEPT = {
+    user: "(your details: shown once, not kept in this browser)",
+    bot: "(a reply with your details: shown once, not kept in this browser)"
+  };
 
   function load() {
     try {
       var saved = JSON.parse(storage.getItem(storeKey) || "null");
       var fresh = saved && typeof saved.saved === "number" && Date.now() - saved.saved < maxIdleMs;
-      if (fresh && typeof saved.sender === "string" && Array.isArray(saved.log)) return saved;
+      if (fresh && (saved.sender === null || typeof saved.sender === "string") && Array.isArray(saved.log)) {
+        return saved;
+      }
       storage.removeItem(storeKey);
     } catch (e) { /* unreadable storage: start a new conversation */ }
-    return { sender: randomId(), log: [], open: false };
+    return { sender: null, log: [], open: false };
   }
 
   var state = load();
@@ -140,10 +144,33 @@
     Array.prototype.forEach.call(log.querySelectorAll(".isa-buttons"), function (g) { g.remove(); });
   }
 
-  function add(entry) {
-    state.log.push(entry);
+  // Show an entry; keep it, or in its place a note that it was not kept (personal details).
+  function add(entry, private_) {
+    var kept = entry;
+    if (private_) {
+      kept = { from: entry.from, text: NOT_KEPT[entry.from], buttons: entry.buttons, live: entry.live };
+    }
+    state.log.push(kept);
     save();
     render(entry, true);
+  }
+
+  // The conversation id, asked of the server when there is none yet.
+  function withSender(then, failed) {
+    if (state.sender) { then(); return; }
+    var request = new XMLHttpRequest();
+    request.open("POST", base + "/session");
+    request.timeout = 15000;
+    request.onload = function () {
+      var issued;
+      try { issued = JSON.parse(request.responseText).sender; } catch (e) { issued = null; }
+      if (request.status !== 200 || typeof issued !== "string") { failed(request); return; }
+      state.sender = issued;
+      save();
+      then();
+    };
+    request.onerror = request.ontimeout = function () { failed(null); };
+    request.send();
   }
 
   var busy = false;
@@ -154,39 +181,66 @@
     var asked = conversation;
     retireButtons();
     status.textContent = "";
-    add({ from: "user", text: shown || message });
+    add({ from: "user", text: shown || message }, state.privateNext);
+    state.privateNext = false;
+    save();
     typing.hidden = false;
     send.disabled = true;
-    var request = new XMLHttpRequest();
-    request.open("POST", endpoint);
-    request.setRequestHeader("Content-Type", "application/json");
-    request.timeout = 30000;
+    var retried = false;
     function done() { busy = false; typing.hidden = true; send.disabled = false; }
-    request.onload = function () {
+    function unreachable() {
       done();
       if (asked !== conversation) return;
+      fail("The assistant can't be reached right now. Please check your connection and try again, " +
+        "or call the Student Services Office.");
+    }
+    function refused(request) {
+      done();
+      if (asked !== conversation) return;
+      var detail;
+      try { detail = request && JSON.parse(request.responseText).error; } catch (e) { detail = null; }
+      fail("Sorry, the assistant could not answer that" + (detail ? " (" + detail + ")" : "") + ". Please try again.");
+    }
+    function post() {
+      var request = new XMLHttpRequest();
+      request.open("POST", endpoint);
+      request.setRequestHeader("Content-Type", "application/json");
+      request.timeout = 30000;
+      request.onload = function () { answered(request); };
+      request.onerror = request.ontimeout = unreachable;
+      request.send(JSON.stringify({ sender: state.sender, message: message }));
+    }
+    function answered(request) {
+      if (asked !== conversation) { done(); return; }
       var replies;
       try { replies = JSON.parse(request.responseText); } catch (e) { replies = null; }
+      // An id this server did not issue (a secret changed, a conversation from before ids were signed):
+      // a new conversation, and the message sent again once.
+      if (request.status === 403 && replies && replies.new_conversation && !retried) {
+        retried = true;
+        state.sender = null;
+        withSender(post, function (r) { if (r) { refused(r); } else { unreachable(); } });
+        return;
+      }
+      done();
       if (request.status !== 200 || !Array.isArray(replies)) {
         var detail = replies && replies.error ? " (" + replies.error + ")" : "";
         fail("Sorry, the assistant could not answer that" + detail + ". Please try again.");
         return;
       }
       var shown = replies.filter(function (r) { return r.text || (r.buttons && r.buttons.length); });
-      shown.forEach(function (r) { add({ from: "bot", text: r.text || "", buttons: r.buttons || [], live: true }); });
+      shown.forEach(function (r) {
+        add({ from: "bot", text: r.text || "", buttons: r.buttons || [], live: true }, r.private === true);
+      });
+      state.privateNext = replies.some(function (r) { return r.private_reply === true; });
+      save();
       // Nothing to show (an empty reply, e.g. while part of the service is down): never leave silence.
       if (!shown.length) {
         add({ from: "bot", text: "Sorry, I have no answer to that just now. Could you rephrase, or contact the " +
           "Student Services Office? If you or someone else is in danger, call 911 or the 988 Lifeline." });
       }
-    };
-    request.onerror = request.ontimeout = function () {
-      done();
-      if (asked !== conversation) return;
-      fail("The assistant can't be reached right now. Please check your connection and try again, " +
-        "or call the Student Services Office.");
-    };
-    request.send(JSON.stringify({ sender: state.sender, message: message }));
+    }
+    withSender(post, function (r) { if (r) { refused(r); } else { unreachable(); } });
   }
 
   function fail(message) {
@@ -226,7 +280,7 @@
     busy = false;
     typing.hidden = true;
     send.disabled = false;
-    state = { sender: randomId(), log: [], open: true };
+    state = { sender: null, log: [], open: true };
     while (log.firstChild) log.removeChild(log.firstChild);
     status.classList.remove("isa-error");
     status.textContent = "Conversation cleared.";
@@ -260,7 +314,7 @@
   // 30 s while it is open, each shown once (state.replies remembers which), as text like every bot message.
   var repliesEndpoint = base + "/replies";
   function fetchReplies() {
-    if (panel.hidden || !state.log.length) return;
+    if (panel.hidden || !state.log.length || !state.sender) return;
     var asked = conversation;
     var request = new XMLHttpRequest();
     request.open("POST", repliesEndpoint);
