@@ -24,6 +24,7 @@ DEPLOY = PROJECT_ROOT / "deploy"
 COMPOSE = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
 LOCAL = local_cluster.environment(local_cluster.Layout(), token="secret")
+
 # Settings both must give the same value (addresses and passwords differ by nature).
 # (The users differ too: compose has a role per database, the local cluster the machine's trust-auth postgres.)
 SHARED = ("TICKET_LOCK_LIFETIME", "SANIC_WORKERS", "REDIS_DB", "REDIS_PORT", "TRACKER_DB_PORT", "TRACKER_DB_NAME")
@@ -43,8 +44,8 @@ def test_every_variable_of_the_endpoints_file_is_set_in_both(service):
 
 def test_every_variable_of_the_haproxy_file_is_set_in_both():
     needed = variables(DEPLOY / "haproxy.cfg")
-    assert needed == {"RASA_BIND", "RASA_1", "RASA_2", "ACTIONS_BIND", "ACTIONS_1", "ACTIONS_2", "HAPROXY_STATS_BIND",
-                      "STUDENT_RATE_LIMIT"}
+    assert needed == {"RASA_BIND", "RASA_TLS_BIND", "TLS_CERT", "RASA_1", "RASA_2", "ACTIONS_BIND", "ACTIONS_1",
+                      "ACTIONS_2", "HAPROXY_STATS_BIND", "STUDENT_RATE_LIMIT"}
     assert needed <= set(SERVICES["haproxy"]["environment"])
     assert needed <= set(LOCAL)
 
@@ -63,6 +64,14 @@ def test_both_use_the_production_files():
     commands = {tuple(m.command) for m in plan.members.values()}
     assert any(str(DEPLOY / "endpoints.yml") in c for c in commands)
     assert any(str(DEPLOY / "haproxy.cfg") in c for c in commands)
+
+
+def test_students_reach_haproxy_over_https_and_plain_http_only_on_loopback():
+    haproxy = SERVICES["haproxy"]
+    assert "5443:5443" in haproxy["ports"] and all(p.startswith("127.0.0.1:") for p in haproxy["ports"]
+                                                   if not p.startswith("5443"))
+    assert haproxy["environment"]["TLS_CERT"] in " ".join(haproxy["volumes"])
+    assert SERVICES["rasa1"]["environment"]["PUBLIC_BASE_URL"].startswith("${PUBLIC_BASE_URL:-https://")
 
 
 def test_two_replicas_of_each_server_and_migrations_before_them():
@@ -184,7 +193,7 @@ def test_the_helm_values_run_the_same_endpoints_with_two_replicas_each():
     assert HELM_ACTIONS["initContainers"][0]["command"][-2:] == ["db", "upgrade"]
 
 
-def test_haproxy_accepts_the_file_and_logs_no_query_string():
+def test_haproxy_accepts_the_file_and_logs_no_query_string(tmp_path):
     config = (DEPLOY / "haproxy.cfg").read_text()
     log_format = next(line for line in config.splitlines() if line.strip().startswith("log-format"))
     fields = {name for _, name in re.findall(r"%(\{[^}]*\})?([A-Za-z]+)", log_format)}
@@ -192,8 +201,9 @@ def test_haproxy_accepts_the_file_and_logs_no_query_string():
     if shutil.which("haproxy") is None:
         message = "HAProxy is not installed (make haproxy)"
         pytest.fail(message) if IN_CI else pytest.skip(message)
-    check = subprocess.run(["haproxy", "-c", "-f", str(DEPLOY / "haproxy.cfg")], env=LOCAL, capture_output=True,
-                           text=True, check=False)
+    certificate = local_cluster.self_signed_certificate(tmp_path / "assistant.pem")
+    check = subprocess.run(["haproxy", "-c", "-f", str(DEPLOY / "haproxy.cfg")],
+                           env={**LOCAL, "TLS_CERT": str(certificate)}, capture_output=True, text=True, check=False)
     assert check.returncode == 0, check.stdout + check.stderr
 
 

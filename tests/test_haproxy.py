@@ -41,6 +41,9 @@ class Quiet(http.server.ThreadingHTTPServer):
         pass
 
 
+FRONT_ENV: dict[str, str] = {}  # the environment HAProxy runs with
+
+
 @pytest.fixture(scope="module")
 def front(tmp_path_factory):
     if shutil.which("haproxy") is None:
@@ -54,6 +57,8 @@ def front(tmp_path_factory):
     env = local_cluster.environment(layout, token="secret", extra={
         "RASA_BIND": f"127.0.0.1:{free_port()}", "ACTIONS_BIND": f"127.0.0.1:{free_port()}",
         "HAPROXY_STATS_BIND": f"127.0.0.1:{free_port()}", "STUDENT_RATE_LIMIT": "20",
+        "RASA_TLS_BIND": f"127.0.0.1:{free_port()}",
+        "TLS_CERT": str(local_cluster.self_signed_certificate(tmp_path_factory.mktemp("tls") / "assistant.pem")),
         "RASA_1": f"127.0.0.1:{ports[0]}", "RASA_2": f"127.0.0.1:{ports[1]}",
         "ACTIONS_1": f"127.0.0.1:{ports[2]}", "ACTIONS_2": f"127.0.0.1:{ports[3]}"})
     log = open(tmp_path_factory.mktemp("haproxy") / "haproxy.log", "wb")
@@ -69,6 +74,7 @@ def front(tmp_path_factory):
             except requests.RequestException:
                 time.sleep(0.2)
         time.sleep(2.5)
+        FRONT_ENV.update(env)
         yield url
     finally:
         process.terminate()
@@ -94,6 +100,17 @@ def test_haproxy_refuses_an_endless_chunked_body_before_reading_it(front) -> Non
     assert small.status_code == 200, "a small chunked message still passes"
     huge = requests.post(front + "/webhooks/rest/webhook", data=b"x" * 2_000_000, timeout=10)
     assert huge.status_code == 413
+
+
+def test_students_reach_the_assistant_over_https(front) -> None:
+    https = f"https://{FRONT_ENV['RASA_TLS_BIND']}"
+    answer = requests.post(https + "/webhooks/rest/webhook", json={"sender": "abcdefgh", "message": "hi"},
+                           timeout=10, verify=FRONT_ENV["TLS_CERT"])  # the self-signed certificate is the CA
+    assert answer.status_code == 200 and answer.headers["strict-transport-security"] == "max-age=31536000"
+    with pytest.raises(requests.exceptions.SSLError):
+        requests.get(https + "/", timeout=10)  # not trusted without it: a browser warns about a self-signed one
+    plain = requests.get(front + "/", timeout=10)
+    assert plain.status_code == 200 and "strict-transport-security" not in plain.headers
 
 
 def test_responses_name_no_backend(front) -> None:

@@ -10,8 +10,10 @@ knowledge and tickets through PostgreSQL, all on loopback; ``deploy/endpoints.ym
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,11 +56,18 @@ class Layout:
     database_suffix: str = ""  # the load test and the tests use their own databases
     rasa_replicas: int = 2
     action_replicas: int = 2
+    # HAProxy's certificate and key (one PEM file): self-signed by `self_signed_certificate` when missing.
+    tls_cert: Path = PROJECT_ROOT / "var" / "cluster" / "tls" / "assistant.pem"
 
     @property
     def front_port(self) -> int:
         """HAProxy's port for students' requests."""
         return self.base_port
+
+    @property
+    def tls_port(self) -> int:
+        """HAProxy's HTTPS port for students' requests."""
+        return self.base_port + 43
 
     @property
     def actions_front_port(self) -> int:
@@ -94,6 +103,8 @@ def environment(layout: Layout, token: str, extra: Mapping[str, str] | None = No
     values = {
         "ACTION_SERVER_URL": f"http://127.0.0.1:{layout.actions_front_port}/webhook",
         "ACTION_SERVER_TOKEN": token,
+        # Both replicas accept the web chat ids either issues (a secret of its own, derived from the token).
+        "WEBCHAT_SECRET": hashlib.sha256(f"webchat:{token}".encode()).hexdigest(),
         "TRACKER_DB_HOST": tracker.host or "127.0.0.1",
         "TRACKER_DB_PORT": str(tracker.port or 5432),
         "TRACKER_DB_NAME": tracker.database or "",
@@ -109,6 +120,8 @@ def environment(layout: Layout, token: str, extra: Mapping[str, str] | None = No
         "KNOWLEDGE_DB_URL": layout.database_url("knowledge"),
         "HANDOFF_DB_URL": layout.database_url("handoffs"),
         "RASA_BIND": f"127.0.0.1:{layout.front_port}",
+        "RASA_TLS_BIND": f"127.0.0.1:{layout.tls_port}",
+        "TLS_CERT": str(layout.tls_cert),
         "ACTIONS_BIND": f"127.0.0.1:{layout.actions_front_port}",
         "HAPROXY_STATS_BIND": f"127.0.0.1:{layout.stats_port}",
         # HAProxy limits requests per client address; the Rasa servers behind it see only HAProxy's.
@@ -262,6 +275,7 @@ def start(model: Path, layout: Layout | None = None, log_dir: Path | None = None
     log_dir = log_dir or PROJECT_ROOT / "var" / "log" / "cluster"
     log_dir.mkdir(parents=True, exist_ok=True)
     env = environment(layout, token or secrets.token_urlsafe(24), extra_env)
+    self_signed_certificate(Path(env["TLS_CERT"]))
     create_databases(layout)
     prepare_databases(env)
     cluster = plan(model, layout, env, log_dir)
@@ -274,6 +288,26 @@ def start(model: Path, layout: Layout | None = None, log_dir: Path | None = None
         cluster.stop()
         raise
     return cluster
+
+
+def self_signed_certificate(path: Path, days: int = 30) -> Path:
+    """A self-signed certificate for localhost and 127.0.0.1 with its key, in one PEM file as HAProxy reads it.
+
+    Made when missing or within a day of expiring; production uses the operator's certificate
+    (docs/security.md).
+    """
+    if path.exists() and subprocess.run(["openssl", "x509", "-checkend", "86400", "-noout", "-in", str(path)],
+                                        capture_output=True, check=False).returncode == 0:
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as folder:
+        key, cert = Path(folder) / "key.pem", Path(folder) / "cert.pem"
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", str(days),
+                        "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                        "-keyout", str(key), "-out", str(cert)], capture_output=True, check=True)
+        path.touch(mode=0o600)
+        path.write_bytes(cert.read_bytes() + key.read_bytes())
+    return path
 
 
 def wait_until_served(layout: Layout, timeout: float = 30) -> None:
