@@ -36,12 +36,15 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.conversation.parse import full_label
 from bot.conversation.turn import answers, confidence
+from bot.nlu import idioms
 from bot.nlu.safety import CRISIS_PHRASE, OVERRIDDEN
 
 RESPONSE_SELECTOR = "response_selector"
 # Where a question's own message points back at the message it came from, and what it is.
 PARENT, KIND = "question_of", "question_kind"
 QUESTION, IN_FOCUS, LEANS = "question", "in_focus", "leans"
+PLAIN = "plain"  # the message with its idioms in plain words (bot/nlu/idioms.py)
+IDIOM = "idiom"  # on the parse: the message spoke in idioms; "grave" when one of them spoke of dying
 # What the collector adds to the parse.
 QUESTIONS, CRISIS_LEVEL, STORY = "questions", "crisis_level", "story"
 CRISIS_CONFIDENCE = "crisis_confidence"  # the classifier's own confidence in the crisis reading
@@ -183,6 +186,11 @@ class QuestionFinder(GraphComponent):
             if not isinstance(text, str) or not text.strip() or text.startswith("/"):
                 continue
             metadata = message.get("metadata") or {}
+            said = idioms.plain(text)
+            if said is not None:  # read as meant, and its questions and focus from that reading
+                message.set(IDIOM, {"grave": said.grave}, add_to_output=True)
+                extra.append(Message(data={TEXT: said.text, PARENT: index, KIND: PLAIN, "metadata": metadata}))
+                text = said.text
             questions, story = self.finder.read_story(text)
             if story:  # a story before (or around) the question: acknowledged
                 message.set(STORY, True, add_to_output=True)
@@ -190,7 +198,10 @@ class QuestionFinder(GraphComponent):
                 extra.append(Message(data={TEXT: question, PARENT: index, KIND: QUESTION, "metadata": metadata}))
             context = metadata.get("context") if isinstance(metadata, dict) else None
             focus = context.get("focus") if isinstance(context, dict) else None
-            read = self.finder.in_focus(text, focus) if isinstance(focus, str) else None
+            read = None
+            if isinstance(focus, str):  # the message, or else its last question, read with the focus
+                read = self.finder.in_focus(text, focus) or (self.finder.in_focus(questions[-1], focus)
+                                                             if questions else None)
             if read:
                 extra.append(Message(data={TEXT: read[0], PARENT: index, KIND: IN_FOCUS, LEANS: read[1],
                                            "metadata": metadata}))
@@ -241,12 +252,44 @@ class QuestionCollector(GraphComponent):
         for index, message in enumerate(own):
             questions = [m for m in extra.get(index, []) if m.get(KIND) == QUESTION]
             focused = next((m for m in extra.get(index, []) if m.get(KIND) == IN_FOCUS), None)
+            plain = next((m for m in extra.get(index, []) if m.get(KIND) == PLAIN), None)
+            explained = plain is not None and self._said_plainly(message, plain)
             if questions:
                 message.set(QUESTIONS, [reading(m) for m in questions], add_to_output=True)
             if focused is not None:
                 message.set(IN_FOCUS, {**reading(focused), LEANS: bool(focused.get(LEANS))}, add_to_output=True)
-            self._crisis_level(message, questions, focused)
+            self._crisis_level(message, questions, focused, explained)
         return own
+
+    def _said_plainly(self, message: Message, plain: Message) -> bool:
+        """The message takes the classification of its plain reading; whether the idioms explain a crisis reading.
+
+        Nothing changes when the plain words still name or read as a crisis. An idiom that speaks of dying
+        ("I'd rather die than ...") replaces a crisis reading only with a confident program question (else
+        its questions or its reading with the focus may, see ``_crisis_level``; "I'd rather die than keep
+        doing this" stays a crisis), and the answer keeps the 988 line (crisis level 'uncertain'). One that
+        only borrows a word ("shooting for a fall start") gives the message its plain reading, no crisis.
+        """
+        crisis = (message.get(INTENT) or {}).get("name") == self.config["crisis_intent"]
+        plain_intent = plain.get(INTENT) or {}
+        plain_crisis = plain.get(CRISIS_PHRASE) or (plain_intent.get("name") == self.config["crisis_intent"] and float(
+            plain_intent.get("confidence") or 0.0) >= float(self.config["max_crisis_beside_question"]))
+        grave = bool((message.get(IDIOM) or {}).get("grave"))
+        if plain_crisis:
+            return False
+        if (crisis and grave and not self._harmless(plain)) or plain_intent.get("name") == self.config["crisis_intent"]:
+            return True  # a program question among its readings may still be answered (``_crisis_level``)
+        if crisis:
+            overridden = message.get(OVERRIDDEN) or {}
+            confidence_ = overridden["crisis"] if overridden else (message.get(INTENT) or {}).get("confidence")
+            message.set(CRISIS_CONFIDENCE, round(float(confidence_ or 0.0), 4), add_to_output=True)
+            if grave:
+                message.set(CRISIS_LEVEL, "uncertain", add_to_output=True)
+        for key in (INTENT, INTENT_RANKING_KEY, RESPONSE_SELECTOR, ENTITIES):
+            message.set(key, plain.get(key), add_to_output=True)
+        message.set(CRISIS_PHRASE, False)
+        message.set(OVERRIDDEN, None)
+        return True
 
     def _harmless(self, message: Optional[Message]) -> bool:
         """Whether a question's message is a confident program question naming no crisis."""
@@ -256,10 +299,13 @@ class QuestionCollector(GraphComponent):
         floor = float(self.config["min_question_confidence"])
         return answers(found["label"]) and found["confidence"] >= floor
 
-    def _crisis_level(self, message: Message, questions: List[Message], focused: Optional[Message]) -> None:
+    def _crisis_level(self, message: Message, questions: List[Message], focused: Optional[Message],
+                      explained: bool = False) -> None:
         """'certain' or 'uncertain' for a message classified as a crisis (see the module's docstring).
 
         An uncertain one takes its harmless reading's classification, so the rules answer the question.
+        ``explained``: idioms account for the crisis reading (their plain words read as no crisis), so the
+        classifier's confidence in it does not keep a harmless question from being answered.
         """
         if (message.get(INTENT) or {}).get("name") != self.config["crisis_intent"]:
             return
@@ -271,10 +317,11 @@ class QuestionCollector(GraphComponent):
         # message asks a program question ("banned books about suicide: which MLS track?").
         topical = bool(overridden) and crisis < float(self.config["max_named_crisis"])
         if not message.get(CRISIS_PHRASE) or topical:
-            leaning = focused if focused is not None and focused.get(LEANS) else None
+            # Explained by idioms, a question read with the focus counts even where it names no pointer.
+            leaning = focused if focused is not None and (focused.get(LEANS) or explained) else None
             if self._harmless(leaning):  # "is there any way around it?" right after the orientation visit
                 harmless = leaning
-            elif crisis < float(self.config["max_crisis_beside_question"]):  # grief, then "who do I talk to?"
+            elif explained or crisis < float(self.config["max_crisis_beside_question"]):  # grief, then a question
                 harmless = next((q for q in questions if self._harmless(q)), None)
         if harmless is None:
             message.set(CRISIS_LEVEL, "certain", add_to_output=True)

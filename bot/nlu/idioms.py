@@ -1,0 +1,86 @@
+"""Figures of speech that borrow the words of a crisis, said plainly.
+
+"I'd rather die than get on a plane, do I really have to go?" asks about the orientation visit; "I'm
+shooting for a fall start" about start terms. Read word by word they look like a crisis to the classifier,
+and a student who asked about the campus visit gets 911 and a staff page. ``plain`` rewrites the idioms
+of a message into plain words ("I'd rather not get on a plane"), so the pipeline can read it a second
+time as it is meant (bot/nlu/questions.py). Each idiom is a pattern with what it means; a *grave* one
+speaks of dying or killing, and the answer then still says, in one line, that the 988 Lifeline is there.
+
+An idiom is only read as one where its words cannot be a crisis said directly: "rather die than" is not
+an idiom before "live", "go on", "wake up" or "be here", "killing me" is one only with a thing as its
+subject ("the wait is killing me", not "he is killing me"), and nothing here touches the crisis phrases
+of data/nlu/crisis.yml, which stay a crisis whatever surrounds them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import List, Optional, Tuple
+
+# What follows "rather die than" in a real crisis: living itself.
+_LIVING = r"(?!\s+(?:\w+\s+){0,3}?(?:live|living|life|alive|go\s+on|going\s+on|wake|waking|exist|be\s+here|face|" \
+          r"keep\s+going|go\s+back|return|see\s+(?:him|her|them)))"
+# A thing, not a person, as the subject of "is killing me".
+_THING = r"(?:waiting|the\s+wait|wait|suspense|this\s+wait|work|my\s+job|the\s+job|commute|my\s+commute|" \
+         r"the\s+commute|traffic|the\s+flight|this\s+flight|the\s+drive|the\s+cost|the\s+price|tuition|" \
+         r"that\s+timing|the\s+timing|this\s+timing|my\s+schedule|the\s+schedule|not\s+knowing|the\s+anticipation|" \
+         r"studying|homework|this\s+heat|my\s+back|my\s+feet|the\s+paperwork|it|this|that)"
+
+
+@dataclass(frozen=True)
+class Idiom:
+    """A pattern, what it means in plain words, and whether it speaks of dying or killing."""
+
+    pattern: re.Pattern[str]
+    plain: str
+    grave: bool
+
+
+def _idiom(pattern: str, plain: str, grave: bool = True) -> Idiom:
+    return Idiom(re.compile(rf"(?<![\w'-]){pattern}(?![\w-])", re.IGNORECASE), plain, grave)
+
+
+IDIOMS: Tuple[Idiom, ...] = (
+    _idiom(r"(?:i'?d|id|i\s+would)\s+(?:honestly\s+|literally\s+|just\s+)?(?:rather|sooner)\s+"
+           r"(?:die|be\s+dead)\s+than" + _LIVING, r"I'd rather not"),
+    _idiom(r"(?:i'?d|i\s+would|i'?m\s+gonna|i'?m\s+going\s+to|i\s+will|i'?ll)\s+(?:just\s+|literally\s+)?die"
+           r"(?=\s+(?:if|of\s+(?:embarrassment|shame|boredom|laughter))\b)", r"I'd be embarrassed"),
+    _idiom(r"(?:be|is|are|was|will\s+be)\s+the\s+death\s+of\s+me", r"be very hard for me"),
+    _idiom(r"dead\s+in\s+the\s+water", r"stuck"),
+    _idiom(rf"({_THING})\s+(?:is|'s|s)\s+(?:slowly\s+|literally\s+|really\s+)?killing\s+me", r"\1 is hard on me"),
+    _idiom(r"kill\s+me\s+now", r"oh no"),
+    _idiom(r"(?:i'?m|im|i\s+am)\s+(?:literally\s+)?dying(?=\s+(?:waiting|to\s+know|to\s+hear|of\s+curiosity|"
+           r"over\s+here|lol|haha)\b)", r"I'm impatient"),
+    _idiom(r"dying\s+to(?=\s+(?:know|hear|start|find\s+out|get\s+started|apply|begin|learn)\b)", r"eager to"),
+    _idiom(r"(?:bored|scared|worried|stressed)\s+to\s+death", r"very worried"),
+    _idiom(r"shooting\s+for", r"aiming for", grave=False),
+    _idiom(r"(?:take|taking|took)\s+a\s+shot\s+at", r"trying", grave=False),
+    _idiom(r"(?:time\s+to\s+kill|kill\s+(?:some\s+)?time)", r"free time", grave=False),
+    _idiom(r"drop[\s-]+dead(?=\s+(?:date|deadline|day)\b)", r"final", grave=False),
+)
+
+
+@dataclass(frozen=True)
+class Plain:
+    """A message with its idioms said plainly, and whether any of them spoke of dying or killing."""
+
+    text: str
+    grave: bool
+
+
+def plain(text: str) -> Optional[Plain]:
+    """``text`` with its idioms in plain words, or None when it has none (or only words kept as they are)."""
+    grave, changed = False, text
+    for idiom in IDIOMS:
+        rewritten, count = idiom.pattern.subn(idiom.plain, changed)
+        if count and rewritten != changed:
+            changed, grave = rewritten, grave or idiom.grave
+    changed = re.sub(r"\s{2,}", " ", changed).strip()
+    return Plain(changed, grave) if changed != text.strip() else None
+
+
+def found(text: str) -> List[str]:
+    """The idioms' words as they appear in ``text`` (for logs and tests)."""
+    return [m.group(0) for idiom in IDIOMS for m in idiom.pattern.finditer(text)]

@@ -1,0 +1,36 @@
+"""Idioms that borrow a crisis's words are said plainly; crises said directly are left alone (bot/nlu/idioms.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.nlu.idioms import plain
+
+
+@pytest.mark.parametrize(("text", "said", "grave"), [
+    ("Honestly I would rather die than get on a plane, do I have to go?",
+     "Honestly I'd rather not get on a plane, do I have to go?", True),
+    ("I'd just die if everyone else is 22. What is the cohort like?",
+     "I'd be embarrassed if everyone else is 22. What is the cohort like?", True),
+    ("that timing is gonna be the death of me. exceptions?", "that timing is gonna be very hard for me. exceptions?",
+     True),
+    ("the wait is killing me, who do I call?", "the wait is hard on me, who do I call?", True),
+    ("if no site takes me I'm dead in the water", "if no site takes me I'm stuck", True),
+    ("im dying waiting lol who do i call", "I'm impatient waiting lol who do i call", True),
+    ("I'm shooting for a fall start", "I'm aiming for a fall start", False),
+    ("I have time to kill between shifts, are classes live?", "I have free time between shifts, are classes live?",
+     False),
+    ("drop dead date for the app?", "final date for the app?", False),
+])
+def test_idioms_are_said_plainly(text, said, grave) -> None:
+    found = plain(text)
+    assert found is not None and (found.text, found.grave) == (said, grave)
+
+
+@pytest.mark.parametrize("text", [
+    "I want to die", "I'd rather die than go on living like this", "I'd rather die than wake up tomorrow",
+    "id rather be dead than face another day at home", "he is killing me", "my stepdad is killing me",
+    "I am dying", "there's been a shooting on campus", "how long is the MLS?",
+])
+def test_a_crisis_said_directly_and_plain_questions_are_left_alone(text) -> None:
+    assert plain(text) is None
