@@ -21,6 +21,10 @@ from bot.nlu.idioms import plain
     ("I have time to kill between shifts, are classes live?", "I have free time between shifts, are classes live?",
      False),
     ("drop dead date for the app?", "final date for the app?", False),
+    ("banned books about suicide in schools, which MLS track?", "banned books on hard topics in schools, which MLS track?",
+     True),
+    ("libraries + suicide prevention outreach, which track?", "libraries + mental health outreach outreach, which track?",
+     True),
 ])
 def test_idioms_are_said_plainly(text, said, grave) -> None:
     found = plain(text)
@@ -30,7 +34,8 @@ def test_idioms_are_said_plainly(text, said, grave) -> None:
 @pytest.mark.parametrize("text", [
     "I want to die", "I'd rather die than go on living like this", "I'd rather die than wake up tomorrow",
     "id rather be dead than face another day at home", "he is killing me", "my stepdad is killing me",
-    "I am dying", "there's been a shooting on campus", "how long is the MLS?",
+    "I am dying", "there's been a shooting on campus", "how long is the MLS?", "I'm thinking about suicide",
+    "my friend is talking about suicide",
 ])
 def test_a_crisis_said_directly_and_plain_questions_are_left_alone(text) -> None:
     assert plain(text) is None

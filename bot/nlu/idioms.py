@@ -55,6 +55,11 @@ IDIOMS: Tuple[Idiom, ...] = (
            r"over\s+here|lol|haha)\b)", r"I'm impatient"),
     _idiom(r"dying\s+to(?=\s+(?:know|hear|start|find\s+out|get\s+started|apply|begin|learn)\b)", r"eager to"),
     _idiom(r"(?:bored|scared|worried|stressed)\s+to\s+death", r"very worried"),
+    # Suicide as a subject of study or library work, not a person's own crisis.
+    _idiom(r"suicide\s+prevention", r"mental health outreach"),
+    _idiom(r"(books?|novels?|literature|stories|titles|research|articles?|resources?|materials?|displays?|"
+           r"collections?|awareness)\s+(?:about|on|dealing\s+with|covering|around|related\s+to)\s+(?:teen\s+)?"
+           r"(?:suicide|self[\s-]harm)(?:\s+and\s+self[\s-]harm)?", r"\1 on hard topics"),
     _idiom(r"shooting\s+for", r"aiming for", grave=False),
     _idiom(r"(?:take|taking|took)\s+a\s+shot\s+at", r"trying", grave=False),
     _idiom(r"(?:time\s+to\s+kill|kill\s+(?:some\s+)?time)", r"free time", grave=False),
