@@ -44,6 +44,7 @@ def responses_used_in_code() -> set[str]:
     found = set()
     for text in CODE.values():
         found |= set(re.findall(r'"(utter_\w*[a-z0-9])"', text))  # "utter_line_" is a prefix, not a name
+    found.discard("utter_action")  # Rasa's key for the name of the response a message came from
     # Names built from codes: a form field's problem, a cut field, a misunderstanding step.
     found |= {f"utter_invalid_{problem}" for problem in form_fields.PROBLEMS}
     found |= {f"utter_cut_{slot}" for slot in ("handoff_name", "handoff_question")}

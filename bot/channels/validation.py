@@ -36,12 +36,15 @@ UNAVAILABLE = ("the assistant could not answer just now; please send your messag
                "Student Services Office")
 
 
+RESPONSE_NAME = "utter_action"  # the key under which Rasa sends the name of the response a message came from
+
+
 class MarkingCollector(CollectingOutputChannel):
     """Collects a turn's replies, marking those that hold or ask for the handoff form's personal fields."""
 
     async def send_response(self, recipient_id: str, message: Dict[str, Any]) -> None:
         """Send as Rasa does, then mark what was sent by the response it came from (``utter_action``)."""
-        response_name = message.get("utter_action")
+        response_name = message.get(RESPONSE_NAME)
         sent = len(self.messages)
         await super().send_response(recipient_id, message)
         for reply in self.messages[sent:]:
