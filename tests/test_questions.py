@@ -23,6 +23,13 @@ FINDER = Finder(max_questions=3, min_words=2, max_follow_up_words=8)
     ("is it live or recorded", []),
     ("honestly I don't see the point of going on anymore", []),
     ("fees? gre? credits? and how long is it", ["fees?", "gre?", "credits?"]),  # at most three
+    # A topic put first belongs to every question after it.
+    ("field study: how many hours on site, and what organizations host students?",
+     ["field study: how many hours on site", "field study: what organizations host students?"]),
+    ("For the online MIM - how long is it and what does it specialize in?",
+     ["For the online MIM: how long is it", "For the online MIM: what does it specialize in?"]),
+    ("field study: how many hours is it?", []),  # one question: read whole
+    ("is it live - or recorded?", []),  # a question, not a topic, before the dash
 ])
 def test_the_questions_of_a_message(text, questions) -> None:
     assert FINDER.questions(text) == questions

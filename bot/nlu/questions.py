@@ -63,6 +63,10 @@ _JOINERS = {"and", "also", "plus", "&", "+", "then", "so", "but"}
 SHORT_CLAUSE_WORDS = 6
 STORY_WORDS = 8  # words of statements that make a story worth acknowledging ("For the online MIM:" does not)
 _PUNCT_JOINERS = {",", ";", "-", "--", "/", "\u2013", "\u2014"}
+# A topic put before the questions: "field study: ...", "MIM online - ...", "For the online MIM: ...".
+_HEAD = re.compile(r"^\s*(?P<head>[^:?!.;,]*[A-Za-z][^:?!.;,]*?)\s*(?::|\s[-\u2013\u2014]{1,2}\s)\s*(?P<body>\S.*)$",
+                   re.DOTALL)
+MAX_HEAD_WORDS = 5
 # Words that point back at what the conversation is about.
 _POINTERS = {"it", "that", "this", "them", "they", "these", "those"}
 
@@ -93,7 +97,19 @@ class Finder:
         return self.read(text)[0]
 
     def read(self, text: str) -> Tuple[List[str], int]:
-        """The questions of ``text`` (as ``questions`` gives them) and how many words its statements have."""
+        """The questions of ``text`` (as ``questions`` gives them) and how many words its statements have.
+
+        A topic put first ("field study: how many hours, and which sites host students?") belongs to each
+        question after it: they are read with it ("field study: which sites host students?").
+        """
+        head = _HEAD.match(text)
+        topic = head.group("head").strip() if head else ""
+        if head and len(topic.split()) <= MAX_HEAD_WORDS and topic.split()[0].lower() not in _WH | _AUX:
+            found, statements = self._read(head.group("body"))
+            return [q if topic.lower() in q.lower() else f"{topic}: {q}" for q in found], statements
+        return self._read(text)
+
+    def _read(self, text: str) -> Tuple[List[str], int]:
         doc = self.nlp(text)
         found: List[str] = []
         statements = 0
