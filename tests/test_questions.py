@@ -30,6 +30,12 @@ FINDER = Finder(max_questions=3, min_words=2, max_follow_up_words=8)
      ["For the online MIM: how long is it", "For the online MIM: what does it specialize in?"]),
     ("field study: how many hours is it?", []),  # one question: read whole
     ("is it live - or recorded?", []),  # a question, not a topic, before the dash
+    # A terse list of topics: one question each, with the phrase after the last.
+    ("credits + tuition for the online MLS?", ["credits for the online MLS?", "tuition for the online MLS?"]),
+    ("MIM online - specialization, careers, credit hours?",
+     ["MIM online: specialization?", "MIM online: careers?", "MIM online: credit hours?"]),
+    ("length and cost?", ["length?", "cost?"]),
+    ("can I work and study at the same time?", []),
 ])
 def test_the_questions_of_a_message(text, questions) -> None:
     assert FINDER.questions(text) == questions

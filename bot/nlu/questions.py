@@ -67,6 +67,10 @@ _PUNCT_JOINERS = {",", ";", "-", "--", "/", "\u2013", "\u2014"}
 _HEAD = re.compile(r"^\s*(?P<head>[^:?!.;,]*[A-Za-z][^:?!.;,]*?)\s*(?::|\s[-\u2013\u2014]{1,2}\s)\s*(?P<body>\S.*)$",
                    re.DOTALL)
 MAX_HEAD_WORDS = 5
+# A list of topics in one terse question, and the phrase after its last topic that applies to all of them.
+_LIST = re.compile(r"\s*,\s*(?:and\s+|&\s+)?|\s*\+\s*|\s+&\s+|\s+/\s+|\s+and\s+", re.IGNORECASE)
+_TAIL = re.compile(r"\s(?:for|of|in|at|about|with)\s.+$", re.IGNORECASE)
+MAX_ITEM_WORDS = 3
 # Words that point back at what the conversation is about.
 _POINTERS = {"it", "that", "this", "them", "they", "these", "those"}
 
@@ -127,7 +131,28 @@ class Finder:
                     statements += len(words)
         if len(found) > 1 or (found and statements):
             return found[:self.max_questions], statements
-        return [], statements
+        items = self._items(text) if not statements else []
+        return items[:self.max_questions], statements
+
+    def _items(self, text: str) -> List[str]:
+        """A terse question listing topics ("credits + tuition for the online MLS?"), one question per topic.
+
+        Each topic is a few words, none opening like a question ("how many credits and courses?" asks once);
+        a phrase after the last one ("for the online MLS") applies to every topic.
+        """
+        core = text.strip().rstrip("?").strip()
+        if not text.strip().endswith("?") and not core.count(","):
+            return []
+        parts = [p.strip() for p in _LIST.split(core) if p and p.strip()]
+        if len(parts) < 2:
+            return []
+        *first, last = parts
+        tail = _TAIL.search(last)
+        shared = tail.group(0) if tail else ""
+        items = first + [last[:tail.start()] if tail else last]
+        if any(not p or len(p.split()) > MAX_ITEM_WORDS or p.split()[0].lower() in _WH | _AUX for p in items):
+            return []
+        return [f"{p}{shared}?" for p in items]
 
     def read_story(self, text: str) -> Tuple[List[str], bool]:
         """The questions of ``text``, and whether it tells a story around them (a few sentences of it)."""
