@@ -29,8 +29,10 @@ def test_the_latest_focus_a_session_start_clears_and_an_expired_one(tmp_path) ->
     store = SQLTrackerStore(DOMAIN, db=str(tmp_path / "tracker.db"))
     assert latest_focus(store, "rest:nobody") is None
     now = time.time()
-    saved(store, "rest:a", [UserUttered("field study?", timestamp=now), ActionExecuted("action_answer", timestamp=now),
-                            SlotSet("focus", "the field study", timestamp=now), SlotSet("program", "MLS", timestamp=now),
+    saved(store, "rest:a", [UserUttered("field study?", timestamp=now),
+                            ActionExecuted("action_answer", timestamp=now),
+                            SlotSet("focus", "the field study", timestamp=now),
+                            SlotSet("program", "MLS", timestamp=now),
                             SlotSet("focus", "the orientation visit", timestamp=now)])
     assert latest_focus(store, "rest:a") == "the orientation visit", "the latest one, not another slot"
     saved(store, "rest:b", [SlotSet("focus", "the field study", timestamp=now), SessionStarted(timestamp=now)])

@@ -21,10 +21,10 @@ from bot.nlu.idioms import plain
     ("I have time to kill between shifts, are classes live?", "I have free time between shifts, are classes live?",
      False),
     ("drop dead date for the app?", "final date for the app?", False),
-    ("banned books about suicide in schools, which MLS track?", "banned books on hard topics in schools, which MLS track?",
-     True),
-    ("libraries + suicide prevention outreach, which track?", "libraries + mental health outreach outreach, which track?",
-     True),
+    ("banned books about suicide in schools, which MLS track?",
+     "banned books on hard topics in schools, which MLS track?", True),
+    ("libraries + suicide prevention outreach, which track?",
+     "libraries + mental health outreach outreach, which track?", True),
 ])
 def test_idioms_are_said_plainly(text, said, grave) -> None:
     found = plain(text)

@@ -201,8 +201,8 @@ def _cluster(args: argparse.Namespace, _settings: Settings) -> int:
     layout = local_cluster.Layout(base_port=args.base_port, postgres_url=args.postgres.rstrip("/"))
     print("Starting HAProxy, 2 Rasa servers and 2 action servers (about a minute)...", flush=True)
     cluster = local_cluster.start(Path(args.model), layout)
-    print(f"\nThe cluster is running.\n  Web page: https://localhost:{layout.tls_port}/webhooks/webchat/ (a self-signed "
-          f"certificate, {layout.tls_cert}: the browser asks you to accept it), or "
+    print(f"\nThe cluster is running.\n  Web page: https://localhost:{layout.tls_port}/webhooks/webchat/ (a "
+          f"self-signed certificate, {layout.tls_cert}: the browser asks you to accept it), or "
           f"http://127.0.0.1:{layout.front_port}/webhooks/webchat/\n"
           f"  REST: {layout.rest_url}\n  HAProxy stats: http://127.0.0.1:{layout.stats_port}/stats\n"
           f"  Tracker store: {safe_url(layout.database_url('tracker'))}; locks: redis://{layout.redis_host}:"

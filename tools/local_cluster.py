@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -298,13 +299,14 @@ def self_signed_certificate(path: Path, days: int = 30) -> Path:
     Made when missing or within a day of expiring; production uses the operator's certificate
     (docs/security.md).
     """
-    if path.exists() and subprocess.run(["openssl", "x509", "-checkend", "86400", "-noout", "-in", str(path)],
+    openssl = shutil.which("openssl") or "openssl"
+    if path.exists() and subprocess.run([openssl, "x509", "-checkend", "86400", "-noout", "-in", str(path)],
                                         capture_output=True, check=False).returncode == 0:
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as folder:
         key, cert = Path(folder) / "key.pem", Path(folder) / "cert.pem"
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", str(days),
+        subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", str(days),
                         "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
                         "-keyout", str(key), "-out", str(cert)], capture_output=True, check=True)
         path.touch(mode=0o600)

@@ -16,10 +16,10 @@ import logging
 import time
 from typing import Any, Dict, Optional
 
-from redis.exceptions import RedisError
-from sanic.request import Request
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
+from redis.exceptions import RedisError
+from sanic.request import Request
 from sqlalchemy.exc import SQLAlchemyError
 
 FOCUS_SLOT = "focus"
