@@ -47,6 +47,8 @@ def test_the_questions_of_a_message(text, questions) -> None:
     ("what if I miss one?", "the live online classes", "the live online classes: what if I miss one?"),
     ("do I need a GRE for the MLS program or not at all, really?", "the field study", None),  # too long
     ("how many credits is it?", "", None),
+    ("who supervises me there?", "the field study", "who supervises me at the field study?"),
+    ("is there a report?", "the field study", "the field study: is there a report?"),  # "there" says "exists"
 ])
 def test_a_follow_up_is_read_with_the_focus(text, focus, read) -> None:
     found = FINDER.in_focus(text, focus)
@@ -111,3 +113,24 @@ def test_grief_with_a_program_question_is_uncertain() -> None:
                     labelled("who do I talk to?", "ask_contact", 0.8, QUESTION))
     assert found.get("crisis_level") == "uncertain"
     assert found.get("questions")[0]["label"] == "ask_contact"
+
+
+@pytest.mark.parametrize(("own", "confidence", "taken"), [
+    ("greet", 0.47, True),  # "who supervises me there?" after the field study
+    ("stop", 0.66, True),  # "there is some way to avoid it?" after the orientation visit
+    ("affirm", 0.99, False),  # "ok that's it": sure small talk stays
+    ("request_human", 0.5, False),  # a request for a person is never replaced
+])
+def test_unsure_small_talk_gives_way_to_a_sure_in_focus_question(own, confidence, taken) -> None:
+    focused = labelled("who supervises me at the field study?", "faq", 0.99, IN_FOCUS, topic="field_study")
+    focused.set(LEANS, True)
+    found = collect(labelled("who supervises me there?", own, confidence), focused)
+    assert (found.get(INTENT)["name"] == "faq") is taken
+
+
+def test_small_talk_keeps_its_reading_when_the_in_focus_one_does_not_lean_or_is_unsure() -> None:
+    focused = labelled("the field study: hello", "faq", 0.99, IN_FOCUS, topic="field_study")
+    assert collect(labelled("hello", "greet", 0.5), focused).get(INTENT)["name"] == "greet"
+    unsure = labelled("who supervises me at the field study?", "faq", 0.6, IN_FOCUS, topic="field_study")
+    unsure.set(LEANS, True)
+    assert collect(labelled("who supervises me there?", "greet", 0.47), unsure).get(INTENT)["name"] == "greet"

@@ -45,6 +45,9 @@ PARENT, KIND = "question_of", "question_kind"
 QUESTION, IN_FOCUS, LEANS = "question", "in_focus", "leans"
 PLAIN = "plain"  # the message with its idioms in plain words (bot/nlu/idioms.py)
 IDIOM = "idiom"  # on the parse: the message spoke in idioms; "grave" when one of them spoke of dying
+# Intents rules answer with a fixed response, which an in-focus reading may replace (QuestionCollector).
+SMALL_TALK = frozenset({"greet", "goodbye", "thank", "bot_challenge", "ask_capabilities", "out_of_scope",
+                        "affirm", "deny", "stop", "skip"})
 # What the collector adds to the parse.
 QUESTIONS, CRISIS_LEVEL, STORY = "questions", "crisis_level", "story"
 CRISIS_CONFIDENCE = "crisis_confidence"  # the classifier's own confidence in the crisis reading
@@ -71,6 +74,10 @@ MAX_HEAD_WORDS = 5
 _LIST = re.compile(r"\s*,\s*(?:and\s+|&\s+)?|\s*\+\s*|\s+&\s+|\s+/\s+|\s+and\s+", re.IGNORECASE)
 _TAIL = re.compile(r"\s(?:for|of|in|at|about|with)\s.+$", re.IGNORECASE)
 MAX_ITEM_WORDS = 3
+# "there" says that something exists next to these words ("is there", "there are"), not where.
+_EXIST_BEFORE = {"is", "are", "was", "were", "isn't", "aren't", "be", "been", "if", "whether", "not"}
+_EXIST_AFTER = {"is", "are", "was", "were", "'s", "s", "will", "be", "any", "a", "an", "no", "some", "many",
+                "much", "more", "going", "might", "may", "must", "should", "would", "could", "seems", "has", "have"}
 # Words that point back at what the conversation is about.
 _POINTERS = {"it", "that", "this", "them", "they", "these", "those"}
 
@@ -198,7 +205,18 @@ class Finder:
         pointer = next((t for t in words if t.lower_ in _POINTERS), None)
         if pointer is not None:
             return text[:pointer.idx] + focus + text[pointer.idx + len(pointer.text):], True
+        place = next((t for t in words if t.lower_ == "there" and _points_at_a_place(t)), None)
+        if place is not None:  # "who supervises me there?": at the field study
+            return text[:place.idx] + "at " + focus + text[place.idx + len(place.text):], True
         return f"{focus}: {text}", len(words) <= 3
+
+
+def _points_at_a_place(token: Any) -> bool:
+    """Whether "there" names a place ("who supervises me there?"), not that something exists ("is there")."""
+    doc = token.doc
+    before = doc[token.i - 1].lower_ if token.i > 0 else ""
+    after = doc[token.i + 1].lower_ if token.i + 1 < len(doc) else ""
+    return before not in _EXIST_BEFORE and after not in _EXIST_AFTER
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER], is_trainable=False)
@@ -272,8 +290,13 @@ class QuestionCollector(GraphComponent):
         # classifier itself gave the crisis less than this (a word used as a topic: "books about suicide").
         # max_crisis_beside_question: a crisis reading this sure stays one whatever else the message asks
         # ("someone got stabbed outside the library, who do I call?").
+        # A message the classifier read, unsure, as small talk or out of scope takes its in-focus reading
+        # when that points at the focus and is a sure program question ("who supervises me there?" after the
+        # field study: not a greeting). Rules answer those intents with a fixed response, so the choice is made
+        # here: below max_small_talk_confidence for the one, min_focus_over_small_talk for the other.
         return {"crisis_intent": "crisis", "min_question_confidence": 0.5, "max_named_crisis": 0.2,
-                "max_crisis_beside_question": 0.8}
+                "max_crisis_beside_question": 0.8, "max_small_talk_confidence": 0.7,
+                "min_focus_over_small_talk": 0.9}
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         self.config = config
@@ -295,6 +318,7 @@ class QuestionCollector(GraphComponent):
             focused = next((m for m in extra.get(index, []) if m.get(KIND) == IN_FOCUS), None)
             plain = next((m for m in extra.get(index, []) if m.get(KIND) == PLAIN), None)
             explained = plain is not None and self._said_plainly(message, plain)
+            self._focus_over_small_talk(message, focused)
             if questions:
                 message.set(QUESTIONS, [reading(m) for m in questions], add_to_output=True)
             if focused is not None:
@@ -331,6 +355,23 @@ class QuestionCollector(GraphComponent):
         message.set(CRISIS_PHRASE, False)
         message.set(OVERRIDDEN, None)
         return True
+
+    def _focus_over_small_talk(self, message: Message, focused: Optional[Message]) -> None:
+        """An unsure small-talk or out-of-scope reading gives way to a sure in-focus program question.
+
+        Handoff requests, crises and the handoff form's own intents are never replaced, nor a message
+        the classifier is sure of ("ok that's it", "nope", "thanks for that").
+        """
+        own = message.get(INTENT) or {}
+        if focused is None or own.get("name") not in SMALL_TALK or not focused.get(LEANS):
+            return
+        found = reading(focused)
+        if (float(own.get("confidence") or 0.0) >= float(self.config["max_small_talk_confidence"])
+                or not answers(found["label"]) or found["confidence"] < float(self.config["min_focus_over_small_talk"])
+                or found["crisis_phrase"]):
+            return
+        for key in (INTENT, INTENT_RANKING_KEY, RESPONSE_SELECTOR):
+            message.set(key, focused.get(key), add_to_output=True)
 
     def _harmless(self, message: Optional[Message]) -> bool:
         """Whether a question's message is a confident program question naming no crisis."""
