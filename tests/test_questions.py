@@ -36,6 +36,8 @@ FINDER = Finder(max_questions=3, min_words=2, max_follow_up_words=8)
      ["MIM online: specialization?", "MIM online: careers?", "MIM online: credit hours?"]),
     ("length and cost?", ["length?", "cost?"]),
     ("can I work and study at the same time?", []),
+    ("hey, does the online MLS make you come to campus ever, and how many credits is the whole thing?",
+     ["hey, does the online MLS make you come to campus ever", "how many credits is the whole thing?"]),
 ])
 def test_the_questions_of_a_message(text, questions) -> None:
     assert FINDER.questions(text) == questions
@@ -53,6 +55,14 @@ def test_the_questions_of_a_message(text, questions) -> None:
 def test_a_follow_up_is_read_with_the_focus(text, focus, read) -> None:
     found = FINDER.in_focus(text, focus)
     assert (found[0] if found else None) == read
+
+
+def test_a_long_message_ending_in_a_short_question_has_that_question_read_with_the_focus() -> None:
+    finder = QuestionFinder(QuestionFinder.get_default_config())
+    message = Message(data={TEXT: "ugh, I'd honestly rather not fly all that way, any way around it?",
+                            "metadata": {"context": {"focus": "the campus orientation visit"}}})
+    read = [m.get(TEXT) for m in finder.process([message])[1:] if m.get(KIND) == IN_FOCUS]
+    assert read == ["any way around the campus orientation visit?"]
 
 
 def test_the_finder_adds_a_message_per_question_and_one_read_with_the_focus() -> None:

@@ -63,6 +63,9 @@ _REQUESTS = re.compile(r"^(?:(?:and|also|plus|so|then)\s+)?(?:tell me|let me kno
                        r"i wonder|i was wondering|wondering|can you tell me|could you tell me|please tell me|"
                        r"what about|how about)\b", re.IGNORECASE)
 _JOINERS = {"and", "also", "plus", "&", "+", "then", "so", "but"}
+# Words a question may open with before it asks: "hey, does the MLS ...", "ok so what about ...".
+_OPENERS = {"hey", "hi", "hello", "ok", "okay", "um", "umm", "uh", "well", "oh", "right", "sorry", "quick",
+            "question", "btw", "also", "actually", "honestly", "hmm", "yeah", "yes", "no", "thanks", "cool"}
 SHORT_CLAUSE_WORDS = 6
 STORY_WORDS = 8  # words of statements that make a story worth acknowledging ("For the online MIM:" does not)
 _PUNCT_JOINERS = {",", ";", "-", "--", "/", "\u2013", "\u2014"}
@@ -86,7 +89,7 @@ def is_question(words: List[str], text: str) -> bool:
     """Whether a sentence asks something: a question mark, a question word or auxiliary first, or a request."""
     if text.rstrip().endswith("?") or _REQUESTS.match(text):
         return True
-    first = next((w for w in words if w not in _JOINERS), "")
+    first = next((w for w in words if w not in _JOINERS and w not in _OPENERS), "")
     return first in _WH or first in _AUX
 
 
@@ -191,6 +194,14 @@ class Finder:
                 clauses.append(doc[a:b])
         return clauses
 
+    @staticmethod
+    def last_question(text: str) -> Optional[str]:
+        """The question after a message's last comma, semicolon or full stop ("ugh, ..., any way around it?")."""
+        if not text.rstrip().endswith("?"):
+            return None
+        tail = re.split(r"[,;.!]\s+", text.strip())[-1]
+        return tail if tail != text.strip() else None
+
     def in_focus(self, text: str, focus: str) -> Optional[Tuple[str, bool]]:
         """``text`` read with the conversation's focus when it is short, and whether it leans on it.
 
@@ -259,8 +270,8 @@ class QuestionFinder(GraphComponent):
             focus = context.get("focus") if isinstance(context, dict) else None
             read = None
             if isinstance(focus, str):  # the message, or else its last question, read with the focus
-                read = self.finder.in_focus(text, focus) or (self.finder.in_focus(questions[-1], focus)
-                                                             if questions else None)
+                last = questions[-1] if questions else self.finder.last_question(text)
+                read = self.finder.in_focus(text, focus) or (self.finder.in_focus(last, focus) if last else None)
             if read:
                 extra.append(Message(data={TEXT: read[0], PARENT: index, KIND: IN_FOCUS, LEANS: read[1],
                                            "metadata": metadata}))
@@ -287,7 +298,8 @@ class QuestionCollector(GraphComponent):
     def get_default_config() -> Dict[Text, Any]:
         """The crisis intent, and how sure a harmless reading must be to make a crisis reading uncertain."""
         # max_named_crisis: a message naming a crisis in words is read as a program question only when the
-        # classifier itself gave the crisis less than this (a word used as a topic: "books about suicide").
+        # classifier itself gave the crisis less than this (a word used in passing: "phew, I thought I'd have
+        # to kill myself flying back and forth lol, who do I call about travel?").
         # max_crisis_beside_question: a crisis reading this sure stays one whatever else the message asks
         # ("someone got stabbed outside the library, who do I call?").
         # A message the classifier read, unsure, as small talk or out of scope takes its in-focus reading
@@ -396,7 +408,8 @@ class QuestionCollector(GraphComponent):
         crisis = float(overridden["crisis"] if overridden else (message.get(INTENT) or {}).get("confidence") or 0.0)
         message.set(CRISIS_CONFIDENCE, round(crisis, 4), add_to_output=True)
         # A crisis named in words stays certain, unless the classifier itself read something else and the
-        # message asks a program question ("banned books about suicide: which MLS track?").
+        # message asks a program question in context (the certain level needs both the words and the
+        # classifier). Words used as a topic ("books about suicide") are read plainly before this.
         topical = bool(overridden) and crisis < float(self.config["max_named_crisis"])
         if not message.get(CRISIS_PHRASE) or topical:
             # Explained by idioms, a question read with the focus counts even where it names no pointer.
