@@ -9,7 +9,10 @@ from tools import evaluate
 
 pytestmark = pytest.mark.model
 
-# Floors a change must not fall below. Measured on 2026-12-07 with the float32 encoder: intent+topic 673 of 705
+# Floors a change must not fall below. After issue 22's second round (2026-12-07): intent+topic 669 and intent
+# 679 of 705, the training examples it added having cost 4 and 5 questions here while helping the development
+# sets; the floors were kept, so the intent+topic figure now sits on its floor. Measured before, with the
+# float32 encoder: intent+topic 673 of 705
 # and intent 684 of 705 (665 and 677 of 689 before the ticket-status and reminder intents; 657 and 665 of 673
 # before the new topic), the same under OpenBLAS's Zen, SkylakeX and Prescott kernels and one or two threads
 # (the encoder's float32 vectors agree to 1.5e-7 between AVX-512 VNNI and an emulated AVX2 CPU, so the
