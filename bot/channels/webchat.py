@@ -121,8 +121,7 @@ class WebchatInput(RestInput):
         @webchat.route("/replies", methods=["POST"])
         async def replies(request: Request) -> HTTPResponse:
             headers = self._cors(request)
-            origin = request.headers.get("origin")
-            if origin and "Access-Control-Allow-Origin" not in headers and not _same_origin(request, origin):
+            if not validation.origin_allowed(request, self.allowed_origins):
                 return response.json({"error": "this site may not use the assistant"}, status=403, headers=headers)
             payload = validation.load_json(request.body if len(request.body or b"") <= 1000 else b"")
             sender = payload.get("sender") if isinstance(payload, dict) else None
@@ -159,7 +158,3 @@ def staff_replies(settings: Settings) -> Callable[[str], list[dict[str, str]]]:
 
     return replies
 
-
-def _same_origin(request: Request, origin: str) -> bool:
-    host = request.headers.get("host", "")
-    return origin.split("://", 1)[-1].rstrip("/") == host

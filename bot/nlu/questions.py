@@ -290,6 +290,15 @@ def reading(message: Message) -> Dict[str, Any]:
             "entities": entities, "crisis_phrase": bool(message.get(CRISIS_PHRASE))}
 
 
+def take_reading(message: Message, reading_: Message, with_entities: bool = False) -> None:
+    """Give ``message`` the classification of one of its readings.
+
+    Its entities too when the reading is the whole message said another way (the plain reading of idioms).
+    """
+    for key in (INTENT, INTENT_RANKING_KEY, RESPONSE_SELECTOR) + ((ENTITIES,) if with_entities else ()):
+        message.set(key, reading_.get(key), add_to_output=True)
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class QuestionCollector(GraphComponent):
     """Hangs the extra messages' readings on their message and sets the crisis level; place it last."""
@@ -362,8 +371,7 @@ class QuestionCollector(GraphComponent):
             message.set(CRISIS_CONFIDENCE, round(float(confidence_ or 0.0), 4), add_to_output=True)
             if grave:
                 message.set(CRISIS_LEVEL, "uncertain", add_to_output=True)
-        for key in (INTENT, INTENT_RANKING_KEY, RESPONSE_SELECTOR, ENTITIES):
-            message.set(key, plain.get(key), add_to_output=True)
+        take_reading(message, plain, with_entities=True)
         message.set(CRISIS_PHRASE, False)
         message.set(OVERRIDDEN, None)
         return True
@@ -382,8 +390,7 @@ class QuestionCollector(GraphComponent):
                 or not answers(found["label"]) or found["confidence"] < float(self.config["min_focus_over_small_talk"])
                 or found["crisis_phrase"]):
             return
-        for key in (INTENT, INTENT_RANKING_KEY, RESPONSE_SELECTOR):
-            message.set(key, focused.get(key), add_to_output=True)
+        take_reading(message, focused)
 
     def _harmless(self, message: Optional[Message]) -> bool:
         """Whether a question's message is a confident program question naming no crisis."""
@@ -421,8 +428,7 @@ class QuestionCollector(GraphComponent):
         if harmless is None:
             message.set(CRISIS_LEVEL, "certain", add_to_output=True)
             return
-        for key in (INTENT, INTENT_RANKING_KEY, RESPONSE_SELECTOR):
-            message.set(key, harmless.get(key), add_to_output=True)
+        take_reading(message, harmless)
         message.set(CRISIS_LEVEL, "uncertain", add_to_output=True)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
