@@ -102,6 +102,31 @@ def test_the_retry_window_ends(sqlite_store, monkeypatch):
         run(sqlite_store.retrieve("student-4"))
 
 
+def test_the_single_servers_sqlite_store_keeps_a_write_ahead_log_and_its_connection(sqlite_store, tmp_path):
+    run(sqlite_store.save(conversation("student-5", "how long is the MLS?")))
+    with sqlite_store.engine.connect() as db:
+        assert db.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert db.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+    assert sqlite_store.engine.pool.checkedin() == 1  # kept for the next turn, not closed
+    # Another process's reader (the staff report, the purge job) sees every committed turn.
+    run(sqlite_store.save(conversation("student-5", "how long is the MLS?", "and the MIM?")))
+    reader = sa.create_engine(f"sqlite:///{tmp_path / 'tracker.db'}")
+    with reader.connect() as db:
+        texts = db.exec_driver_sql("SELECT count(*) FROM events WHERE sender_id = 'student-5'").scalar()
+    reader.dispose()
+    assert texts == 4
+    assert user_texts(run(stores.DurableSQLTrackerStore(DOMAIN, dialect="sqlite", db=str(tmp_path / "tracker.db"))
+                          .retrieve("student-5"))) == ["how long is the MLS?", "and the MIM?"]
+
+
+def test_the_single_server_uses_the_durable_store():
+    from rasa.core.utils import AvailableEndpoints
+
+    config = AvailableEndpoints.read_endpoints(str(PROJECT_ROOT / "endpoints.yml")).tracker_store
+    assert config.type == "bot.cluster.stores.DurableSQLTrackerStore"
+    assert config.kwargs["dialect"] == "sqlite"
+
+
 @pytest.fixture
 def postgres_database():
     require_service("PostgreSQL", "127.0.0.1", 5432)

@@ -186,6 +186,18 @@ def test_the_float32_graph_computes_what_the_reference_implementation_does(refer
     assert np.abs(ours - reference_vectors(graph, REFERENCE_TEXTS)).max() < 1e-4
 
 
+def test_the_float32_vectors_are_the_same_bits_on_one_thread_or_two() -> None:
+    # The featurizer encodes on two threads for latency; training and evaluation figures must not depend on it.
+    from bot.nlu.sentence_encoder import SentenceEncoder
+
+    texts = REFERENCE_TEXTS + ["how many credits is the field study, and can I do it where I work?",
+                               "is there a way around the orientation visit if I live overseas?"]
+    one, two = (SentenceEncoder(static_embeddings.encoder_dir(), ENCODER_GRAPHS, "fp32", threads=n).encode(texts)
+                for n in (1, 2))
+    for (sentence_1, pieces_1, _), (sentence_2, pieces_2, _) in zip(one, two):
+        assert np.array_equal(pieces_1, pieces_2) and np.array_equal(sentence_1, sentence_2)
+
+
 def test_the_int8_graph_stays_close_to_the_reference(encoder, reference_vectors) -> None:
     ours = np.stack([e[0] for e in encoder.encode(REFERENCE_TEXTS)])
     cosines = (ours * reference_vectors(encoder, REFERENCE_TEXTS)).sum(axis=1)

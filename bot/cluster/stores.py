@@ -8,7 +8,10 @@ Two replicas share the conversations through these stores; ``deploy/endpoints.ym
   keeps pooled connections that a PostgreSQL restart has closed, so the first turn after a restart
   fails that way. This store checks connections before use and retries a turn's reads and writes
   while the database is unreachable (up to ``retry_seconds`` of endpoints.yml, 30 by default), so the wrapper never
-  sees the error of a restart.
+  sees the error of a restart. It is also the single server's store (endpoints.yml), on SQLite: there it
+  keeps its connections open and writes through a write-ahead log with ``synchronous=NORMAL``, the setting
+  SQLite documents for WAL (a commit no longer waits for two fsyncs of a rollback journal; after a power cut,
+  not a crash of the server, the last turns may be missing, never half-written).
 - :class:`ResilientRedisLockStore`: with Redis stopped, the stock ``RedisLockStore`` fails every
   turn (``LockError``). This one serialises turns per conversation in the replica's own memory until
   Redis answers again. Students send one message at a time, so the turns of one conversation rarely
@@ -41,10 +44,9 @@ class DurableSQLTrackerStore(SQLTrackerStore):
 
     def __init__(self, *args: Any, retry_seconds: float = DEFAULT_RETRY_SECONDS, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Rasa's engine has no pre-ping: after a restart, pooled connections fail on first use.
         url = self.engine.url
         self.engine.dispose()
-        self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
+        self.engine = _engine(url)
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         self.retry_seconds = float(retry_seconds)
 
@@ -59,6 +61,27 @@ class DurableSQLTrackerStore(SQLTrackerStore):
     async def save(self, tracker: DialogueStateTracker) -> None:
         # One transaction per attempt: a failed attempt wrote nothing, so trying again adds each event once.
         await retrying(lambda: super(DurableSQLTrackerStore, self).save(tracker), "a write", self.retry_seconds)
+
+
+def _engine(url: sa.engine.URL) -> sa.engine.Engine:
+    """Rasa's engine, with pre-ping; on SQLite, kept connections in WAL mode instead.
+
+    After a database restart, pooled connections fail on first use: pre-ping replaces them. A SQLite file has
+    no restart, and SQLAlchemy 1.4 would open a new connection for every session of every turn.
+    """
+    if url.get_backend_name() != "sqlite":
+        return sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
+    engine = sa.create_engine(url, poolclass=sa.pool.QueuePool, connect_args={"check_same_thread": False})
+    sa.event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers (the focus query, the staff report) never block a write
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=5000")  # another process writing (the purge job): wait, do not fail
+    cursor.close()
 
 
 def _redis_unreachable(error: BaseException) -> bool:

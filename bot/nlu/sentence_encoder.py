@@ -39,7 +39,7 @@ MAX_PIECES = 128
 class SentenceEncoder:
     """all-MiniLM-L6-v2 in ONNX Runtime: sentence vectors and per-character-span token vectors."""
 
-    def __init__(self, model_dir: Path, graph_dir: Path, precision: str = "fp32") -> None:
+    def __init__(self, model_dir: Path, graph_dir: Path, precision: str = "fp32", threads: int = 1) -> None:
         import onnxruntime
         from tokenizers import Tokenizer
 
@@ -48,9 +48,12 @@ class SentenceEncoder:
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(MAX_PIECES)
         options = onnxruntime.SessionOptions()
-        # One thread: a message is too small to share, and the server answers other users meanwhile.
-        options.intra_op_num_threads = 1
+        # Threads split each product by rows and columns, never a sum, so every thread count gives the same
+        # bits (tests/test_nlu_components.py). Threads that find no work sleep instead of spinning: the
+        # server answers other users and the action server runs on the same cores.
+        options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = onnxruntime.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
         self.dimensions = int(self._session.get_outputs()[0].shape[-1])
         self.encode(["warm up"])  # allocates the session's buffers now, not on the first user's message
@@ -106,6 +109,8 @@ class SentenceEncoderFeaturizer(PretrainedFeaturizer):
         return {**DenseFeaturizer.get_default_config(),
                 "attributes": list(DENSE_FEATURIZABLE_ATTRIBUTES), "sequence_features": True,
                 "path": "build/sentence-encoder", "precision": "fp32",
+                # threads: ONNX Runtime threads per encoding (a message's latency; the vectors are the same).
+                "threads": 2,
                 # question_only: a relayed message ("fwd from an applicant: ...") is encoded from where its
                 # question starts (bot/nlu/relay.py); other featurizers still see all of it.
                 "question_only": False}
@@ -113,9 +118,10 @@ class SentenceEncoderFeaturizer(PretrainedFeaturizer):
     def __init__(self, config: Dict[Text, Any], name: Text) -> None:
         super().__init__(name, config)
         self.validate_config(self._config)
-        key = f"{self._config['path']}:{self._config['precision']}"
+        key = f"{self._config['path']}:{self._config['precision']}:{self._config['threads']}"
         if key not in self._encoders:
-            self._encoders[key] = SentenceEncoder(encoder_dir(), Path(self._config["path"]), self._config["precision"])
+            self._encoders[key] = SentenceEncoder(encoder_dir(), Path(self._config["path"]), self._config["precision"],
+                                                  int(self._config["threads"]))
         self.encoder = self._encoders[key]
 
     @classmethod
