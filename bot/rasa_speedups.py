@@ -14,7 +14,8 @@ turn that give the same result every time:
   walks again, so an event class imported later is still found, and the answer for an unknown name
   (``None`` for the old "topic", the default, or ``ValueError``) is Rasa's own.
 
-`install()` is called where Rasa loads our channels (bot/channels/__init__.py), like the log redaction.
+`install()` is called where Rasa loads our channels (bot/channels/validation.py, which every channel answers
+through; the action server, which must not need Rasa, never imports it).
 Both replacements are written against rasa 3.6.21's code: with another version nothing is replaced and a
 warning says so (tests/test_rasa_speedups.py fails too, so an upgrade rereads them).
 """

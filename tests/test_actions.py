@@ -25,6 +25,11 @@ def run(action, dispatcher, t):
     return asyncio.run(action.run(dispatcher, t, {}))
 
 
+def slots_after(t, events) -> dict:
+    """The conversation's slots once ``events`` are applied (an action returns only the slots it changes)."""
+    return {**t.slots, **{e["name"]: e["value"] for e in events if e.get("event") == "slot"}}
+
+
 def texts(dispatcher) -> str:
     return "\n".join(m.get("text") or "" for m in dispatcher.messages)
 
@@ -49,11 +54,12 @@ def test_faq_answers_from_the_store(store, dispatcher, topic, phrase) -> None:
     ("admissions", "MLS Admissions page", "MIM Admissions page"),
 ])
 def test_program_unknown_and_answers_short_gives_both(store, dispatcher, topic, mls, mim) -> None:
-    events = run(ActionAnswerFaq(store), dispatcher, tracker("q", "faq", topic=topic))
+    t = tracker("q", "faq", topic=topic, slots={"pending_topic": "program_overview"})
+    events = run(ActionAnswerFaq(store), dispatcher, t)
     message = dispatcher.messages[0]
     assert message["response"] == "utter_answer_both"
     assert mls in message["mls"] and mim in message["mim"]
-    assert SlotSet("pending_topic", None) in events
+    assert slots_after(t, events)["pending_topic"] is None
 
 
 def test_program_unknown_and_answers_long_gives_short_versions_then_asks(store, dispatcher) -> None:
@@ -70,7 +76,7 @@ def test_a_program_typed_after_the_question_back_completes_it(store, dispatcher)
                 slots={"pending_topic": "program_overview", "last_topic": "program_overview"})
     events = run(ActionAnswerFaq(store), dispatcher, t)
     assert "Master of Library Science (MLS) educates" in texts(dispatcher)
-    assert SlotSet("pending_topic", None) in events
+    assert slots_after(t, events)["pending_topic"] is None
 
 
 def test_a_program_after_the_comparison_tells_more_about_that_program(store, dispatcher) -> None:
@@ -103,10 +109,11 @@ def test_and_the_other_one_keeps_the_topic_and_switches_program(store, dispatche
 
 @pytest.mark.parametrize("topic", ["field_study", "field_study_hours", "field_study_sites"])
 def test_a_topic_described_for_one_program_is_answered_without_asking_which(store, dispatcher, topic) -> None:
-    events = run(ActionAnswerFaq(store), dispatcher, tracker("q", "faq", topic=topic))
+    t = tracker("q", "faq", topic=topic, slots={"pending_topic": "program_overview"})
+    events = run(ActionAnswerFaq(store), dispatcher, t)
     assert "response" not in dispatcher.messages[0] or dispatcher.messages[0]["response"] is None
     assert dispatcher.messages[0]["text"]
-    assert SlotSet("pending_topic", None) in events
+    assert slots_after(t, events)["pending_topic"] is None
 
 
 def test_schedule_follow_up_keeps_the_term_for_the_other_program(store, dispatcher) -> None:
@@ -222,7 +229,17 @@ def test_a_time_zone_after_a_filtered_list_keeps_the_filter(store, dispatcher) -
     events = run(ActionAnswerFaq(store, clock=lambda: NOW), dispatcher, t)
     items = dispatcher.messages[0]["items"].splitlines()
     assert items and all("Shady Grove" in line and "your time" in line for line in items)
-    assert SlotSet("campus", "shady grove") in events and SlotSet("timezone", "America/Chicago") in events
+    slots = slots_after(t, events)
+    assert (slots["campus"], slots["timezone"]) == ("shady grove", "America/Chicago")
+
+
+def test_an_answer_sets_each_changed_slot_once_and_no_unchanged_one(store, dispatcher) -> None:
+    t = tracker("how long is the MLS?", "faq", topic="duration", entities=[entity("program", "library science")],
+                slots={"program": "MLS", "last_topic": "credits"})
+    events = run(ActionAnswerFaq(store), dispatcher, t)
+    names = [e["name"] for e in events]
+    assert len(names) == len(set(names)) and "program" not in names
+    assert slots_after(t, events)["last_topic"] == "duration" and names[-1] == "focus"
 
 
 def test_past_sessions_are_never_offered(store, dispatcher) -> None:

@@ -88,3 +88,17 @@ def test_stored_events_deserialise_the_same() -> None:
               events.SlotSet("focus", {"topic": "duration"}), events.BotUttered("Two calendar years."),
               events.FollowupAction("action_listen")]
     assert [events.Event.from_parameters(e.as_dict()) for e in stored] == stored
+
+
+def test_the_rasa_server_installs_them_when_it_loads_a_channel() -> None:
+    import subprocess
+    import sys
+
+    from bot.config import PROJECT_ROOT
+
+    script = ("from rasa.core.actions.action import RemoteAction\nfrom rasa.shared.core.events import Event\n"
+              "import bot.channels.webchat\nfrom bot import rasa_speedups\n"
+              "print(RemoteAction._validate_action_result is rasa_speedups.validate_action_result,"
+              " Event.resolve_by_type is rasa_speedups.resolve_by_type)")
+    found = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True)
+    assert found.stdout.split() == ["True", "True"]

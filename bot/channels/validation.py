@@ -13,10 +13,15 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import rasa_speedups
 from bot.channels import payloads
 from bot.channels.context import conversation_context
 from bot.channels.limits import AddressLimit
 from bot.text import printable
+
+# Every channel answers through this module, which Rasa loads (credentials.yml) before it serves: two per-turn
+# costs of Rasa that give the same result every time are paid once from here on (bot/rasa_speedups.py).
+rasa_speedups.install()
 
 logger = logging.getLogger(__name__)
 
