@@ -15,6 +15,9 @@ from bot.nlu.idioms import plain
     ("that timing is gonna be the death of me. exceptions?", "that timing is gonna be very hard for me. exceptions?",
      True),
     ("the wait is killing me, who do I call?", "the wait is hard on me, who do I call?", True),
+    ("The Beltway is murdering me. Is the MIM fully online?", "The Beltway is hard on me. Is the MIM fully online?",
+     True),  # any thing as the subject, not only the ones named
+    ("my undergrad workload is killing me", "my undergrad workload is hard on me", True),
     ("if no site takes me I'm dead in the water", "if no site takes me I'm stuck", True),
     ("im dying waiting lol who do i call", "I'm impatient waiting lol who do i call", True),
     ("I'm shooting for a fall start", "I'm aiming for a fall start", False),
@@ -34,6 +37,7 @@ def test_idioms_are_said_plainly(text, said, grave) -> None:
 @pytest.mark.parametrize("text", [
     "I want to die", "I'd rather die than go on living like this", "I'd rather die than wake up tomorrow",
     "id rather be dead than face another day at home", "he is killing me", "my stepdad is killing me",
+    "my ex is killing me", "my boss is murdering me",
     "I am dying", "there's been a shooting on campus", "how long is the MLS?", "I'm thinking about suicide",
     "my friend is talking about suicide",
 ])

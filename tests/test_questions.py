@@ -6,10 +6,34 @@ import pytest
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.questions import IN_FOCUS, KIND, LEANS, PARENT, QUESTION, Finder, QuestionCollector, QuestionFinder
+from bot.nlu.questions import (
+    IN_FOCUS,
+    KIND,
+    LEANS,
+    PARENT,
+    QUESTION,
+    Finder,
+    QuestionCollector,
+    QuestionFinder,
+    is_question,
+)
 from bot.nlu.safety import CRISIS_PHRASE
 
 FINDER = Finder(max_questions=3, min_words=2, max_follow_up_words=8)
+
+
+@pytest.mark.parametrize(("text", "asks"), [
+    ("does the field study count for credit", True),
+    ("where is the orientation held", True),
+    ("doesnt matter", False),  # "does" + "nt": a statement
+    ("don't worry about it", False),
+    ("money, my phone, where I go", False),  # a question word before its subject: a statement
+    ("what I need is a part-time option", False),
+])
+def test_a_sentence_without_a_question_mark_asks_only_in_a_question_s_word_order(text, asks) -> None:
+    words = [t.lower_ for t in FINDER.nlp.make_doc(text) if not t.is_punct]
+    assert is_question(words, text) is asks
+
 
 
 @pytest.mark.parametrize(("text", "questions"), [

@@ -22,11 +22,16 @@ from typing import List, Optional, Tuple
 # What follows "rather die than" in a real crisis: living itself.
 _LIVING = r"(?!\s+(?:\w+\s+){0,3}?(?:live|living|life|alive|go\s+on|going\s+on|wake|waking|exist|be\s+here|face|" \
           r"keep\s+going|go\s+back|return|see\s+(?:him|her|them)))"
-# A thing, not a person, as the subject of "is killing me".
+# Who may really be killing someone: "my ex is killing me" stays a crisis.
+_NOT_A_PERSON = r"(?!(?:husband|wife|boyfriend|girlfriend|partner|ex|dad|father|stepdad|mom|mother|stepmom|brother|" \
+                r"sister|son|daughter|roommate|neighbou?r|boss|manager|uncle|aunt|cousin|family|parents?|guy|man|" \
+                r"woman|friend|classmate|teacher|professor|landlord|someone|somebody|he|she|they)\b)"
+# A thing, not a person, as the subject of "is killing me": named, or "the/my ..." anything not a person.
 _THING = r"(?:waiting|the\s+wait|wait|suspense|this\s+wait|work|my\s+job|the\s+job|commute|my\s+commute|" \
          r"the\s+commute|traffic|the\s+flight|this\s+flight|the\s+drive|the\s+cost|the\s+price|tuition|" \
          r"that\s+timing|the\s+timing|this\s+timing|my\s+schedule|the\s+schedule|not\s+knowing|the\s+anticipation|" \
-         r"studying|homework|this\s+heat|my\s+back|my\s+feet|the\s+paperwork|it|this|that)"
+         r"studying|homework|this\s+heat|my\s+back|my\s+feet|the\s+paperwork|it|this|that|" \
+         rf"(?:the|my|this|that|our)\s+(?:{_NOT_A_PERSON}\w+\s+)?{_NOT_A_PERSON}\w+)"
 
 
 @dataclass(frozen=True)
@@ -49,7 +54,8 @@ IDIOMS: Tuple[Idiom, ...] = (
            r"(?=\s+(?:if|of\s+(?:embarrassment|shame|boredom|laughter))\b)", r"I'd be embarrassed"),
     _idiom(r"(?:be|is|are|was|will\s+be)\s+the\s+death\s+of\s+me", r"be very hard for me"),
     _idiom(r"dead\s+in\s+the\s+water", r"stuck"),
-    _idiom(rf"({_THING})\s+(?:is|'s|s)\s+(?:slowly\s+|literally\s+|really\s+)?killing\s+me", r"\1 is hard on me"),
+    _idiom(rf"({_THING})\s+(?:is|'s|s)\s+(?:slowly\s+|literally\s+|really\s+)?(?:killing|murdering)\s+me",
+           r"\1 is hard on me"),
     _idiom(r"kill\s+me\s+now", r"oh no"),
     _idiom(r"(?:i'?m|im|i\s+am)\s+(?:literally\s+)?dying(?=\s+(?:waiting|to\s+know|to\s+hear|of\s+curiosity|"
            r"over\s+here|lol|haha)\b)", r"I'm impatient"),

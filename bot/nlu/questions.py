@@ -42,8 +42,10 @@ from bot.nlu.safety import CRISIS_PHRASE, OVERRIDDEN
 RESPONSE_SELECTOR = "response_selector"
 # Where a question's own message points back at the message it came from, and what it is.
 PARENT, KIND = "question_of", "question_kind"
-QUESTION, IN_FOCUS, LEANS = "question", "in_focus", "leans"
+QUESTION, IN_FOCUS, LEANS, SHORT = "question", "in_focus", "leans", "short"
 PLAIN = "plain"  # the message with its idioms in plain words (bot/nlu/idioms.py)
+STATEMENT = "statement"  # a sentence of a story, screened for a crisis on its own
+CRISIS_SENTENCE = "crisis_sentence"  # on the parse: the sentence of a longer message that reads as a crisis
 IDIOM = "idiom"  # on the parse: the message spoke in idioms; "grave" when one of them spoke of dying
 # Intents rules answer with a fixed response, which an in-focus reading may replace (QuestionCollector).
 SMALL_TALK = frozenset({"greet", "goodbye", "thank", "bot_challenge", "ask_capabilities", "out_of_scope",
@@ -67,6 +69,15 @@ _JOINERS = {"and", "also", "plus", "&", "+", "then", "so", "but"}
 _OPENERS = {"hey", "hi", "hello", "ok", "okay", "um", "umm", "uh", "well", "oh", "right", "sorry", "quick",
             "question", "btw", "also", "actually", "honestly", "hmm", "yeah", "yes", "no", "thanks", "cool"}
 SHORT_CLAUSE_WORDS = 6
+MIN_STATEMENT_WORDS, MAX_STATEMENTS = 3, 6  # the sentences of a story screened for a crisis one by one
+# A sentence read alone counts as a crisis only when it names a means, an injury or a danger: out of context
+# the classifier reads many plain statements ("I'm trying to plan ahead.") as a crisis. Idioms are already
+# in plain words (bot/nlu/idioms.py) when the sentences are cut.
+_RISK = re.compile(r"\b(?:pills?|meds|medications?|antidepressants?|tylenol|paracetamol|ibuprofen|insulin|"
+                   r"overdos\w*|poison\w*|razors?|blades?|knife|knives|guns?|firearms?|pistol|rifle|rope|noose|"
+                   r"bridge|ledge|roof|jump\w*|cut(?:s|ting)?|bleed\w*|blood|die|dying|dead|death|kill\w*|"
+                   r"suicid\w*|hurt\w*|harm\w*|fire|smoke|gas|breath\w*|unconscious|collapsed?|seizure|"
+                   r"beat\w*|hits?|hitting|chok\w*|strangl\w*|threat\w*|weapons?|shoot\w*)\b", re.IGNORECASE)
 STORY_WORDS = 8  # words of statements that make a story worth acknowledging ("For the online MIM:" does not)
 _PUNCT_JOINERS = {",", ";", "-", "--", "/", "\u2013", "\u2014"}
 # A topic put before the questions: "field study: ...", "MIM online - ...", "For the online MIM: ...".
@@ -81,27 +92,40 @@ MAX_ITEM_WORDS = 3
 _EXIST_BEFORE = {"is", "are", "was", "were", "isn't", "aren't", "be", "been", "if", "whether", "not"}
 _EXIST_AFTER = {"is", "are", "was", "were", "'s", "s", "will", "be", "any", "a", "an", "no", "some", "many",
                 "much", "more", "going", "might", "may", "must", "should", "would", "could", "seems", "has", "have"}
+# Who does something: after a question word, a statement ("where I go"); after an auxiliary, a question.
+_WHO = {"i", "you", "we", "he", "she", "they", "it", "someone", "anyone", "everyone", "people", "u"}
+_NEGATIONS = {"nt", "n't", "not", "t"}
 # Words that point back at what the conversation is about.
 _POINTERS = {"it", "that", "this", "them", "they", "these", "those"}
 
 
 def is_question(words: List[str], text: str) -> bool:
-    """Whether a sentence asks something: a question mark, a question word or auxiliary first, or a request."""
+    """Whether a sentence asks something: a question mark, a question word or auxiliary first, or a request.
+
+    Without a question mark the word order must ask too: an auxiliary not negated ("does it count", not
+    "doesnt matter" or "don't worry"), a question word not followed by a subject ("how long is it", not
+    "where I go").
+    """
     if text.rstrip().endswith("?") or _REQUESTS.match(text):
         return True
-    first = next((w for w in words if w not in _JOINERS and w not in _OPENERS), "")
-    return first in _WH or first in _AUX
+    rest = [w for w in words if w not in _JOINERS and w not in _OPENERS]
+    first, after = (rest + ["", ""])[:2]
+    if first in _AUX:
+        return after not in _NEGATIONS
+    return first in _WH and after not in _WHO
 
 
 class Finder:
     """Finds the questions of a text with spaCy's tokenizer and sentencizer (no model to download)."""
 
-    def __init__(self, max_questions: int, min_words: int, max_follow_up_words: int) -> None:
+    def __init__(self, max_questions: int, min_words: int, max_follow_up_words: int,
+                 max_pointing_words: Optional[int] = None) -> None:
         self.nlp = spacy.blank("en")
         self.nlp.add_pipe("sentencizer")
         self.max_questions = max_questions
         self.min_words = min_words
         self.max_follow_up_words = max_follow_up_words
+        self.max_pointing_words = max(max_pointing_words or max_follow_up_words, max_follow_up_words)
 
     def questions(self, text: str) -> List[str]:
         """The questions of ``text`` in order, when it holds more than one or a question among statements.
@@ -164,6 +188,23 @@ class Finder:
             return []
         return [f"{p}{shared}?" for p in items]
 
+    def statements(self, text: str) -> List[str]:
+        """The sentences of a text of several sentences that ask nothing, up to ``MAX_STATEMENTS``.
+
+        Each is screened for a crisis on its own: a story may hold one in the middle, and the message as a
+        whole reads as the question it ends with.
+        """
+        sentences = list(self.nlp(text).sents)
+        if len(sentences) < 2:
+            return []
+        found = []
+        for sentence in sentences:
+            words = [t.lower_ for t in sentence if not t.is_punct]
+            if len(words) >= MIN_STATEMENT_WORDS and not any(
+                    is_question([t.lower_ for t in c if not t.is_punct], c.text) for c in self._clauses(sentence)):
+                found.append(sentence.text.strip())
+        return found[:MAX_STATEMENTS]
+
     def read_story(self, text: str) -> Tuple[List[str], bool]:
         """The questions of ``text``, and whether it tells a story around them (a few sentences of it)."""
         questions, statement_words = self.read(text)
@@ -202,24 +243,28 @@ class Finder:
         tail = re.split(r"[,;.!]\s+", text.strip())[-1]
         return tail if tail != text.strip() else None
 
-    def in_focus(self, text: str, focus: str) -> Optional[Tuple[str, bool]]:
-        """``text`` read with the conversation's focus when it is short, and whether it leans on it.
+    def in_focus(self, text: str, focus: str) -> Optional[Tuple[str, bool, bool]]:
+        """``text`` read with the conversation's focus, whether it leans on it, and whether it is short.
 
-        A pointer ("how many credits is it?") is replaced by the focus; otherwise the focus goes first ("the
-        field study: where at?"). It leans on the focus when it points at it or is a few words only ("and
+        Short: up to ``max_follow_up_words``; a longer one (up to ``max_pointing_words``) must point. A pointer
+        ("how many credits is it?") is replaced by the focus; otherwise the focus goes first ("the field
+        study: where at?"). It leans on the focus when it points at it or is a few words only ("and
         how long is the MIM?" names its own subject); the conversation logic weighs the reading by that.
         """
         doc = self.nlp.make_doc(text)
         words = [t for t in doc if not t.is_punct]
-        if not focus or not words or len(words) > self.max_follow_up_words:
+        if not focus or not words or len(words) > self.max_pointing_words:
             return None
         pointer = next((t for t in words if t.lower_ in _POINTERS), None)
+        if pointer is None and len(words) > self.max_follow_up_words:
+            return None  # a longer message is read with the focus only when it points at it
+        short = len(words) <= self.max_follow_up_words
         if pointer is not None:
-            return text[:pointer.idx] + focus + text[pointer.idx + len(pointer.text):], True
+            return text[:pointer.idx] + focus + text[pointer.idx + len(pointer.text):], True, short
         place = next((t for t in words if t.lower_ == "there" and _points_at_a_place(t)), None)
         if place is not None:  # "who supervises me there?": at the field study
-            return text[:place.idx] + "at " + focus + text[place.idx + len(place.text):], True
-        return f"{focus}: {text}", len(words) <= 3
+            return text[:place.idx] + "at " + focus + text[place.idx + len(place.text):], True, short
+        return f"{focus}: {text}", len(words) <= 3, short
 
 
 def _points_at_a_place(token: Any) -> bool:
@@ -236,12 +281,15 @@ class QuestionFinder(GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        """Up to three questions a message; a follow-up is read with the focus up to eight words."""
-        return {"max_questions": 3, "min_words": 2, "max_follow_up_words": 8}
+        """Up to three questions a message; a follow-up read with the focus up to eight words.
+
+        Up to twelve when it points at the focus ("is there any mechanism for being excused from it?").
+        """
+        return {"max_questions": 3, "min_words": 2, "max_follow_up_words": 8, "max_pointing_words": 12}
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         self.finder = Finder(int(config["max_questions"]), int(config["min_words"]),
-                             int(config["max_follow_up_words"]))
+                             int(config["max_follow_up_words"]), int(config["max_pointing_words"]))
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -266,6 +314,8 @@ class QuestionFinder(GraphComponent):
                 message.set(STORY, True, add_to_output=True)
             for question in questions:
                 extra.append(Message(data={TEXT: question, PARENT: index, KIND: QUESTION, "metadata": metadata}))
+            for statement in self.finder.statements(text):
+                extra.append(Message(data={TEXT: statement, PARENT: index, KIND: STATEMENT, "metadata": metadata}))
             context = metadata.get("context") if isinstance(metadata, dict) else None
             focus = context.get("focus") if isinstance(context, dict) else None
             read = None
@@ -274,7 +324,7 @@ class QuestionFinder(GraphComponent):
                 read = self.finder.in_focus(text, focus) or (self.finder.in_focus(last, focus) if last else None)
             if read:
                 extra.append(Message(data={TEXT: read[0], PARENT: index, KIND: IN_FOCUS, LEANS: read[1],
-                                           "metadata": metadata}))
+                                           SHORT: read[2], "metadata": metadata}))
         return messages + extra
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
@@ -315,9 +365,11 @@ class QuestionCollector(GraphComponent):
         # when that points at the focus and is a sure program question ("who supervises me there?" after the
         # field study: not a greeting). Rules answer those intents with a fixed response, so the choice is made
         # here: below max_small_talk_confidence for the one, min_focus_over_small_talk for the other.
+        # min_sentence_crisis: how sure the classifier must be that one sentence of a longer message is a crisis
+        # (naming one in words is enough) for the message to be one (``_crisis_in_a_sentence``).
         return {"crisis_intent": "crisis", "min_question_confidence": 0.5, "max_named_crisis": 0.2,
                 "max_crisis_beside_question": 0.8, "max_small_talk_confidence": 0.7,
-                "min_focus_over_small_talk": 0.9}
+                "min_focus_over_small_talk": 0.9, "min_sentence_crisis": 0.9}
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         self.config = config
@@ -340,6 +392,7 @@ class QuestionCollector(GraphComponent):
             plain = next((m for m in extra.get(index, []) if m.get(KIND) == PLAIN), None)
             explained = plain is not None and self._said_plainly(message, plain)
             self._focus_over_small_talk(message, focused)
+            self._crisis_in_a_sentence(message, [m for m in extra.get(index, []) if m.get(KIND) == STATEMENT])
             if questions:
                 message.set(QUESTIONS, [reading(m) for m in questions], add_to_output=True)
             if focused is not None:
@@ -392,6 +445,33 @@ class QuestionCollector(GraphComponent):
             return
         take_reading(message, focused)
 
+    def _crisis_in_a_sentence(self, message: Message, statements: List[Message]) -> None:
+        """A message one of whose sentences reads as a crisis on its own is a crisis, whatever it asks.
+
+        "... I've been stockpiling my antidepressants, I have about 90 now ... Anyway, would the online MLS
+        prepare me for an academic library job?" reads as a question about the MLS as a whole. A sentence
+        counts when it names a crisis in words the classifier does not read as a topic (``max_named_crisis``)
+        or when the classifier is ``min_sentence_crisis`` sure of it and it names a means, an injury or a
+        danger (``_RISK``).
+        """
+        crisis_intent = self.config["crisis_intent"]
+        if (message.get(INTENT) or {}).get("name") == crisis_intent:
+            return
+        for statement in statements:
+            intent = statement.get(INTENT) or {}
+            if intent.get("name") != crisis_intent:
+                continue
+            overridden = statement.get(OVERRIDDEN) or {}
+            own = float(overridden["crisis"] if overridden else intent.get("confidence") or 0.0)
+            named = bool(statement.get(CRISIS_PHRASE)) and own >= float(self.config["max_named_crisis"])
+            sure = own >= float(self.config["min_sentence_crisis"]) and _RISK.search(statement.get(TEXT) or "")
+            if named or sure:
+                take_reading(message, statement)
+                message.set(CRISIS_PHRASE, bool(statement.get(CRISIS_PHRASE)))
+                message.set(OVERRIDDEN, None)
+                message.set(CRISIS_SENTENCE, statement.get(TEXT), add_to_output=True)
+                return
+
     def _harmless(self, message: Optional[Message]) -> bool:
         """Whether a question's message is a confident program question naming no crisis."""
         if message is None or message.get(CRISIS_PHRASE):
@@ -410,6 +490,11 @@ class QuestionCollector(GraphComponent):
         """
         if (message.get(INTENT) or {}).get("name") != self.config["crisis_intent"]:
             return
+        if message.get(CRISIS_SENTENCE):  # a crisis told among other sentences: nothing else it says explains it
+            message.set(CRISIS_CONFIDENCE, round(float((message.get(INTENT) or {}).get("confidence") or 0.0), 4),
+                        add_to_output=True)
+            message.set(CRISIS_LEVEL, "certain", add_to_output=True)
+            return
         harmless = None
         overridden = message.get(OVERRIDDEN) or {}
         crisis = float(overridden["crisis"] if overridden else (message.get(INTENT) or {}).get("confidence") or 0.0)
@@ -419,8 +504,11 @@ class QuestionCollector(GraphComponent):
         # classifier). Words used as a topic ("books about suicide") are read plainly before this.
         topical = bool(overridden) and crisis < float(self.config["max_named_crisis"])
         if not message.get(CRISIS_PHRASE) or topical:
-            # Explained by idioms, a question read with the focus counts even where it names no pointer.
-            leaning = focused if focused is not None and (focused.get(LEANS) or explained) else None
+            # Explained by idioms, a question read with the focus counts even where it names no pointer. A longer
+            # message's pointer may point inside it ("I've got pills saved up and I'm taking them tonight"):
+            # only a short follow-up's reading with the focus makes a crisis reading uncertain.
+            leaning = (focused if focused is not None and focused.get(SHORT, True) and (focused.get(LEANS) or explained)
+                       else None)
             if self._harmless(leaning):  # "is there any way around it?" right after the orientation visit
                 harmless = leaning
             elif explained or crisis < float(self.config["max_crisis_beside_question"]):  # grief, then a question
