@@ -73,6 +73,8 @@ def test_the_questions_of_a_message(text, questions) -> None:
     ("what if I miss one?", "the live online classes", "the live online classes: what if I miss one?"),
     ("do I need a GRE for the MLS program or not at all, really?", "the field study", None),  # too long
     ("how many credits is it?", "", None),
+    ("when", "the field study", "when is the field study?"),  # a question word alone asks it of the focus
+    ("and where?", "the information sessions", "where is the information sessions?"),
     ("who supervises me there?", "the field study", "who supervises me at the field study?"),
     ("is there a report?", "the field study", "the field study: is there a report?"),  # "there" says "exists"
 ])

@@ -95,6 +95,7 @@ _EXIST_AFTER = {"is", "are", "was", "were", "'s", "s", "will", "be", "any", "a",
 # Who does something: after a question word, a statement ("where I go"); after an auxiliary, a question.
 _WHO = {"i", "you", "we", "he", "she", "they", "it", "someone", "anyone", "everyone", "people", "u"}
 _NEGATIONS = {"nt", "n't", "not", "t"}
+_BARE_WH = {"when", "where", "who", "why"}  # a question word alone asks it of the focus
 # Words that point back at what the conversation is about.
 _POINTERS = {"it", "that", "this", "them", "they", "these", "those"}
 
@@ -259,6 +260,9 @@ class Finder:
         if pointer is None and len(words) > self.max_follow_up_words:
             return None  # a longer message is read with the focus only when it points at it
         short = len(words) <= self.max_follow_up_words
+        asked = [t.lower_ for t in words if t.lower_ not in _JOINERS and t.lower_ not in _OPENERS]
+        if len(asked) == 1 and asked[0] in _BARE_WH:  # "when?", "and where": when is the field study?
+            return f"{asked[0]} is {focus}?", True, short
         if pointer is not None:
             return text[:pointer.idx] + focus + text[pointer.idx + len(pointer.text):], True, short
         place = next((t for t in words if t.lower_ == "there" and _points_at_a_place(t)), None)
