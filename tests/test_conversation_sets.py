@@ -104,7 +104,8 @@ def test_unknown_or_missing_sets_are_refused(tmp_path) -> None:
 
 
 # A set whose held-out half informed a decision became development data; a fresh set took its place.
-ONE_SIDED = {"crisis_in_context": "dev", "crisis_in_context_2": "heldout"}
+ONE_SIDED = {"crisis_in_context": "dev", "crisis_in_context_2": "heldout", "crisis_harmless": "dev",
+             "crisis_harmless_2": "heldout"}
 
 
 def test_every_set_in_the_repository_parses_with_both_splits() -> None:

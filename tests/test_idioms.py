@@ -18,6 +18,10 @@ from bot.nlu.idioms import plain
     ("The Beltway is murdering me. Is the MIM fully online?", "The Beltway is hard on me. Is the MIM fully online?",
      True),  # any thing as the subject, not only the ones named
     ("my undergrad workload is killing me", "my undergrad workload is hard on me", True),
+    ("I'm dead set on the MIM", "I'm determined about the MIM", False),
+    ("can u shoot me whoever's contact i need", "can u send me whoever's contact i need", False),
+    ("ok that wont kill me. what do i hand in", "ok that is fine for me. what do i hand in", True),
+    ("I'm positively dying to get going", "I'm positively eager to get going", True),
     ("if no site takes me I'm dead in the water", "if no site takes me I'm stuck", True),
     ("im dying waiting lol who do i call", "I'm impatient waiting lol who do i call", True),
     ("I'm shooting for a fall start", "I'm aiming for a fall start", False),
@@ -37,7 +41,8 @@ def test_idioms_are_said_plainly(text, said, grave) -> None:
 @pytest.mark.parametrize("text", [
     "I want to die", "I'd rather die than go on living like this", "I'd rather die than wake up tomorrow",
     "id rather be dead than face another day at home", "he is killing me", "my stepdad is killing me",
-    "my ex is killing me", "my boss is murdering me",
+    "my ex is killing me", "my boss is murdering me", "he said he will shoot me the moment I leave",
+    "she's going to shoot me over this",
     "I am dying", "there's been a shooting on campus", "how long is the MLS?", "I'm thinking about suicide",
     "my friend is talking about suicide",
 ])

@@ -23,7 +23,7 @@ from bot.handoffs.tickets import HandoffStore, open_handoffs
 from tools import evaluate, servers
 
 SET_NAMES = ("multi_question", "long_messages", "indirect", "context_conversations", "crisis_harmless",
-             "crisis_in_context", "crisis_in_context_2")
+             "crisis_harmless_2", "crisis_in_context", "crisis_in_context_2")
 SPLITS = ("dev", "heldout")
 # Sets whose every conversation should page staff; in the others an urgent ticket is a false alarm.
 URGENT_SETS = {"crisis_in_context", "crisis_in_context_2"}

@@ -59,7 +59,8 @@ IDIOMS: Tuple[Idiom, ...] = (
     _idiom(r"kill\s+me\s+now", r"oh no"),
     _idiom(r"(?:i'?m|im|i\s+am)\s+(?:literally\s+)?dying(?=\s+(?:waiting|to\s+know|to\s+hear|of\s+curiosity|"
            r"over\s+here|lol|haha)\b)", r"I'm impatient"),
-    _idiom(r"dying\s+to(?=\s+(?:know|hear|start|find\s+out|get\s+started|apply|begin|learn)\b)", r"eager to"),
+    _idiom(r"dying\s+to(?=\s+(?:know|hear|start|find\s+out|get\s+(?:started|going|in)|apply|begin|learn|enroll|go)\b)",
+           r"eager to"),
     _idiom(r"(?:bored|scared|worried|stressed)\s+to\s+death", r"very worried"),
     # Suicide as a subject of study or library work, not a person's own crisis.
     _idiom(r"suicide\s+prevention", r"mental health outreach"),
@@ -70,6 +71,10 @@ IDIOMS: Tuple[Idiom, ...] = (
     _idiom(r"(?:take|taking|took)\s+a\s+shot\s+at", r"trying", grave=False),
     _idiom(r"(?:time\s+to\s+kill|kill\s+(?:some\s+)?time)", r"free time", grave=False),
     _idiom(r"drop[\s-]+dead(?=\s+(?:date|deadline|day)\b)", r"final", grave=False),
+    _idiom(r"dead\s+set\s+on", r"determined about", grave=False),
+    _idiom(r"shoot\s+me(?=\s+(?:an?\s+(?:e-?mail|message|text|note|line|link|dm)|your|whoever'?s?|"
+           r"the\s+(?:link|contact|e-?mail|number|info|details))\b)", r"send me", grave=False),
+    _idiom(r"(?:won'?t|wont|will\s+not|didn'?t|didnt|wouldn'?t|wouldnt)\s+kill\s+me", r"is fine for me"),
 )
 
 

@@ -67,7 +67,8 @@ _REQUESTS = re.compile(r"^(?:(?:and|also|plus|so|then)\s+)?(?:tell me|let me kno
 _JOINERS = {"and", "also", "plus", "&", "+", "then", "so", "but"}
 # Words a question may open with before it asks: "hey, does the MLS ...", "ok so what about ...".
 _OPENERS = {"hey", "hi", "hello", "ok", "okay", "um", "umm", "uh", "well", "oh", "right", "sorry", "quick",
-            "question", "btw", "also", "actually", "honestly", "hmm", "yeah", "yes", "no", "thanks", "cool"}
+            "question", "btw", "also", "actually", "honestly", "hmm", "yeah", "yes", "no", "thanks", "cool",
+            "anyway", "anyways"}
 SHORT_CLAUSE_WORDS = 6
 MIN_STATEMENT_WORDS, MAX_STATEMENTS = 3, 6  # the sentences of a story screened for a crisis one by one
 # A sentence read alone counts as a crisis only when it names a means, an injury or a danger: out of context
@@ -75,9 +76,13 @@ MIN_STATEMENT_WORDS, MAX_STATEMENTS = 3, 6  # the sentences of a story screened 
 # in plain words (bot/nlu/idioms.py) when the sentences are cut.
 _RISK = re.compile(r"\b(?:pills?|meds|medications?|antidepressants?|tylenol|paracetamol|ibuprofen|insulin|"
                    r"overdos\w*|poison\w*|razors?|blades?|knife|knives|guns?|firearms?|pistol|rifle|rope|noose|"
-                   r"bridge|ledge|roof|jump\w*|cut(?:s|ting)?|bleed\w*|blood|die|dying|dead|death|kill\w*|"
+                   r"bridge|ledge|roof|jump\w*|cut(?:s|ting)?|bleed\w*|blood|kill\w*|"
                    r"suicid\w*|hurt\w*|harm\w*|fire|smoke|gas|breath\w*|unconscious|collapsed?|seizure|"
-                   r"beat\w*|hits?|hitting|chok\w*|strangl\w*|threat\w*|weapons?|shoot\w*)\b", re.IGNORECASE)
+                   r"beat\w*|hits?|hitting|chok\w*|strangl\w*|threat\w*|weapons?|shoot\w*|loaded)\b", re.IGNORECASE)
+# Beside a program question, a sure crisis reading stays certain when the message names one of those, or
+# hopelessness, a farewell or a time ("won't be alive by then", "my last message", "tonight").
+_GRAVE = re.compile(_RISK.pattern[:-3] + r"|die|dying|alive|to\s+live|living|end\s+it|goodbye|farewell|last\s+message|"
+                    r"tonight|unsafe|danger\w*|be\s+here|be\s+around|no\s+point|give\s+up)\b", re.IGNORECASE)
 STORY_WORDS = 8  # words of statements that make a story worth acknowledging ("For the online MIM:" does not)
 _PUNCT_JOINERS = {",", ";", "-", "--", "/", "\u2013", "\u2014"}
 # A topic put before the questions: "field study: ...", "MIM online - ...", "For the online MIM: ...".
@@ -218,7 +223,7 @@ class Finder:
         for k, token in enumerate(tokens[:-1]):
             if token.lower_ not in _JOINERS and token.text not in _PUNCT_JOINERS:
                 continue
-            rest = [t.lower_ for t in tokens[k + 1:k + 4] if t.lower_ not in _JOINERS]
+            rest = [t.lower_ for t in tokens[k + 1:k + 5] if t.lower_ not in _JOINERS and t.lower_ not in _OPENERS]
             opens = bool(rest) and (rest[0] in _WH or (rest[0] in _AUX and len(rest) > 1 and rest[1] in _SUBJECTS))
             before = sum(1 for t in tokens[:k] if not t.is_punct) - sum(
                 1 for t in tokens[:k] if t.i < cuts[-1])
@@ -515,7 +520,11 @@ class QuestionCollector(GraphComponent):
                        else None)
             if self._harmless(leaning):  # "is there any way around it?" right after the orientation visit
                 harmless = leaning
-            elif explained or crisis < float(self.config["max_crisis_beside_question"]):  # grief, then a question
+            # Grief or stress, then a question: the classifier is sure of a crisis in many such messages ("my
+            # brother died suddenly and i cant start this year. who do i call"); beside a program question a
+            # sure reading stays certain only when the message names a means, an injury or a danger.
+            elif explained or crisis < float(self.config["max_crisis_beside_question"]) or not _GRAVE.search(
+                    message.get(TEXT) or ""):
                 harmless = next((q for q in questions if self._harmless(q)), None)
         if harmless is None:
             message.set(CRISIS_LEVEL, "certain", add_to_output=True)
