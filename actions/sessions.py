@@ -21,11 +21,15 @@ class ActionInfoSessions(KnowledgeAction):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         events = self.answer_turn(dispatcher, tracker, lambda: [self.info_sessions(tracker)])
-        return events + self.listed(events)
+        return events + self.listed(tracker, events)
 
-    def listed(self, events: List[Dict[Text, Any]]) -> List[Dict[Text, Any]]:
-        """The sessions just listed, in order, for "remind me about the first one" (actions/reminders.py)."""
-        slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    def listed(self, tracker: Tracker, events: List[Dict[Text, Any]]) -> List[Dict[Text, Any]]:
+        """The sessions just listed, in order, for "remind me about the first one" (actions/reminders.py).
+
+        The slots as they are after this turn: an answer returns only the slots it changes.
+        """
+        slots = {**tracker.current_slot_values(),
+                 **{e["name"]: e["value"] for e in events if e.get("event") == "slot"}}
         if slots.get("last_topic") != advising.SESSIONS:
             return []
         shown = self.store.upcoming_info_sessions(self.clock(), campus=slots.get("campus"),

@@ -42,7 +42,9 @@ def test_idioms_are_said_plainly(text, said, grave) -> None:
     "I want to die", "I'd rather die than go on living like this", "I'd rather die than wake up tomorrow",
     "id rather be dead than face another day at home", "he is killing me", "my stepdad is killing me",
     "my ex is killing me", "my boss is murdering me", "he said he will shoot me the moment I leave",
-    "she's going to shoot me over this",
+    "she's going to shoot me over this", "my stepfather is killing me. can I defer?", "my stepfather is murdering me",
+    "the guy in my building is killing me", "the father of my child is killing me",
+    "he didnt kill me this time but next time he will", "I'm dying to go to sleep and never wake up",
     "I am dying", "there's been a shooting on campus", "how long is the MLS?", "I'm thinking about suicide",
     "my friend is talking about suicide",
 ])

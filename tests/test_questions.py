@@ -170,3 +170,19 @@ def test_small_talk_keeps_its_reading_when_the_in_focus_one_does_not_lean_or_is_
     unsure = labelled("who supervises me at the field study?", "faq", 0.6, IN_FOCUS, topic="field_study")
     unsure.set(LEANS, True)
     assert collect(labelled("who supervises me there?", "greet", 0.47), unsure).get(INTENT)["name"] == "greet"
+
+
+@pytest.mark.parametrize(("text", "gives_way"), [
+    ("my brother died suddenly and i cant start this year. who do i call", True),
+    ("death in family. need to defer. contact?", True),
+    ("I wish I were dead. how do I withdraw from the MLS?", False),  # no loss named
+    ("Nobody would miss me if I was gone. can I withdraw?", False),
+    ("my mom is slurring her words and her face is drooping, who do I call to defer?", False),
+    ("someone is breaking into my house right now, who do i call", False),
+    ("my dad died and I don't want to be alive anymore, can I defer?", False),  # a loss, and hopelessness
+    ("lost my mom last month, I have the pills ready, who handles withdrawals?", False),
+])
+def test_a_sure_crisis_reading_beside_a_question_gives_way_only_to_a_loss_said_plainly(text, gives_way) -> None:
+    from bot.nlu.questions import _GRAVE, _GRIEF
+
+    assert bool(_GRIEF.search(text) and not _GRAVE.search(text)) is gives_way

@@ -248,3 +248,17 @@ def test_the_sessions_list_remembers_what_it_showed_in_order(knowledge, listed) 
                          .run(dispatcher, t, DOMAIN))
     shady = [s.uid for s in knowledge.upcoming_info_sessions(NOW, campus="Shady Grove")]
     assert len(shady) == 2 and SlotSet("listed_sessions", shady) in events
+
+
+def test_a_second_list_at_the_same_campus_remembers_the_campus_it_showed(knowledge) -> None:
+    # The answer returns only the slots it changes: asked again at the same campus, campus and topic are
+    # already set, yet the list kept for "remind me about the first one" is the Shady Grove one shown.
+    act = ActionInfoSessions(knowledge, clock=lambda: NOW, settings=load_settings({}))
+    text, campus = "any at shady grove?", [entity("campus", "Shady Grove")]
+    first = asyncio.run(act.run(CollectingDispatcher(), say(text, "ask_info_sessions", entities=campus), DOMAIN))
+    slots = {e["name"]: e["value"] for e in first if e.get("event") == "slot"}
+    again = asyncio.run(act.run(CollectingDispatcher(), say(text, "ask_info_sessions", entities=campus,
+                                                            slots={**slots, "listed_sessions": ["stale"]}), DOMAIN))
+    shady = [s.uid for s in knowledge.upcoming_info_sessions(NOW, campus="Shady Grove")]
+    assert "campus" not in [e.get("name") for e in again]
+    assert SlotSet("listed_sessions", shady) in again

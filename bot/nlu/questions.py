@@ -79,7 +79,11 @@ _RISK = re.compile(r"\b(?:pills?|meds|medications?|antidepressants?|tylenol|para
                    r"bridge|ledge|roof|jump\w*|cut(?:s|ting)?|bleed\w*|blood|kill\w*|"
                    r"suicid\w*|hurt\w*|harm\w*|fire|smoke|gas|breath\w*|unconscious|collapsed?|seizure|"
                    r"beat\w*|hits?|hitting|chok\w*|strangl\w*|threat\w*|weapons?|shoot\w*|loaded)\b", re.IGNORECASE)
-# Beside a program question, a sure crisis reading stays certain when the message names one of those, or
+_GRIEF = re.compile(r"\b(?:died|passed(?:\s+away)?|funeral|diagnos\w*|death\s+in\s+(?:the\s+|my\s+|our\s+)?family|"
+                    r"lost\s+(?:my|our)\s+(?:mom|mum|mother|dad|father|parents?|brother|sister|wife|husband|son|"
+                    r"daughter|grand\w+|uncle|aunt|best\s+friend|friend|partner|baby)|griev\w*|bereave\w*|cancer|"
+                    r"chemo\w*|surgery|hospitali[sz]ed|illness|ptsd)\b", re.IGNORECASE)
+# Beside a program question, a sure crisis reading of a loss stays certain when the message names one of those, or
 # hopelessness, a farewell or a time ("won't be alive by then", "my last message", "tonight").
 _GRAVE = re.compile(_RISK.pattern[:-3] + r"|die|dying|alive|to\s+live|living|end\s+it|goodbye|farewell|last\s+message|"
                     r"tonight|unsafe|danger\w*|be\s+here|be\s+around|no\s+point|give\s+up)\b", re.IGNORECASE)
@@ -520,11 +524,12 @@ class QuestionCollector(GraphComponent):
                        else None)
             if self._harmless(leaning):  # "is there any way around it?" right after the orientation visit
                 harmless = leaning
-            # Grief or stress, then a question: the classifier is sure of a crisis in many such messages ("my
-            # brother died suddenly and i cant start this year. who do i call"); beside a program question a
-            # sure reading stays certain only when the message names a means, an injury or a danger.
-            elif explained or crisis < float(self.config["max_crisis_beside_question"]) or not _GRAVE.search(
-                    message.get(TEXT) or ""):
+            # Grief, then a question: the classifier is sure of a crisis in many such messages ("my brother
+            # died suddenly and i cant start this year. who do i call"); beside a program question a sure reading
+            # gives way only when the message speaks of a loss or an illness and names no means, injury, danger,
+            # hopelessness or farewell ("I wish I were dead. how do I withdraw?" stays certain).
+            elif explained or crisis < float(self.config["max_crisis_beside_question"]) or (
+                    _GRIEF.search(message.get(TEXT) or "") and not _GRAVE.search(message.get(TEXT) or "")):
                 harmless = next((q for q in questions if self._harmless(q)), None)
         if harmless is None:
             message.set(CRISIS_LEVEL, "certain", add_to_output=True)
