@@ -185,14 +185,16 @@ class KnowledgeAction(UsesStore, Action, abc.ABC):
             dispatcher.utter_message(response="utter_part_not_understood", part=part)
         if found is not None and found.crisis_line:
             dispatcher.utter_message(response="utter_crisis_line")
-        topic = next((e["value"] for e in reversed(events) if e.get("name") == "last_topic"), None)
+        # What a follow-up's "it" may mean: the subject of each answer, the latest first (one answer, one subject).
+        subjects = [advising.focus(self.store, e["value"]) for e in reversed(events) if e.get("name") == "last_topic"]
+        subjects = list(dict.fromkeys(s for s in subjects if s))
         # Each slot once, with its last value, and only when it changes: every event is stored, replayed on
         # each later turn and sent to this server again. The focus is set on every answer: its time is when
         # the conversation last leaned on it (bot/channels/context.py).
         final = {event["name"]: event["value"] for event in events}
         events = [SlotSet(name, value) for name, value in final.items() if tracker.get_slot(name) != value]
-        if topic:
-            events.append(SlotSet("focus", advising.focus(self.store, topic)))
+        if subjects:
+            events.append(SlotSet("focus", turn.FOCUS_SEPARATOR.join(subjects[:turn.MAX_FOCUSES])))
         return events
 
     def covered(self, label: str) -> bool:

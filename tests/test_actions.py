@@ -410,3 +410,15 @@ def test_a_short_overview_question_after_an_answer_continues_its_topic(store, di
     run(ActionAnswerFaq(store), dispatcher, t)
     said = texts(dispatcher) + "".join(str(m.get("items", "")) for m in dispatcher.messages)
     assert phrase in said
+
+
+def test_an_answer_to_two_questions_keeps_both_subjects_in_focus_the_latest_first(store, dispatcher) -> None:
+    asked = [{"label": "faq/orientation_visit", "text": "do I have to visit campus", "confidence": 0.99},
+             {"label": "faq/course_load", "text": "how many classes a term", "confidence": 0.99}]
+    t = tracker("do I have to visit campus, and how many classes a term?", "faq", topic="orientation_visit",
+                slots={"program": "MIM"})
+    t.latest_message["questions"] = asked
+    events = run(ActionAnswerFaq(store), dispatcher, t)
+    focus = [e["value"] for e in events if e.get("name") == "focus"]
+    assert len(dispatcher.messages) >= 2 and focus and " | " in focus[0]
+    assert focus[0].split(" | ")[0] == advising.focus(store, "course_load")

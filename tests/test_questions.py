@@ -186,3 +186,16 @@ def test_a_sure_crisis_reading_beside_a_question_gives_way_only_to_a_loss_said_p
     from bot.nlu.questions import _GRAVE, _GRIEF
 
     assert bool(_GRIEF.search(text) and not _GRAVE.search(text)) is gives_way
+
+
+def test_after_an_answer_to_several_questions_a_follow_up_is_read_with_each_subject_and_the_surest_kept() -> None:
+    finder = QuestionFinder(QuestionFinder.get_default_config())
+    message = Message(data={TEXT: "when?", "metadata": {"context": {"focus": "the course load | the orientation visit"}}})
+    read = [m.get(TEXT) for m in finder.process([message])[1:] if m.get(KIND) == IN_FOCUS]
+    assert read == ["when is the course load?", "when is the orientation visit?"]
+    course_load = labelled(read[0], "faq", 0.55, IN_FOCUS, topic="course_load")
+    visit = labelled(read[1], "faq", 0.97, IN_FOCUS, topic="orientation_visit")
+    for reading_ in (course_load, visit):
+        reading_.set(LEANS, True)
+    found = collect(labelled("when?", "out_of_scope", 0.4), course_load, visit)
+    assert found.get("in_focus")["label"] == "faq/orientation_visit"

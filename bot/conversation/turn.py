@@ -20,6 +20,9 @@ from bot.conversation.parse import RETRIEVAL_INTENT, full_label
 MIN_QUESTION_CONFIDENCE = 0.3
 # The in-focus reading replaces the message's own when it is a program question this sure.
 MIN_IN_FOCUS_CONFIDENCE = 0.5
+# The focus slot after an answer to several questions holds each subject ("the orientation visit | the course
+# load"); the NLU reads a follow-up with each and keeps the surest reading (bot/nlu/questions.py).
+FOCUS_SEPARATOR, MAX_FOCUSES = " | ", 3
 MAX_QUESTIONS = 3
 FOLLOW_UP = "follow_up"
 UNPLACED = ("nlu_fallback", "out_of_scope")

@@ -35,7 +35,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.conversation.parse import full_label
-from bot.conversation.turn import answers, confidence
+from bot.conversation.turn import FOCUS_SEPARATOR, MAX_FOCUSES, answers, confidence
 from bot.nlu import idioms
 from bot.nlu.safety import CRISIS_PHRASE, OVERRIDDEN
 
@@ -331,13 +331,15 @@ class QuestionFinder(GraphComponent):
                 extra.append(Message(data={TEXT: statement, PARENT: index, KIND: STATEMENT, "metadata": metadata}))
             context = metadata.get("context") if isinstance(metadata, dict) else None
             focus = context.get("focus") if isinstance(context, dict) else None
-            read = None
-            if isinstance(focus, str):  # the message, or else its last question, read with the focus
+            # The message, or else its last question, read with the focus; after an answer to several questions,
+            # with each of their subjects ("the orientation visit | the course load"): the collector keeps the
+            # surest reading.
+            for one in (focus.split(FOCUS_SEPARATOR)[:MAX_FOCUSES] if isinstance(focus, str) else []):
                 last = questions[-1] if questions else self.finder.last_question(text)
-                read = self.finder.in_focus(text, focus) or (self.finder.in_focus(last, focus) if last else None)
-            if read:
-                extra.append(Message(data={TEXT: read[0], PARENT: index, KIND: IN_FOCUS, LEANS: read[1],
-                                           SHORT: read[2], "metadata": metadata}))
+                read = self.finder.in_focus(text, one) or (self.finder.in_focus(last, one) if last else None)
+                if read:
+                    extra.append(Message(data={TEXT: read[0], PARENT: index, KIND: IN_FOCUS, LEANS: read[1],
+                                               SHORT: read[2], "metadata": metadata}))
         return messages + extra
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
@@ -401,7 +403,8 @@ class QuestionCollector(GraphComponent):
                 extra.setdefault(message.get(PARENT), []).append(message)
         for index, message in enumerate(own):
             questions = [m for m in extra.get(index, []) if m.get(KIND) == QUESTION]
-            focused = next((m for m in extra.get(index, []) if m.get(KIND) == IN_FOCUS), None)
+            focused = max((m for m in extra.get(index, []) if m.get(KIND) == IN_FOCUS),
+                          key=lambda m: (answers(reading(m)["label"]), reading(m)["confidence"]), default=None)
             plain = next((m for m in extra.get(index, []) if m.get(KIND) == PLAIN), None)
             explained = plain is not None and self._said_plainly(message, plain)
             self._focus_over_small_talk(message, focused)
