@@ -29,11 +29,23 @@ FINDER = Finder(max_questions=3, min_words=2, max_follow_up_words=8)
     ("don't worry about it", False),
     ("money, my phone, where I go", False),  # a question word before its subject: a statement
     ("what I need is a part-time option", False),
+    ("and who i can call about admission", True),  # a question word, its subject, then an auxiliary: asks
+    ("By when do I need my technology set up", True),
 ])
 def test_a_sentence_without_a_question_mark_asks_only_in_a_question_s_word_order(text, asks) -> None:
     words = [t.lower_ for t in FINDER.nlp.make_doc(text) if not t.is_punct]
     assert is_question(words, text) is asks
 
+
+
+@pytest.mark.parametrize(("text", "questions"), [
+    ("Which job positions do MIM graduates hold, and is GRE score necessary for admission?",
+     ["Which job positions do MIM graduates hold", "is GRE score necessary for admission?"]),
+    ("I'd like to know if the diploma is identical, and whether the online courses are taught by the same faculty.",
+     ["I'd like to know if the diploma is identical", "whether the online courses are taught by the same faculty."]),
+])
+def test_a_clause_asks_after_an_auxiliary_in_a_question_or_after_whether(text, questions) -> None:
+    assert FINDER.questions(text) == questions
 
 
 @pytest.mark.parametrize(("text", "questions"), [
@@ -190,7 +202,8 @@ def test_a_sure_crisis_reading_beside_a_question_gives_way_only_to_a_loss_said_p
 
 def test_after_an_answer_to_several_questions_a_follow_up_is_read_with_each_subject_and_the_surest_kept() -> None:
     finder = QuestionFinder(QuestionFinder.get_default_config())
-    message = Message(data={TEXT: "when?", "metadata": {"context": {"focus": "the course load | the orientation visit"}}})
+    focus = "the course load | the orientation visit"
+    message = Message(data={TEXT: "when?", "metadata": {"context": {"focus": focus}}})
     read = [m.get(TEXT) for m in finder.process([message])[1:] if m.get(KIND) == IN_FOCUS]
     assert read == ["when is the course load?", "when is the orientation visit?"]
     course_load = labelled(read[0], "faq", 0.55, IN_FOCUS, topic="course_load")

@@ -105,6 +105,8 @@ _EXIST_AFTER = {"is", "are", "was", "were", "'s", "s", "will", "be", "any", "a",
 _WHO = {"i", "you", "we", "he", "she", "they", "it", "someone", "anyone", "everyone", "people", "u"}
 _NEGATIONS = {"nt", "n't", "not", "t"}
 _BARE_WH = {"when", "where", "who", "why"}  # a question word alone asks it of the focus
+_PREPOSITIONS = {"by", "in", "at", "for", "from", "to", "with", "on", "until", "till"}
+_INDIRECT = {"whether"}  # "..., and whether the online courses are taught by the same faculty"
 # Words that point back at what the conversation is about.
 _POINTERS = {"it", "that", "this", "them", "they", "these", "those"}
 
@@ -119,10 +121,14 @@ def is_question(words: List[str], text: str) -> bool:
     if text.rstrip().endswith("?") or _REQUESTS.match(text):
         return True
     rest = [w for w in words if w not in _JOINERS and w not in _OPENERS]
-    first, after = (rest + ["", ""])[:2]
+    if len(rest) > 1 and rest[0] in _PREPOSITIONS and rest[1] in _WH:  # "by when do I ...", "in what way ..."
+        rest = rest[1:]
+    first, after, third = (rest + ["", "", ""])[:3]
     if first in _AUX:
         return after not in _NEGATIONS
-    return first in _WH and after not in _WHO
+    if first in _WH and after in _WHO:  # "who i can call" asks; "where I go" tells
+        return third in _AUX
+    return first in _WH or first in _INDIRECT
 
 
 class Finder:
@@ -228,7 +234,11 @@ class Finder:
             if token.lower_ not in _JOINERS and token.text not in _PUNCT_JOINERS:
                 continue
             rest = [t.lower_ for t in tokens[k + 1:k + 5] if t.lower_ not in _JOINERS and t.lower_ not in _OPENERS]
-            opens = bool(rest) and (rest[0] in _WH or (rest[0] in _AUX and len(rest) > 1 and rest[1] in _SUBJECTS))
+            # In a sentence that ends asking, an auxiliary not negated opens a question too ("..., and is GRE
+            # required?"); elsewhere it needs its subject after it ("I work and do it part time" is one clause).
+            asks = sentence.text.rstrip().endswith("?")
+            opens = bool(rest) and (rest[0] in _WH or rest[0] in _INDIRECT or (
+                rest[0] in _AUX and len(rest) > 1 and (rest[1] in _SUBJECTS or (asks and rest[1] not in _NEGATIONS))))
             before = sum(1 for t in tokens[:k] if not t.is_punct) - sum(
                 1 for t in tokens[:k] if t.i < cuts[-1])
             if opens and before >= self.min_words:
