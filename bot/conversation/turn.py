@@ -25,6 +25,8 @@ MIN_IN_FOCUS_CONFIDENCE = 0.5
 FOCUS_SEPARATOR, MAX_FOCUSES = " | ", 3
 MAX_QUESTIONS = 3
 FOLLOW_UP = "follow_up"
+# Questions the program as a whole answers, which a pointer may ask of a part of it (the field study's credits).
+WHOLE_PROGRAM = frozenset({"faq/credits", "faq/duration"})
 UNPLACED = ("nlu_fallback", "out_of_scope")
 
 
@@ -120,6 +122,10 @@ def takes_the_focus(parse: dict[str, Any], label: str, focused: dict[str, Any], 
     if (focused["label"] == label or not answers(focused["label"])
             or focused["confidence"] < MIN_IN_FOCUS_CONFIDENCE or not covered(focused["label"])):
         return False
-    if focused.get("leans") and focused["label"] != last:
+    if focused.get("leans") and (focused["label"] != last or label in WHOLE_PROGRAM
+                                 or focused["confidence"] > confidence(parse)):
+        # Pointing at the focus, it asks something new; or asks the last topic again where the message alone
+        # reads as a question about the whole program ("how many credits does it count for?" after the field
+        # study: 3, not 36) or less surely than it reads with the focus.
         return True
     return not (answers(label) and confidence(parse) >= MIN_IN_FOCUS_CONFIDENCE and covered(label))
