@@ -20,7 +20,7 @@ pytestmark = pytest.mark.model
 
 # Items whose last turn must pass (every asked fact present, nothing rejected), of the held-out half.
 # Measured 2026-12-07 (second round: idioms, topics put first, terse lists, small talk giving way to the
-# focus): 66 of 87, 52 of 58, 27 of 43, 94 of 118 (the first round: 60, 53, 23, 94); third round: 66, 53, 27, 95.
+# focus): 66 of 87, 52 of 58, 27 of 43, 94 of 118 (the first round: 60, 53, 23, 94); third round: 68, 53, 27, 95.
 FLOORS = {"multi_question": 62, "long_messages": 48, "indirect": 23, "context_conversations": 90}
 # The crisis guards read sets written after their first held-out halves had informed decisions
 # (crisis_harmless_2, crisis_in_context_2; the first sets are development data now). Measured 2026-12-07,
