@@ -41,6 +41,8 @@ def test_a_sentence_without_a_question_mark_asks_only_in_a_question_s_word_order
 @pytest.mark.parametrize(("text", "questions"), [
     ("Which job positions do MIM graduates hold, and is GRE score necessary for admission?",
      ["Which job positions do MIM graduates hold", "is GRE score necessary for admission?"]),
+    ("my inbox is exploding lol, by when do I need my tech set up, and which LMS do you use?",
+     ["by when do I need my tech set up", "which LMS do you use?"]),
     ("I'd like to know if the diploma is identical, and whether the online courses are taught by the same faculty.",
      ["I'd like to know if the diploma is identical", "whether the online courses are taught by the same faculty."]),
 ])

@@ -174,7 +174,9 @@ class Finder:
                 if not words or (len(words) < self.min_words and not clause.text.rstrip().endswith("?")):
                     continue  # "gre?" asks; "ok." does not
                 # A short clause joined to a question asks too: "tech requirements + which LMS do you use?"
-                joined = len(clauses) > 1 and k == 0 and len(words) <= SHORT_CLAUSE_WORDS
+                # Not one that tells about the writer ("my inbox is exploding lol, by when do I ...").
+                joined = (len(clauses) > 1 and k == 0 and len(words) <= SHORT_CLAUSE_WORDS
+                          and words[0] not in _WHO and words[0] not in {"my", "our", "im", "i'm"})
                 if joined or is_question(words, clause.text):
                     found.append(clause.text.strip())
                 else:
@@ -237,6 +239,8 @@ class Finder:
             # In a sentence that ends asking, an auxiliary not negated opens a question too ("..., and is GRE
             # required?"); elsewhere it needs its subject after it ("I work and do it part time" is one clause).
             asks = sentence.text.rstrip().endswith("?")
+            if len(rest) > 1 and rest[0] in _PREPOSITIONS and rest[1] in _WH:  # "..., by when do I ..."
+                rest = rest[1:]
             opens = bool(rest) and (rest[0] in _WH or rest[0] in _INDIRECT or (
                 rest[0] in _AUX and len(rest) > 1 and (rest[1] in _SUBJECTS or (asks and rest[1] not in _NEGATIONS))))
             before = sum(1 for t in tokens[:k] if not t.is_punct) - sum(
