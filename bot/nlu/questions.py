@@ -120,15 +120,18 @@ def is_question(words: List[str], text: str) -> bool:
     """
     if text.rstrip().endswith("?") or _REQUESTS.match(text):
         return True
-    rest = [w for w in words if w not in _JOINERS and w not in _OPENERS]
-    if len(rest) > 1 and rest[0] in _PREPOSITIONS and rest[1] in _WH:  # "by when do I ...", "in what way ..."
-        rest = rest[1:]
+    rest = _past_preposition([w for w in words if w not in _JOINERS and w not in _OPENERS])
     first, after, third = (rest + ["", "", ""])[:3]
     if first in _AUX:
         return after not in _NEGATIONS
     if first in _WH and after in _WHO:  # "who i can call" asks; "where I go" tells
         return third in _AUX
     return first in _WH or first in _INDIRECT
+
+
+def _past_preposition(words: List[str]) -> List[str]:
+    """The words from the question word on when a preposition comes first ("by when do I ...", "in what way")."""
+    return words[1:] if len(words) > 1 and words[0] in _PREPOSITIONS and words[1] in _WH else words
 
 
 class Finder:
@@ -239,8 +242,7 @@ class Finder:
             # In a sentence that ends asking, an auxiliary not negated opens a question too ("..., and is GRE
             # required?"); elsewhere it needs its subject after it ("I work and do it part time" is one clause).
             asks = sentence.text.rstrip().endswith("?")
-            if len(rest) > 1 and rest[0] in _PREPOSITIONS and rest[1] in _WH:  # "..., by when do I ..."
-                rest = rest[1:]
+            rest = _past_preposition(rest)  # "..., by when do I ..."
             opens = bool(rest) and (rest[0] in _WH or rest[0] in _INDIRECT or (
                 rest[0] in _AUX and len(rest) > 1 and (rest[1] in _SUBJECTS or (asks and rest[1] not in _NEGATIONS))))
             before = sum(1 for t in tokens[:k] if not t.is_punct) - sum(
@@ -369,6 +371,18 @@ def reading(message: Message) -> Dict[str, Any]:
             "entities": entities, "crisis_phrase": bool(message.get(CRISIS_PHRASE))}
 
 
+def own_crisis_confidence(message: Message) -> float:
+    """How sure the classifier itself was of a crisis: before the phrase list overrode it, or its confidence."""
+    overridden = message.get(OVERRIDDEN) or {}
+    return float(overridden["crisis"] if overridden else (message.get(INTENT) or {}).get("confidence") or 0.0)
+
+
+def _sureness(message: Message) -> Tuple[bool, float]:
+    """A reading's rank among readings with the focus: a program answer first, then the surer."""
+    found = reading(message)
+    return answers(found["label"]), found["confidence"]
+
+
 def take_reading(message: Message, reading_: Message, with_entities: bool = False) -> None:
     """Give ``message`` the classification of one of its readings.
 
@@ -417,8 +431,7 @@ class QuestionCollector(GraphComponent):
                 extra.setdefault(message.get(PARENT), []).append(message)
         for index, message in enumerate(own):
             questions = [m for m in extra.get(index, []) if m.get(KIND) == QUESTION]
-            focused = max((m for m in extra.get(index, []) if m.get(KIND) == IN_FOCUS),
-                          key=lambda m: (answers(reading(m)["label"]), reading(m)["confidence"]), default=None)
+            focused = max((m for m in extra.get(index, []) if m.get(KIND) == IN_FOCUS), key=_sureness, default=None)
             plain = next((m for m in extra.get(index, []) if m.get(KIND) == PLAIN), None)
             explained = plain is not None and self._said_plainly(message, plain)
             self._focus_over_small_talk(message, focused)
@@ -449,9 +462,7 @@ class QuestionCollector(GraphComponent):
         if (crisis and grave and not self._harmless(plain)) or plain_intent.get("name") == self.config["crisis_intent"]:
             return True  # a program question among its readings may still be answered (``_crisis_level``)
         if crisis:
-            overridden = message.get(OVERRIDDEN) or {}
-            confidence_ = overridden["crisis"] if overridden else (message.get(INTENT) or {}).get("confidence")
-            message.set(CRISIS_CONFIDENCE, round(float(confidence_ or 0.0), 4), add_to_output=True)
+            message.set(CRISIS_CONFIDENCE, round(own_crisis_confidence(message), 4), add_to_output=True)
             if grave:
                 message.set(CRISIS_LEVEL, "uncertain", add_to_output=True)
         take_reading(message, plain, with_entities=True)
@@ -491,8 +502,7 @@ class QuestionCollector(GraphComponent):
             intent = statement.get(INTENT) or {}
             if intent.get("name") != crisis_intent:
                 continue
-            overridden = statement.get(OVERRIDDEN) or {}
-            own = float(overridden["crisis"] if overridden else intent.get("confidence") or 0.0)
+            own = own_crisis_confidence(statement)
             named = bool(statement.get(CRISIS_PHRASE)) and own >= float(self.config["max_named_crisis"])
             sure = own >= float(self.config["min_sentence_crisis"]) and _RISK.search(statement.get(TEXT) or "")
             if named or sure:
@@ -527,7 +537,7 @@ class QuestionCollector(GraphComponent):
             return
         harmless = None
         overridden = message.get(OVERRIDDEN) or {}
-        crisis = float(overridden["crisis"] if overridden else (message.get(INTENT) or {}).get("confidence") or 0.0)
+        crisis = own_crisis_confidence(message)
         message.set(CRISIS_CONFIDENCE, round(crisis, 4), add_to_output=True)
         # A crisis named in words stays certain, unless the classifier itself read something else and the
         # message asks a program question in context (the certain level needs both the words and the
