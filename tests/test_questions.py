@@ -8,7 +8,9 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.questions import (
     IN_FOCUS,
+    IN_MESSAGE,
     KIND,
+    NUMBER,
     LEANS,
     PARENT,
     QUESTION,
@@ -75,7 +77,7 @@ def test_a_clause_asks_after_an_auxiliary_in_a_question_or_after_whether(text, q
     ("length and cost?", ["length?", "cost?"]),
     ("can I work and study at the same time?", []),
     ("hey, does the online MLS make you come to campus ever, and how many credits is the whole thing?",
-     ["hey, does the online MLS make you come to campus ever", "how many credits is the whole thing?"]),
+     ["does the online MLS make you come to campus ever", "how many credits is the whole thing?"]),
 ])
 def test_the_questions_of_a_message(text, questions) -> None:
     assert FINDER.questions(text) == questions
@@ -113,6 +115,7 @@ def test_the_finder_adds_a_message_per_question_and_one_read_with_the_focus() ->
     assert out[0] is message
     assert [(m.get(TEXT), m.get(KIND), m.get(PARENT)) for m in out[1:]] == [
         ("how long is it", QUESTION, 0), ("what about summer?", QUESTION, 0),
+        ("what about summer? how long is it", IN_MESSAGE, 0),
         ("how long is the program and what about summer?", IN_FOCUS, 0)]
 
 
@@ -176,6 +179,81 @@ def test_unsure_small_talk_gives_way_to_a_sure_in_focus_question(own, confidence
     focused.set(LEANS, True)
     found = collect(labelled("who supervises me there?", own, confidence), focused)
     assert (found.get(INTENT)["name"] == "faq") is taken
+
+
+@pytest.mark.parametrize(("words", "confidence", "taken"), [
+    ("any big names?", 0.97, True),  # a few words out of scope alone, after the field study sites
+    ("any big names?", 0.9, False),  # the reading with the focus not sure enough
+    ("what's the weather like in Denver today?", 0.97, False),  # more than a few words: out of scope it is
+])
+def test_a_few_words_out_of_scope_give_way_to_a_very_sure_in_focus_question(words, confidence, taken) -> None:
+    focused = labelled(f"the field study sites: {words}", "faq", confidence, IN_FOCUS, topic="field_study_sites")
+    focused.set(LEANS, True)
+    found = collect(labelled(words, "out_of_scope", 0.95), focused)
+    assert (found.get(INTENT)["name"] == "faq") is taken
+
+
+def test_a_later_question_unsure_alone_takes_its_reading_after_the_question_it_leans_on() -> None:
+    sessions = labelled("Do you host information sessions?", "ask_info_sessions", 0.95, QUESTION)
+    when = labelled("What time of year", "out_of_scope", 0.99, QUESTION)
+    when.set(NUMBER, 1)
+    leaning = labelled("What time of year Do you host information sessions?", "ask_info_sessions", 0.9, IN_MESSAGE)
+    leaning.set(NUMBER, 1)
+    sessions.set(NUMBER, 0)
+    found = collect(labelled("Do you host information sessions? What time of year", "ask_info_sessions", 0.9),
+                    sessions, when, leaning)
+    assert [(q["text"], q["label"]) for q in found.get("questions")] == [
+        ("Do you host information sessions?", "ask_info_sessions"), ("What time of year", "ask_info_sessions")]
+
+
+def test_a_later_question_sure_alone_keeps_its_own_reading() -> None:
+    credits = labelled("How many credit hours does the online MIM take", "faq", 0.99, QUESTION, topic="credits")
+    credits.set(NUMBER, 0)
+    special = labelled("what specialization do you complete in it?", "ask_specializations", 0.8, QUESTION)
+    special.set(NUMBER, 1)
+    leaning = labelled("what specialization do you complete in it? How many credit hours does the online MIM take",
+                       "faq", 0.9, IN_MESSAGE, topic="credits")
+    leaning.set(NUMBER, 1)
+    found = collect(labelled("How many credit hours ... in it?", "faq", 0.99, topic="credits"), credits, special,
+                    leaning)
+    assert [q["label"] for q in found.get("questions")] == ["faq/credits", "ask_specializations"]
+
+
+@pytest.mark.parametrize(("questions", "leaning"), [
+    (["Do you host information sessions?", "What time of year", "where are the in-person ones"],
+     [None, "What time of year Do you host information sessions?",
+      "where are the in-person ones Do you host information sessions?"]),
+    (["how many credits is the MLS", "who do I call about admissions?"], [None, None]),  # a question of its own
+    (["is the MIM online", "is it accredited?"], [None, "is it accredited? is the MIM online"]),
+])
+def test_a_later_question_leans_on_the_last_one_that_does_not_lean_when_it_points_or_is_a_few_words(
+        questions, leaning) -> None:
+    assert FINDER.leaning(questions) == leaning
+
+
+@pytest.mark.parametrize(("text", "questions"), [
+    # A greeting before a topic put first: each question is read with the topic.
+    ("Hi! For the MLS field study: how many credits, how many hours on site, and which course is it?",
+     ["For the MLS field study: how many credits", "For the MLS field study: how many hours on site",
+      "For the MLS field study: which course is it?"]),
+    # Questions counted off.
+    ("(1) is instruction asynchronous or both; (2) what system are the online classes accessed through?",
+     ["(1) is instruction asynchronous or both", "(2) what system are the online classes accessed through?"]),
+    ("are any in person, and if so where?", []),  # "if so" goes on asking the same
+    ("how many years to finish, and are summers included", ["how many years to finish", "are summers included"]),
+    ("how many hrs for field study + examples of where ppl do it?",
+     ["how many hrs for field study", "examples of where ppl do it?"]),
+    # A terse list in one sentence, without a question mark.
+    ("class format, tech requirements and learning management system for the online MLS",
+     ["class format for the online MLS?", "tech requirements for the online MLS?",
+      "learning management system for the online MLS?"]),
+    ("field study - supervised by who, any written report, any class meetings during the semester",
+     ["field study: supervised by who during the semester?", "field study: any written report during the semester?",
+      "field study: any class meetings during the semester?"]),
+    ("I work full time, have two kids and a dog", []),  # a story is no list
+])
+def test_more_ways_of_putting_several_questions_in_one_message(text, questions) -> None:
+    assert Finder(max_questions=5, min_words=2, max_follow_up_words=8).questions(text) == questions
 
 
 def test_small_talk_keeps_its_reading_when_the_in_focus_one_does_not_lean_or_is_unsure() -> None:

@@ -33,6 +33,23 @@ def test_two_questions_are_answered_in_order_and_share_the_program_one_names() -
     assert found.asked == [Asked("faq/credits", "MLS", "q"), Asked("faq/field_study", "MLS", "q")]
 
 
+def test_one_question_asked_of_each_program_is_answered_for_each() -> None:
+    parse = {**faq("credits"), "questions": [reading("faq/credits", program="mls"), reading("faq/credits", program="mim"),
+                                             reading("faq/credits")]}
+    assert [(a.label, a.program) for a in resolve(parse, canonical).asked] == [
+        ("faq/credits", "MLS"), ("faq/credits", "MIM"), ("faq/credits", None)]
+    again = {**faq("credits"), "questions": [reading("faq/credits", program="mim"), reading("faq/duration"),
+                                             reading("faq/credits")]}  # the one program named applies to all
+    assert [(a.label, a.program) for a in resolve(again, canonical).asked] == [("faq/credits", "MIM"),
+                                                                              ("faq/duration", "MIM")]
+
+
+def test_the_same_question_twice_is_one_question() -> None:
+    parse = {**faq("recorded_session"), "questions": [reading("faq/recorded_session"),
+                                                      reading("faq/recorded_session")]}
+    assert resolve(parse, canonical) is None  # one question: its action answers it as it always did
+
+
 def test_at_most_three_questions_and_each_once() -> None:
     parse = {**faq("credits"), "questions": [reading(f"faq/t{k}") for k in (1, 2, 2, 3, 4)]}
     assert [a.label for a in resolve(parse, canonical).asked] == ["faq/t1", "faq/t2", "faq/t3"]

@@ -92,16 +92,15 @@ def resolve(parse: dict[str, Any], canonical: Callable[[str], Optional[str]],
     not_understood: list[str] = []
     for reading in readings:
         if answers(reading["label"]) and reading["confidence"] >= MIN_QUESTION_CONFIDENCE:
-            if all(a.label != reading["label"] for a in asked):
-                program = named_program(reading.get("entities") or [], canonical) or whole_program
-                asked.append(Asked(reading["label"], program, reading.get("text") or ""))
+            program = named_program(reading.get("entities") or [], canonical) or whole_program
+            asked.append(Asked(reading["label"], program, reading.get("text") or ""))
         elif reading["label"] in UNPLACED or reading["confidence"] < MIN_QUESTION_CONFIDENCE:
             not_understood.append(reading.get("text") or "")
-    if len(asked) > 1 or (asked and (not answers(label) or crisis_line)):
+    if len(_once(asked)) > 1 or (asked and (not answers(label) or crisis_line)):
         # A program named in one question applies to the others ("credits of the MLS, and a field study?").
         programs = {a.program for a in asked if a.program}
         shared = programs.pop() if len(programs) == 1 else None
-        asked = [a if a.program else Asked(a.label, shared, a.text) for a in asked[:MAX_QUESTIONS]]
+        asked = _once([a if a.program else Asked(a.label, shared, a.text) for a in asked])[:MAX_QUESTIONS]
         return Turn(asked, not_understood if len(asked) else [], crisis_line, bool(parse.get("story")))
     focused = parse.get("in_focus")
     if focused and label != FOLLOW_UP and takes_the_focus(parse, label, focused, covered, last):
@@ -110,6 +109,20 @@ def resolve(parse: dict[str, Any], canonical: Callable[[str], Optional[str]],
     if crisis_line:
         return Turn([Asked(label, whole_program, parse.get("text") or "")] if answers(label) else [], [], True)
     return None
+
+
+def _once(asked: list[Asked]) -> list[Asked]:
+    """The questions in order, each label asked of each program once ("credits of the MLS? and the MIM?": two).
+
+    A question naming no program is answered for both, so it covers the same question of either.
+    """
+    seen: set[tuple[str, Optional[str]]] = set()
+    found = []
+    for one in asked:
+        if (one.label, one.program) not in seen and (one.label, None) not in seen:
+            seen.add((one.label, one.program))
+            found.append(one)
+    return found
 
 
 def takes_the_focus(parse: dict[str, Any], label: str, focused: dict[str, Any], covered: Callable[[str], bool],

@@ -43,6 +43,8 @@ RESPONSE_SELECTOR = "response_selector"
 # Where a question's own message points back at the message it came from, and what it is.
 PARENT, KIND = "question_of", "question_kind"
 QUESTION, IN_FOCUS, LEANS, SHORT = "question", "in_focus", "leans", "short"
+# A later question of a message read after the question it leans on ("info sessions? what time of year?").
+IN_MESSAGE, NUMBER = "in_message", "question_number"
 PLAIN = "plain"  # the message with its idioms in plain words (bot/nlu/idioms.py)
 STATEMENT = "statement"  # a sentence of a story, screened for a crisis on its own
 CRISIS_SENTENCE = "crisis_sentence"  # on the parse: the sentence of a longer message that reads as a crisis
@@ -92,10 +94,10 @@ _PUNCT_JOINERS = {",", ";", "-", "--", "/", "\u2013", "\u2014"}
 # A topic put before the questions: "field study: ...", "MIM online - ...", "For the online MIM: ...".
 _HEAD = re.compile(r"^\s*(?P<head>[^:?!.;,]*[A-Za-z][^:?!.;,]*?)\s*(?::|\s[-\u2013\u2014]{1,2}\s)\s*(?P<body>\S.*)$",
                    re.DOTALL)
-MAX_HEAD_WORDS = 5
+MAX_HEAD_WORDS = 6
 # A list of topics in one terse question, and the phrase after its last topic that applies to all of them.
 _LIST = re.compile(r"\s*,\s*(?:and\s+|&\s+)?|\s*\+\s*|\s+&\s+|\s+/\s+|\s+and\s+", re.IGNORECASE)
-_TAIL = re.compile(r"\s(?:for|of|in|at|about|with)\s.+$", re.IGNORECASE)
+_TAIL = re.compile(r"\s(?:for|of|in|at|about|with|during|per)\s.+$", re.IGNORECASE)
 MAX_ITEM_WORDS = 3
 # "there" says that something exists next to these words ("is there", "there are"), not where.
 _EXIST_BEFORE = {"is", "are", "was", "were", "isn't", "aren't", "be", "been", "if", "whether", "not"}
@@ -109,6 +111,13 @@ _PREPOSITIONS = {"by", "in", "at", "for", "from", "to", "with", "on", "until", "
 _INDIRECT = {"whether"}  # "..., and whether the online courses are taught by the same faculty"
 # Words that point back at what the conversation is about.
 _POINTERS = {"it", "that", "this", "them", "they", "these", "those"}
+# A later question of a message leans on an earlier one when it points ("which course is it?", "where are the
+# in-person ones") or is a question word and a few words ("what time of year").
+_LEANING_POINTERS = _POINTERS | {"ones", "one"}
+MAX_LEANING_WORDS = 4
+# A greeting before a topic put first ("Hi! For the MLS field study: how many credits, ...").
+_GREETING = re.compile(r"^\s*(?:(?:hi|hello|hey|hiya|good\s+(?:morning|afternoon|evening)|greetings)\b"
+                       r"[\s,!.\-\u2013\u2014]*)+", re.IGNORECASE)
 
 
 def is_question(words: List[str], text: str) -> bool:
@@ -120,13 +129,18 @@ def is_question(words: List[str], text: str) -> bool:
     """
     if text.rstrip().endswith("?") or _REQUESTS.match(text):
         return True
-    rest = _past_preposition([w for w in words if w not in _JOINERS and w not in _OPENERS])
+    rest = _past_preposition([w for w in words
+                              if w not in _JOINERS and w not in _OPENERS and not _ENUMERATION.match(w)])
     first, after, third = (rest + ["", "", ""])[:3]
     if first in _AUX:
         return after not in _NEGATIONS
     if first in _WH and after in _WHO:  # "who i can call" asks; "where I go" tells
         return third in _AUX
     return first in _WH or first in _INDIRECT
+
+
+# A number that counts questions off: "(1) is it ...; (2) what ...", "1. ... 2. ...".
+_ENUMERATION = re.compile(r"^\d{1,2}[).:]?$")
 
 
 def _past_preposition(words: List[str]) -> List[str]:
@@ -159,6 +173,9 @@ class Finder:
         A topic put first ("field study: how many hours, and which sites host students?") belongs to each
         question after it: they are read with it ("field study: which sites host students?").
         """
+        greeting = _GREETING.match(text)
+        if greeting and greeting.end() < len(text):
+            text = text[greeting.end():]
         head = _HEAD.match(text)
         topic = head.group("head").strip() if head else ""
         if head and len(topic.split()) <= MAX_HEAD_WORDS and topic.split()[0].lower() not in _WH | _AUX:
@@ -186,8 +203,10 @@ class Finder:
                     statements += len(words)
         if len(found) > 1 or (found and statements):
             return found[:self.max_questions], statements
-        items = self._items(text) if not statements else []
-        return items[:self.max_questions], statements
+        # A terse list is one sentence that asks nothing in a question's word order ("class format, tech
+        # requirements and LMS for the online MLS"); a story is not cut into lists.
+        items = self._items(text) if not statements or (not found and len(list(doc.sents)) == 1) else []
+        return items[:self.max_questions], statements if not items else 0
 
     def _items(self, text: str) -> List[str]:
         """A terse question listing topics ("credits + tuition for the online MLS?"), one question per topic.
@@ -208,6 +227,24 @@ class Finder:
         if any(not p or len(p.split()) > MAX_ITEM_WORDS or p.split()[0].lower() in _WH | _AUX for p in items):
             return []
         return [f"{p}{shared}?" for p in items]
+
+    def leaning(self, questions: List[str]) -> List[Optional[str]]:
+        """Each question of a message read after the question it leans on, or None where it leans on none.
+
+        A later question leans on the last one before it that does not lean itself when it points ("info
+        sessions for the MLS? where are the in-person ones") or is a question word and a few words ("what
+        time of year"): its reading with that question says what it asks about.
+        """
+        found: List[Optional[str]] = []
+        anchor: Optional[str] = None
+        for question in questions:
+            asked = [t.lower_ for t in self.nlp.make_doc(question)
+                     if not t.is_punct and t.lower_ not in _JOINERS and t.lower_ not in _OPENERS]
+            leans = anchor is not None and bool(asked) and (any(w in _LEANING_POINTERS for w in asked) or (
+                len(asked) <= MAX_LEANING_WORDS and _past_preposition(asked)[0] in _WH))
+            found.append(f"{question} {anchor}" if leans else None)
+            anchor = anchor if leans else question
+        return found
 
     def statements(self, text: str) -> List[str]:
         """The sentences of a text of several sentences that ask nothing, up to ``MAX_STATEMENTS``.
@@ -238,12 +275,19 @@ class Finder:
         for k, token in enumerate(tokens[:-1]):
             if token.lower_ not in _JOINERS and token.text not in _PUNCT_JOINERS:
                 continue
-            rest = [t.lower_ for t in tokens[k + 1:k + 5] if t.lower_ not in _JOINERS and t.lower_ not in _OPENERS]
+            if token.lower_ == "so" and k > 0 and tokens[k - 1].lower_ == "if":
+                continue  # "are any in person, and if so where?": one question
+            rest = [t.lower_ for t in tokens[k + 1:k + 7] if t.lower_ not in _JOINERS and t.lower_ not in _OPENERS
+                    and not t.is_punct and not _ENUMERATION.match(t.lower_)]
             # In a sentence that ends asking, an auxiliary not negated opens a question too ("..., and is GRE
             # required?"); elsewhere it needs its subject after it ("I work and do it part time" is one clause).
-            asks = sentence.text.rstrip().endswith("?")
+            # The sentence ends asking, or the clause before the joiner asks ("how many years, and are summers in").
+            so_far = [t for t in tokens[:k] if t.i >= cuts[-1]]
+            asks = sentence.text.rstrip().endswith("?") or (
+                token.lower_ in _JOINERS and is_question([t.lower_ for t in so_far if not t.is_punct],
+                                                         "".join(t.text_with_ws for t in so_far)))
             rest = _past_preposition(rest)  # "..., by when do I ..."
-            opens = bool(rest) and (rest[0] in _WH or rest[0] in _INDIRECT or (
+            opens = bool(rest) and (rest[0] in _WH or rest[0] in _INDIRECT or token.text == "+" or (
                 rest[0] in _AUX and len(rest) > 1 and (rest[1] in _SUBJECTS or (asks and rest[1] not in _NEGATIONS))))
             before = sum(1 for t in tokens[:k] if not t.is_punct) - sum(
                 1 for t in tokens[:k] if t.i < cuts[-1])
@@ -310,11 +354,11 @@ class QuestionFinder(GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        """Up to three questions a message; a follow-up read with the focus up to eight words.
+        """Up to five questions a message (the turn answers three); a follow-up read with the focus up to 8 words.
 
         Up to twelve when it points at the focus ("is there any mechanism for being excused from it?").
         """
-        return {"max_questions": 3, "min_words": 2, "max_follow_up_words": 8, "max_pointing_words": 12}
+        return {"max_questions": 5, "min_words": 2, "max_follow_up_words": 8, "max_pointing_words": 12}
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         self.finder = Finder(int(config["max_questions"]), int(config["min_words"]),
@@ -341,8 +385,12 @@ class QuestionFinder(GraphComponent):
             questions, story = self.finder.read_story(text)
             if story:  # a story before (or around) the question: acknowledged
                 message.set(STORY, True, add_to_output=True)
-            for question in questions:
-                extra.append(Message(data={TEXT: question, PARENT: index, KIND: QUESTION, "metadata": metadata}))
+            for number, (question, leaning) in enumerate(zip(questions, self.finder.leaning(questions))):
+                extra.append(Message(data={TEXT: question, PARENT: index, KIND: QUESTION, NUMBER: number,
+                                           "metadata": metadata}))
+                if leaning:
+                    extra.append(Message(data={TEXT: leaning, PARENT: index, KIND: IN_MESSAGE, NUMBER: number,
+                                               "metadata": metadata}))
             for statement in self.finder.statements(text):
                 extra.append(Message(data={TEXT: statement, PARENT: index, KIND: STATEMENT, "metadata": metadata}))
             context = metadata.get("context") if isinstance(metadata, dict) else None
@@ -408,11 +456,14 @@ class QuestionCollector(GraphComponent):
         # when that points at the focus and is a sure program question ("who supervises me there?" after the
         # field study: not a greeting). Rules answer those intents with a fixed response, so the choice is made
         # here: below max_small_talk_confidence for the one, min_focus_over_small_talk for the other.
+        # A message of max_terse_words read as out of scope, however surely, takes an in-focus reading that leans
+        # and is min_focus_over_terse sure ("any big names?" after the field study sites).
         # min_sentence_crisis: how sure the classifier must be that one sentence of a longer message is a crisis
         # (naming one in words is enough) for the message to be one (``_crisis_in_a_sentence``).
         return {"crisis_intent": "crisis", "min_question_confidence": 0.5, "max_named_crisis": 0.2,
                 "max_crisis_beside_question": 0.8, "max_small_talk_confidence": 0.7,
-                "min_focus_over_small_talk": 0.9, "min_sentence_crisis": 0.9}
+                "min_focus_over_small_talk": 0.9, "min_sentence_crisis": 0.9, "max_terse_words": 3,
+                "min_focus_over_terse": 0.95}
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         self.config = config
@@ -437,7 +488,9 @@ class QuestionCollector(GraphComponent):
             self._focus_over_small_talk(message, focused)
             self._crisis_in_a_sentence(message, [m for m in extra.get(index, []) if m.get(KIND) == STATEMENT])
             if questions:
-                message.set(QUESTIONS, [reading(m) for m in questions], add_to_output=True)
+                leaning = {m.get(NUMBER): m for m in extra.get(index, []) if m.get(KIND) == IN_MESSAGE}
+                message.set(QUESTIONS, [self._question(m, leaning.get(m.get(NUMBER))) for m in questions],
+                            add_to_output=True)
             if focused is not None:
                 message.set(IN_FOCUS, {**reading(focused), LEANS: bool(focused.get(LEANS))}, add_to_output=True)
             self._crisis_level(message, questions, focused, explained)
@@ -470,6 +523,23 @@ class QuestionCollector(GraphComponent):
         message.set(OVERRIDDEN, None)
         return True
 
+    def _question(self, question: Message, leaning: Optional[Message]) -> Dict[str, Any]:
+        """A question's reading, or its reading after the question it leans on (``Finder.leaning``).
+
+        That one counts only when the question alone is no sure program question ("what time of year" reads
+        as small talk): read after another question, a question of its own ("and what specialization does it
+        have?" after the MIM's credits) takes the other's topic.
+        """
+        own = reading(question)
+        if leaning is None:
+            return own
+        found = reading(leaning)
+        if (not answers(found["label"]) or found["confidence"] < float(self.config["min_question_confidence"])
+                or own["crisis_phrase"] or own["label"] == self.config["crisis_intent"]):
+            return own
+        unsure = not answers(own["label"]) or own["confidence"] < float(self.config["min_question_confidence"])
+        return {**found, "text": own["text"]} if unsure else own
+
     def _focus_over_small_talk(self, message: Message, focused: Optional[Message]) -> None:
         """An unsure small-talk or out-of-scope reading gives way to a sure in-focus program question.
 
@@ -480,7 +550,10 @@ class QuestionCollector(GraphComponent):
         if focused is None or own.get("name") not in SMALL_TALK or not focused.get(LEANS):
             return
         found = reading(focused)
-        if (float(own.get("confidence") or 0.0) >= float(self.config["max_small_talk_confidence"])
+        # A few words out of scope alone ("any big names?" after the field study sites) are no small talk.
+        terse = own.get("name") == "out_of_scope" and len((message.get(TEXT) or "").split()) <= int(
+            self.config["max_terse_words"]) and found["confidence"] >= float(self.config["min_focus_over_terse"])
+        if (float(own.get("confidence") or 0.0) >= float(self.config["max_small_talk_confidence"]) and not terse
                 or not answers(found["label"]) or found["confidence"] < float(self.config["min_focus_over_small_talk"])
                 or found["crisis_phrase"]):
             return
