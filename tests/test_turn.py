@@ -34,8 +34,8 @@ def test_two_questions_are_answered_in_order_and_share_the_program_one_names() -
 
 
 def test_one_question_asked_of_each_program_is_answered_for_each() -> None:
-    parse = {**faq("credits"), "questions": [reading("faq/credits", program="mls"), reading("faq/credits", program="mim"),
-                                             reading("faq/credits")]}
+    parse = {**faq("credits"), "questions": [reading("faq/credits", program="mls"),
+                                             reading("faq/credits", program="mim"), reading("faq/credits")]}
     assert [(a.label, a.program) for a in resolve(parse, canonical).asked] == [
         ("faq/credits", "MLS"), ("faq/credits", "MIM"), ("faq/credits", None)]
     again = {**faq("credits"), "questions": [reading("faq/credits", program="mim"), reading("faq/duration"),
