@@ -193,6 +193,19 @@ def test_a_few_words_out_of_scope_give_way_to_a_very_sure_in_focus_question(word
     assert (found.get(INTENT)["name"] == "faq") is taken
 
 
+@pytest.mark.parametrize(("own", "confidence", "taken"), [
+    (0.74, 0.9998, True),  # "seriously? cant i get an exemption" after the orientation visit
+    (0.74, 0.95, False),  # with the focus only fairly sure
+    (0.95, 0.9998, False),  # sure alone that it is out of scope
+])
+def test_out_of_scope_unsure_alone_gives_way_to_an_all_but_certain_reading_with_the_focus(own, confidence,
+                                                                                      taken) -> None:
+    focused = labelled("the campus orientation visit: seriously? cant i get an exemption", "faq", confidence,
+                       IN_FOCUS, topic="orientation_visit")
+    found = collect(labelled("seriously? cant i get an exemption", "out_of_scope", own), focused)
+    assert (found.get(INTENT)["name"] == "faq") is taken
+
+
 def test_a_later_question_unsure_alone_takes_its_reading_after_the_question_it_leans_on() -> None:
     sessions = labelled("Do you host information sessions?", "ask_info_sessions", 0.95, QUESTION)
     when = labelled("What time of year", "out_of_scope", 0.99, QUESTION)

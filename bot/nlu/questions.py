@@ -337,7 +337,9 @@ class Finder:
         place = next((t for t in words if t.lower_ == "there" and _points_at_a_place(t)), None)
         if place is not None:  # "who supervises me there?": at the field study
             return text[:place.idx] + "at " + focus + text[place.idx + len(place.text):], True, short
-        return f"{focus}: {text}", len(words) <= 3, short
+        # "the in-person ones" leans on the focus without naming it: it goes first
+        ones = any(t.lower_ in _LEANING_POINTERS - _POINTERS for t in words)
+        return f"{focus}: {text}", len(words) <= 3 or ones, short
 
 
 def _points_at_a_place(token: Any) -> bool:
@@ -456,14 +458,15 @@ class QuestionCollector(GraphComponent):
         # when that points at the focus and is a sure program question ("who supervises me there?" after the
         # field study: not a greeting). Rules answer those intents with a fixed response, so the choice is made
         # here: below max_small_talk_confidence for the one, min_focus_over_small_talk for the other.
-        # A message of max_terse_words read as out of scope, however surely, takes an in-focus reading that leans
-        # and is min_focus_over_terse sure ("any big names?" after the field study sites).
+        # A message of max_terse_words read as out of scope, however surely, takes an in-focus reading that is
+        # min_focus_over_terse sure ("any big names?" after the field study sites); one read out of scope less
+        # than max_out_of_scope sure, one that is min_focus_over_out_of_scope sure.
         # min_sentence_crisis: how sure the classifier must be that one sentence of a longer message is a crisis
         # (naming one in words is enough) for the message to be one (``_crisis_in_a_sentence``).
         return {"crisis_intent": "crisis", "min_question_confidence": 0.5, "max_named_crisis": 0.2,
                 "max_crisis_beside_question": 0.8, "max_small_talk_confidence": 0.7,
                 "min_focus_over_small_talk": 0.9, "min_sentence_crisis": 0.9, "max_terse_words": 3,
-                "min_focus_over_terse": 0.95}
+                "min_focus_over_terse": 0.95, "max_out_of_scope": 0.9, "min_focus_over_out_of_scope": 0.99}
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         self.config = config
@@ -547,15 +550,22 @@ class QuestionCollector(GraphComponent):
         the classifier is sure of ("ok that's it", "nope", "thanks for that").
         """
         own = message.get(INTENT) or {}
-        if focused is None or own.get("name") not in SMALL_TALK or not focused.get(LEANS):
+        if focused is None or own.get("name") not in SMALL_TALK:
             return
-        found = reading(focused)
-        # A few words out of scope alone ("any big names?" after the field study sites) are no small talk.
-        terse = own.get("name") == "out_of_scope" and len((message.get(TEXT) or "").split()) <= int(
-            self.config["max_terse_words"]) and found["confidence"] >= float(self.config["min_focus_over_terse"])
-        if (float(own.get("confidence") or 0.0) >= float(self.config["max_small_talk_confidence"]) and not terse
-                or not answers(found["label"]) or found["confidence"] < float(self.config["min_focus_over_small_talk"])
-                or found["crisis_phrase"]):
+        found, mine, config = reading(focused), float(own.get("confidence") or 0.0), self.config
+        if not answers(found["label"]) or found["crisis_phrase"]:
+            return
+        takes = bool(focused.get(LEANS)) and mine < float(config["max_small_talk_confidence"]) and (
+            found["confidence"] >= float(config["min_focus_over_small_talk"]))
+        if own.get("name") == "out_of_scope":
+            # Out of scope alone, a program question with the focus: a few words ("any big names?" after the
+            # field study sites), or read unsure alone and all but certain with the focus ("seriously? cant i get
+            # an exemption" after the orientation visit).
+            terse = len((message.get(TEXT) or "").split()) <= int(config["max_terse_words"])
+            takes = takes or (terse and found["confidence"] >= float(config["min_focus_over_terse"])) or (
+                mine < float(config["max_out_of_scope"])
+                and found["confidence"] >= float(config["min_focus_over_out_of_scope"]))
+        if not takes:
             return
         take_reading(message, focused)
 
