@@ -96,3 +96,14 @@ def test_an_uncertain_crisis_answers_the_question_with_the_988_line() -> None:
     parse = {**faq("orientation_visit"), "crisis_level": "uncertain"}
     found = resolve(parse, canonical)
     assert found.crisis_line and [a.label for a in found.asked] == ["faq/orientation_visit"]
+
+
+def test_the_one_question_of_a_story_is_read_alone_when_that_is_surer() -> None:
+    question = reading("ask_specializations", 0.99, "What specialization would I complete?")
+    story = {**faq("careers", 0.84), "story": True, "questions": [question],
+             "entities": [{"entity": "program", "value": "mim"}]}
+    found = resolve(story, canonical)
+    assert found.asked == [Asked("ask_specializations", "MIM", "What specialization would I complete?")]
+    assert found.story
+    surer_whole = {**faq("careers", 0.995), "story": True, "questions": [question]}
+    assert resolve(surer_whole, canonical) is None  # the whole message, as its action answers it

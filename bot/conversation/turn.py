@@ -90,13 +90,18 @@ def resolve(parse: dict[str, Any], canonical: Callable[[str], Optional[str]],
     readings = parse.get("questions") or []
     asked: list[Asked] = []
     not_understood: list[str] = []
+    surest = 0.0
     for reading in readings:
         if answers(reading["label"]) and reading["confidence"] >= MIN_QUESTION_CONFIDENCE:
             program = named_program(reading.get("entities") or [], canonical) or whole_program
             asked.append(Asked(reading["label"], program, reading.get("text") or ""))
+            surest = max(surest, reading["confidence"])
         elif reading["label"] in UNPLACED or reading["confidence"] < MIN_QUESTION_CONFIDENCE:
             not_understood.append(reading.get("text") or "")
-    if len(_once(asked)) > 1 or (asked and (not answers(label) or crisis_line)):
+    # One question told among a story is read alone when that is surer than the whole message: the story's
+    # words pull the whole elsewhere ("... data skills I don't have. What specialization would I complete?").
+    story_question = bool(parse.get("story")) and len(_once(asked)) == 1 and surest > confidence(parse)
+    if len(_once(asked)) > 1 or (asked and (not answers(label) or crisis_line or story_question)):
         # A program named in one question applies to the others ("credits of the MLS, and a field study?").
         programs = {a.program for a in asked if a.program}
         shared = programs.pop() if len(programs) == 1 else None
