@@ -264,6 +264,18 @@ def test_a_later_question_leans_on_the_last_one_that_does_not_lean_when_it_point
      ["field study: supervised by who during the semester?", "field study: any written report during the semester?",
       "field study: any class meetings during the semester?"]),
     ("I work full time, have two kids and a dog", []),  # a story is no list
+    # A request before a list of things asked: each asked with it; not a comparison.
+    ("Could you please tell me the credit value of the required field study, the expected number of on-site "
+     "hours, and the official course number?",
+     ["Could you please tell me the credit value of the required field study?",
+      "Could you please tell me the expected number of on-site hours?",
+      "Could you please tell me the official course number?"]),
+    ("what is the difference between the MLS and the MIM?", []),
+    ("how many credits and courses are there?", []),
+    # A topic put first with a preposition and a comma.
+    ("for the field study, who is my supervisor at the site? is there a final paper?",
+     ["the field study: who is my supervisor at the site?", "the field study: is there a final paper?"]),
+    ("For the MIM, how many credits?", []),  # one question, read whole
 ])
 def test_more_ways_of_putting_several_questions_in_one_message(text, questions) -> None:
     assert Finder(max_questions=5, min_words=2, max_follow_up_words=8).questions(text) == questions

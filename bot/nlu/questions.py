@@ -99,6 +99,17 @@ MAX_HEAD_WORDS = 6
 _LIST = re.compile(r"\s*,\s*(?:and\s+|&\s+)?|\s*\+\s*|\s+&\s+|\s+/\s+|\s+and\s+", re.IGNORECASE)
 _TAIL = re.compile(r"\s(?:for|of|in|at|about|with|during|per)\s.+$", re.IGNORECASE)
 MAX_ITEM_WORDS = 3
+# A request or "what is" before a list of things asked ("could you tell me the credit value, the on-site hours and
+# the course number?"): each thing is asked with it, up to MAX_REQUESTED_WORDS words each. Not a comparison
+# ("what is the difference between the MLS and the MIM" asks once).
+_ASKS_FOR = re.compile(r"^(?:(?:could|can|would)\s+you\s+(?:please\s+)?(?:tell\s+me|let\s+me\s+know|list)|"
+                       r"(?:please\s+)?tell\s+me|i'?d\s+like\s+to\s+know|i\s+(?:want|need)\s+to\s+know|"
+                       r"what\s+(?:is|are)|what'?s)\s+", re.IGNORECASE)
+_COMPARES = re.compile(r"\b(?:between|differen\w*|compar\w*|vs\.?|versus)\b", re.IGNORECASE)
+MAX_REQUESTED_WORDS = 8
+# A topic put first with a preposition and a comma: "for the field study, who supervises me? ...".
+_LEAD = re.compile(r"^\s*(?:for|about|regarding|re|as\s+for|concerning)\s+(?P<head>[^,:?!.;]+?)\s*,\s*(?P<body>\S.*)$",
+                   re.IGNORECASE | re.DOTALL)
 # "there" says that something exists next to these words ("is there", "there are"), not where.
 _EXIST_BEFORE = {"is", "are", "was", "were", "isn't", "aren't", "be", "been", "if", "whether", "not"}
 _EXIST_AFTER = {"is", "are", "was", "were", "'s", "s", "will", "be", "any", "a", "an", "no", "some", "many",
@@ -170,17 +181,20 @@ class Finder:
     def read(self, text: str) -> Tuple[List[str], int]:
         """The questions of ``text`` (as ``questions`` gives them) and how many words its statements have.
 
-        A topic put first ("field study: how many hours, and which sites host students?") belongs to each
-        question after it: they are read with it ("field study: which sites host students?").
+        A topic put first ("field study: how many hours, and which sites host students?", "for the field study,
+        who ...? is ...?") belongs to each question after it: they are read with it ("field study: which sites
+        host students?").
         """
         greeting = _GREETING.match(text)
         if greeting and greeting.end() < len(text):
             text = text[greeting.end():]
-        head = _HEAD.match(text)
-        topic = head.group("head").strip() if head else ""
-        if head and len(topic.split()) <= MAX_HEAD_WORDS and topic.split()[0].lower() not in _WH | _AUX:
-            found, statements = self._read(head.group("body"))
-            return [q if topic.lower() in q.lower() else f"{topic}: {q}" for q in found], statements
+        for pattern in (_HEAD, _LEAD):
+            head = pattern.match(text)
+            topic = head.group("head").strip() if head else ""
+            if head and len(topic.split()) <= MAX_HEAD_WORDS and topic.split()[0].lower() not in (
+                    _WH | _AUX | _WHO | {"me", "us", "myself"}):
+                found, statements = self._read(head.group("body"))
+                return [q if topic.lower() in q.lower() else f"{topic}: {q}" for q in found], statements
         return self._read(text)
 
     def _read(self, text: str) -> Tuple[List[str], int]:
@@ -217,16 +231,18 @@ class Finder:
         core = text.strip().rstrip("?").strip()
         if not text.strip().endswith("?") and not core.count(","):
             return []
-        parts = [p.strip() for p in _LIST.split(core) if p and p.strip()]
+        asks_for = _ASKS_FOR.match(core) if not _COMPARES.search(core) else None
+        prefix, most = (asks_for.group(0), MAX_REQUESTED_WORDS) if asks_for else ("", MAX_ITEM_WORDS)
+        parts = [p.strip() for p in _LIST.split(core[len(prefix):]) if p and p.strip()]
         if len(parts) < 2:
             return []
         *first, last = parts
         tail = _TAIL.search(last)
         shared = tail.group(0) if tail else ""
         items = first + [last[:tail.start()] if tail else last]
-        if any(not p or len(p.split()) > MAX_ITEM_WORDS or p.split()[0].lower() in _WH | _AUX for p in items):
+        if any(not p or len(p.split()) > most or p.split()[0].lower() in _WH | _AUX for p in items):
             return []
-        return [f"{p}{shared}?" for p in items]
+        return [f"{prefix}{p}{shared}?" for p in items]
 
     def leaning(self, questions: List[str]) -> List[Optional[str]]:
         """Each question of a message read after the question it leans on, or None where it leans on none.
