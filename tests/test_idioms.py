@@ -28,6 +28,8 @@ from bot.nlu.idioms import plain
     ("I have time to kill between shifts, are classes live?", "I have free time between shifts, are classes live?",
      False),
     ("drop dead date for the app?", "final date for the app?", False),
+    ("I'd kill to do it at the Library of Congress. Is that realistic?",
+     "I'd love to do it at the Library of Congress. Is that realistic?", True),
     ("banned books about suicide in schools, which MLS track?",
      "banned books on hard topics in schools, which MLS track?", True),
     ("libraries + suicide prevention outreach, which track?",
@@ -46,7 +48,7 @@ def test_idioms_are_said_plainly(text, said, grave) -> None:
     "the guy in my building is killing me", "the father of my child is killing me",
     "he didnt kill me this time but next time he will", "I'm dying to go to sleep and never wake up",
     "I am dying", "there's been a shooting on campus", "how long is the MLS?", "I'm thinking about suicide",
-    "my friend is talking about suicide",
+    "my friend is talking about suicide", "i'd kill to end it all", "id kill for myself to be gone", "i'd kill him",
 ])
 def test_a_crisis_said_directly_and_plain_questions_are_left_alone(text) -> None:
     assert plain(text) is None

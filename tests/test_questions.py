@@ -14,6 +14,7 @@ from bot.nlu.questions import (
     NUMBER,
     PARENT,
     QUESTION,
+    STATEMENT,
     Finder,
     QuestionCollector,
     QuestionFinder,
@@ -251,7 +252,10 @@ def test_a_later_question_leans_on_the_last_one_that_does_not_lean_when_it_point
       "For the MLS field study: which course is it?"]),
     # Questions counted off.
     ("(1) is instruction asynchronous or both; (2) what system are the online classes accessed through?",
-     ["(1) is instruction asynchronous or both", "(2) what system are the online classes accessed through?"]),
+     ["is instruction asynchronous or both?", "what system are the online classes accessed through?"]),
+    ("1) credits required 2) classes per semester", ["credits required?", "classes per semester?"]),
+    ("Two things: 1. equipment needed 2. LMS used", ["equipment needed?", "LMS used?"]),
+    ("I took 2 courses. 3 of them were online", []),  # numbers, not counting questions off
     ("are any in person, and if so where?", []),  # "if so" goes on asking the same
     ("how many years to finish, and are summers included", ["how many years to finish", "are summers included"]),
     ("how many hrs for field study + examples of where ppl do it?",
@@ -317,3 +321,32 @@ def test_after_an_answer_to_several_questions_a_follow_up_is_read_with_each_subj
         reading_.set(LEANS, True)
     found = collect(labelled("when?", "out_of_scope", 0.4), course_load, visit)
     assert found.get("in_focus")["label"] == "faq/orientation_visit"
+
+
+def test_a_follow_up_s_words_are_counted_as_written() -> None:
+    # "cant" is one word to the writer, two tokens to spaCy: the follow-up stays short enough to make a crisis
+    # reading uncertain ("what if i cant make it? any exceptions?" after the orientation visit).
+    assert FINDER.in_focus("what if i cant make it? any exceptions?", "the campus orientation visit") == (
+        "what if i cant make the campus orientation visit? any exceptions?", True, True)
+    pointing = Finder(max_questions=5, min_words=2, max_follow_up_words=8, max_pointing_words=12)
+    assert pointing.in_focus("ive got pills saved up and im taking them tonight", "the jobs")[2] is False
+
+
+@pytest.mark.parametrize(("sentence", "crisis", "paged"), [
+    ("i took like 40 tylenol about an hour ago on purpose.", 0.76, True),  # a means taken on purpose
+    ("i took like 40 tylenol about an hour ago.", 0.76, False),  # neither named nor sure
+    ("i deliberately picked the online program.", 0.76, False),  # on purpose, but no means
+])
+def test_a_sentence_naming_a_means_taken_on_purpose_is_a_crisis(sentence, crisis, paged) -> None:
+    found = collect(labelled(f"{sentence} now i feel really sick and my ears are ringing", "out_of_scope", 0.78),
+                    labelled(sentence, "crisis", crisis, STATEMENT))
+    assert (found.get(INTENT)["name"] == "crisis") is paged
+    assert (found.get("crisis_level") == "certain") is paged
+
+
+def test_a_follow_up_naming_a_means_stays_certain_whatever_it_reads_as_with_the_focus() -> None:
+    focused = labelled("then the campus orientation visits it. ive got the rope ready", "faq", 0.9, IN_FOCUS,
+                       topic="orientation_visit")
+    focused.set(LEANS, True)
+    found = collect(labelled("then thats it. ive got the rope ready", "crisis", 0.7), focused)
+    assert found.get("crisis_level") == "certain"

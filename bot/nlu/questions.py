@@ -89,6 +89,7 @@ _GRIEF = re.compile(r"\b(?:died|passed(?:\s+away)?|funeral|diagnos\w*|death\s+in
 # hopelessness, a farewell or a time ("won't be alive by then", "my last message", "tonight").
 _GRAVE = re.compile(_RISK.pattern[:-3] + r"|die|dying|alive|to\s+live|living|end\s+it|goodbye|farewell|last\s+message|"
                     r"tonight|unsafe|danger\w*|be\s+here|be\s+around|no\s+point|give\s+up)\b", re.IGNORECASE)
+_DELIBERATE = re.compile(r"\b(?:on\s+purpose|deliberately|intentionally|purposely)\b", re.IGNORECASE)
 STORY_WORDS = 8  # words of statements that make a story worth acknowledging ("For the online MIM:" does not)
 _PUNCT_JOINERS = {",", ";", "-", "--", "/", "\u2013", "\u2014"}
 # A topic put before the questions: "field study: ...", "MIM online - ...", "For the online MIM: ...".
@@ -107,6 +108,8 @@ _ASKS_FOR = re.compile(r"^(?:(?:could|can|would)\s+you\s+(?:please\s+)?(?:tell\s
                        r"what\s+(?:is|are)|what'?s)\s+", re.IGNORECASE)
 _COMPARES = re.compile(r"\b(?:between|differen\w*|compar\w*|vs\.?|versus)\b", re.IGNORECASE)
 MAX_REQUESTED_WORDS = 8
+# Questions counted off in one line: "1) credits 2) classes per semester 3) length", "1. equipment 2. LMS".
+_COUNTED = re.compile(r"(?:^|(?<=\s))\(?\d{1,2}[).]\s+")
 # A topic put first with a preposition and a comma: "for the field study, who supervises me? ...".
 _LEAD = re.compile(r"^\s*(?:for|about|regarding|re|as\s+for|concerning)\s+(?P<head>[^,:?!.;]+?)\s*,\s*(?P<body>\S.*)$",
                    re.IGNORECASE | re.DOTALL)
@@ -188,6 +191,9 @@ class Finder:
         greeting = _GREETING.match(text)
         if greeting and greeting.end() < len(text):
             text = text[greeting.end():]
+        counted = self._counted(text)
+        if counted:
+            return counted[:self.max_questions], 0
         for pattern in (_HEAD, _LEAD):
             head = pattern.match(text)
             topic = head.group("head").strip() if head else ""
@@ -222,6 +228,23 @@ class Finder:
         items = self._items(text) if not statements or (not found and len(list(doc.sents)) == 1) else []
         return items[:self.max_questions], statements if not items else 0
 
+    @staticmethod
+    def _counted(text: str) -> List[str]:
+        """The questions of a line that counts them off ("1) credits 2) classes per semester"), else none.
+
+        The numbers must run 1, 2, ... and each part have words; a phrase before the first ("two things:")
+        is dropped, as is the punctuation between parts.
+        """
+        marks = list(_COUNTED.finditer(text))
+        numbers = [int(re.sub(r"\D", "", m.group(0))) for m in marks]
+        if len(marks) < 2 or numbers != list(range(1, len(marks) + 1)):
+            return []
+        ends = [m.start() for m in marks[1:]] + [len(text)]
+        parts = [text[m.end():end].strip().rstrip(";,").strip() for m, end in zip(marks, ends)]
+        if any(not re.search(r"[A-Za-z]", p) for p in parts):
+            return []
+        return [p if p.endswith("?") else f"{p}?" for p in parts]
+
     def _items(self, text: str) -> List[str]:
         """A terse question listing topics ("credits + tuition for the online MLS?"), one question per topic.
 
@@ -248,16 +271,18 @@ class Finder:
         """Each question of a message read after the question it leans on, or None where it leans on none.
 
         A later question leans on the last one before it that does not lean itself when it points ("info
-        sessions for the MLS? where are the in-person ones") or is a question word and a few words ("what
-        time of year"): its reading with that question says what it asks about.
+        sessions for the MLS? where are the in-person ones"), is a question word and a few words ("what
+        time of year") or a few words only ("in-person locations?"): its reading with that question says
+        what it asks about.
         """
         found: List[Optional[str]] = []
         anchor: Optional[str] = None
         for question in questions:
             asked = [t.lower_ for t in self.nlp.make_doc(question)
                      if not t.is_punct and t.lower_ not in _JOINERS and t.lower_ not in _OPENERS]
-            leans = anchor is not None and bool(asked) and (any(w in _LEANING_POINTERS for w in asked) or (
-                len(asked) <= MAX_LEANING_WORDS and _past_preposition(asked)[0] in _WH))
+            leans = anchor is not None and bool(asked) and (
+                any(w in _LEANING_POINTERS for w in asked) or len(asked) <= MAX_LEANING_WORDS - 1
+                or (len(asked) <= MAX_LEANING_WORDS and _past_preposition(asked)[0] in _WH))
             found.append(f"{question} {anchor}" if leans else None)
             anchor = anchor if leans else question
         return found
@@ -339,12 +364,14 @@ class Finder:
         """
         doc = self.nlp.make_doc(text)
         words = [t for t in doc if not t.is_punct]
-        if not focus or not words or len(words) > self.max_pointing_words:
+        # Counted as written: the tokenizer cuts "cant" in two
+        length = sum(1 for w in text.split() if any(c.isalnum() for c in w))
+        if not focus or not words or length > self.max_pointing_words:
             return None
         pointer = next((t for t in words if t.lower_ in _POINTERS), None)
-        if pointer is None and len(words) > self.max_follow_up_words:
+        if pointer is None and length > self.max_follow_up_words:
             return None  # a longer message is read with the focus only when it points at it
-        short = len(words) <= self.max_follow_up_words
+        short = length <= self.max_follow_up_words
         asked = [t.lower_ for t in words if t.lower_ not in _JOINERS and t.lower_ not in _OPENERS]
         if len(asked) == 1 and asked[0] in _BARE_WH:  # "when?", "and where": when is the field study?
             return f"{asked[0]} is {focus}?", True, short
@@ -355,7 +382,7 @@ class Finder:
             return text[:place.idx] + "at " + focus + text[place.idx + len(place.text):], True, short
         # "the in-person ones" leans on the focus without naming it: it goes first
         ones = any(t.lower_ in _LEANING_POINTERS - _POINTERS for t in words)
-        return f"{focus}: {text}", len(words) <= 3 or ones, short
+        return f"{focus}: {text}", length <= 3 or ones, short
 
 
 def _points_at_a_place(token: Any) -> bool:
@@ -603,8 +630,12 @@ class QuestionCollector(GraphComponent):
                 continue
             own = own_crisis_confidence(statement)
             named = bool(statement.get(CRISIS_PHRASE)) and own >= float(self.config["max_named_crisis"])
-            sure = own >= float(self.config["min_sentence_crisis"]) and _RISK.search(statement.get(TEXT) or "")
-            if named or sure:
+            text = statement.get(TEXT) or ""
+            sure = own >= float(self.config["min_sentence_crisis"]) and _RISK.search(text)
+            # A means taken on purpose ("i took like 40 tylenol an hour ago on purpose") is one, read as a crisis
+            # however surely.
+            deliberate = bool(_RISK.search(text)) and bool(_DELIBERATE.search(text))
+            if named or sure or deliberate:
                 take_reading(message, statement)
                 message.set(CRISIS_PHRASE, bool(statement.get(CRISIS_PHRASE)))
                 message.set(OVERRIDDEN, None)
@@ -648,8 +679,10 @@ class QuestionCollector(GraphComponent):
             # only a short follow-up's reading with the focus makes a crisis reading uncertain.
             leaning = (focused if focused is not None and focused.get(SHORT, True) and (focused.get(LEANS) or explained)
                        else None)
-            if self._harmless(leaning):  # "is there any way around it?" right after the orientation visit
-                harmless = leaning
+            # Not when the message names a means or a danger ("then thats it. ive got the rope ready" after the
+            # orientation visit), unless idioms explain it.
+            if self._harmless(leaning) and (explained or not _RISK.search(message.get(TEXT) or "")):
+                harmless = leaning  # "is there any way around it?" right after the orientation visit
             # Grief, then a question: the classifier is sure of a crisis in many such messages ("my brother
             # died suddenly and i cant start this year. who do i call"); beside a program question a sure reading
             # gives way only when the message speaks of a loss or an illness and names no means, injury, danger,
