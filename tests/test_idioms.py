@@ -28,8 +28,6 @@ from bot.nlu.idioms import plain
     ("I have time to kill between shifts, are classes live?", "I have free time between shifts, are classes live?",
      False),
     ("drop dead date for the app?", "final date for the app?", False),
-    ("I'd kill to do it at the Library of Congress. Is that realistic?",
-     "I'd love to do it at the Library of Congress. Is that realistic?", True),
     ("banned books about suicide in schools, which MLS track?",
      "banned books on hard topics in schools, which MLS track?", True),
     ("libraries + suicide prevention outreach, which track?",

@@ -258,8 +258,6 @@ def test_a_later_question_leans_on_the_last_one_that_does_not_lean_when_it_point
     ("I took 2 courses. 3 of them were online", []),  # numbers, not counting questions off
     ("are any in person, and if so where?", []),  # "if so" goes on asking the same
     ("how many years to finish, and are summers included", ["how many years to finish", "are summers included"]),
-    ("how many hrs for field study + examples of where ppl do it?",
-     ["how many hrs for field study", "examples of where ppl do it?"]),
     # A terse list in one sentence, without a question mark.
     ("class format, tech requirements and learning management system for the online MLS",
      ["class format for the online MLS?", "tech requirements for the online MLS?",
@@ -350,3 +348,52 @@ def test_a_follow_up_naming_a_means_stays_certain_whatever_it_reads_as_with_the_
     focused.set(LEANS, True)
     found = collect(labelled("then thats it. ive got the rope ready", "crisis", 0.7), focused)
     assert found.get("crisis_level") == "certain"
+
+
+@pytest.mark.parametrize("text", [
+    "ok, thanks", "no, thanks, bye", "the MIM, please", "College Park, MD", "I'm a nurse, a mom, and a student",
+    "my loans, my job, my marriage, all gone, no point anymore",
+    "what is Government Information Management and Services?", "what are tuition and fees for the online MLS?",
+    "what are the pros and cons of the online MLS?", "what happens if I fail a class and have to retake it",
+    "is the program hard for people who work and have kids", "who do I talk to if I get sick and must miss class",
+    "Which is cheaper: 1) the online MLS or 2) the on-campus MLS?", "is the MLS + MIM dual degree online?",
+])
+def test_one_question_or_a_reply_is_not_cut_into_several(text) -> None:
+    assert Finder(max_questions=5, min_words=2, max_follow_up_words=8).questions(text) == []
+
+
+@pytest.mark.parametrize(("text", "questions"), [
+    ("I'm in year 1. Next year I'll be in year 2. Can I still take the MLS online?",
+     ["Can I still take the MLS online?"]),  # numbers in prose count nothing off
+    ("For the past 5 years, I've worked in a public library. How long is the MLS?", ["How long is the MLS?"]),
+])
+def test_a_story_s_numbers_and_time_phrases_are_no_list_and_no_topic(text, questions) -> None:
+    assert Finder(max_questions=5, min_words=2, max_follow_up_words=8).read_story(text) == (questions, True)
+
+
+def test_a_crisis_in_one_sentence_keeps_a_message_read_as_a_crisis_certain() -> None:
+    question = labelled("anyway how many credits is the MLS?", "faq", 0.9, QUESTION, topic="credits")
+    found = collect(labelled("i took like 40 tylenol about an hour ago on purpose. anyway how many credits is the "
+                             "MLS?", "crisis", 0.7),
+                    labelled("i took like 40 tylenol about an hour ago on purpose.", "crisis", 0.76, STATEMENT),
+                    question)
+    assert found.get("crisis_level") == "certain"
+
+
+def test_a_question_part_naming_a_means_is_screened_like_a_sentence() -> None:
+    found = collect(labelled("1) i have a bottle of pills ready 2) who do i tell that im dropping my classes",
+                             "crisis", 0.7),
+                    labelled("i have a bottle of pills ready?", "crisis", 0.97, QUESTION),
+                    labelled("who do i tell that im dropping my classes?", "ask_contact", 0.8, QUESTION))
+    assert found.get("crisis_level") == "certain"
+
+
+def test_a_means_named_beside_a_program_question_keeps_the_crisis_certain() -> None:
+    found = collect(labelled("rope's ready. can i skip it?", "crisis", 0.7),
+                    labelled("can i skip it?", "faq", 0.6, QUESTION, topic="orientation_visit"))
+    assert found.get("crisis_level") == "certain"
+
+
+@pytest.mark.parametrize("text", ["no one would miss me", "not one person would care if i disappeared"])
+def test_one_is_no_pointer_at_the_focus(text) -> None:
+    assert FINDER.in_focus(text, "the campus orientation visit")[1] is False

@@ -119,14 +119,17 @@ def resolve(parse: dict[str, Any], canonical: Callable[[str], Optional[str]],
 def _once(asked: list[Asked]) -> list[Asked]:
     """The questions in order, each label asked of each program once ("credits of the MLS? and the MIM?": two).
 
-    A question naming no program is answered for both, so it covers the same question of either.
+    A question naming no program is answered for both, so it covers the same question of either, and is
+    covered by the same question asked of a program before it.
     """
     seen: set[tuple[str, Optional[str]]] = set()
     found = []
     for one in asked:
-        if (one.label, one.program) not in seen and (one.label, None) not in seen:
-            seen.add((one.label, one.program))
-            found.append(one)
+        if (one.label, one.program) in seen or (one.label, None) in seen or (
+                one.program is None and any(label == one.label for label, _ in seen)):
+            continue
+        seen.add((one.label, one.program))
+        found.append(one)
     return found
 
 

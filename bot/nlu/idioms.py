@@ -73,9 +73,6 @@ IDIOMS: Tuple[Idiom, ...] = (
            r"the\s+(?:link|contact|e-?mail|number|info|details))\b)", r"send me", grave=False),
     _idiom(r"(?:it|that|this|that\s+one)\s+(?:won'?t|wont|will\s+not|wouldn'?t|wouldnt)\s+kill\s+me",
            r"that is fine for me"),
-    # "I'd kill to do it at the Library of Congress": wanting something a lot; not "to end it", "to die"
-    _idiom(r"(?:i'?d|id|i\s+would)\s+(?:honestly\s+|literally\s+|totally\s+|so\s+)?kill"
-           r"(?=\s+(?:to|for)\s+(?!end\b|die\b|be\s+dead|not\b|never\b|myself\b))", r"I'd love"),
 )
 
 

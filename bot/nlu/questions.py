@@ -35,7 +35,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.conversation.parse import full_label
-from bot.conversation.turn import FOCUS_SEPARATOR, MAX_FOCUSES, answers, confidence
+from bot.conversation.turn import FOCUS_SEPARATOR, MAX_FOCUSES, MIN_QUESTION_CONFIDENCE, answers, confidence
 from bot.nlu import idioms
 from bot.nlu.safety import CRISIS_PHRASE, OVERRIDDEN
 
@@ -106,13 +106,19 @@ MAX_ITEM_WORDS = 3
 _ASKS_FOR = re.compile(r"^(?:(?:could|can|would)\s+you\s+(?:please\s+)?(?:tell\s+me|let\s+me\s+know|list)|"
                        r"(?:please\s+)?tell\s+me|i'?d\s+like\s+to\s+know|i\s+(?:want|need)\s+to\s+know|"
                        r"what\s+(?:is|are)|what'?s)\s+", re.IGNORECASE)
+_COURTESIES = {"please", "thanks", "thank", "thx", "bye", "cheers", "my", "our", "i'm", "im", "me", "all", "nothing",
+               "no", "not"}
 _COMPARES = re.compile(r"\b(?:between|differen\w*|compar\w*|vs\.?|versus)\b", re.IGNORECASE)
 MAX_REQUESTED_WORDS = 8
 # Questions counted off in one line: "1) credits 2) classes per semester 3) length", "1. equipment 2. LMS".
 _COUNTED = re.compile(r"(?:^|(?<=\s))\(?\d{1,2}[).]\s+")
+MAX_PREFACE_WORDS = 4  # "Two questions:", "quick ones -"
 # A topic put first with a preposition and a comma: "for the field study, who supervises me? ...".
-_LEAD = re.compile(r"^\s*(?:for|about|regarding|re|as\s+for|concerning)\s+(?P<head>[^,:?!.;]+?)\s*,\s*(?P<body>\S.*)$",
-                   re.IGNORECASE | re.DOTALL)
+_LEAD = re.compile(r"^\s*(?:for|about|regarding|re|as\s+for|concerning)\s+(?P<head>(?:the|your|an?)\s+[^,:?!.;\d]+?)"
+                   r"\s*,\s*(?P<body>\S.*)$", re.IGNORECASE | re.DOTALL)
+# A lead that tells when or why, not what about: "For the past 5 years, ...", "About a year ago, ...".
+_NOT_A_TOPIC = re.compile(r"\b(?:past|last|next|ago|years?|months?|weeks?|days?|while|time|moment|record|context|"
+                          r"example|instance|reference|now)\b", re.IGNORECASE)
 # "there" says that something exists next to these words ("is there", "there are"), not where.
 _EXIST_BEFORE = {"is", "are", "was", "were", "isn't", "aren't", "be", "been", "if", "whether", "not"}
 _EXIST_AFTER = {"is", "are", "was", "were", "'s", "s", "will", "be", "any", "a", "an", "no", "some", "many",
@@ -127,11 +133,11 @@ _INDIRECT = {"whether"}  # "..., and whether the online courses are taught by th
 _POINTERS = {"it", "that", "this", "them", "they", "these", "those"}
 # A later question of a message leans on an earlier one when it points ("which course is it?", "where are the
 # in-person ones") or is a question word and a few words ("what time of year").
-_LEANING_POINTERS = _POINTERS | {"ones", "one"}
+_LEANING_POINTERS = _POINTERS | {"ones"}
 MAX_LEANING_WORDS = 4
 # A greeting before a topic put first ("Hi! For the MLS field study: how many credits, ...").
-_GREETING = re.compile(r"^\s*(?:(?:hi|hello|hey|hiya|good\s+(?:morning|afternoon|evening)|greetings)\b"
-                       r"[\s,!.\-\u2013\u2014]*)+", re.IGNORECASE)
+_GREETING = re.compile(r"^\s*(?:(?:hi|hello|hey|hiya|good\s+(?:morning|afternoon|evening)|greetings)"
+                       r"(?=[\s,!.]|$)[\s,!.\-\u2013\u2014]*)+", re.IGNORECASE)
 
 
 def is_question(words: List[str], text: str) -> bool:
@@ -153,6 +159,9 @@ def is_question(words: List[str], text: str) -> bool:
     return first in _WH or first in _INDIRECT
 
 
+# After a clause that asks, these open a question of their own ("how many years, and are summers included");
+# not "have", "must" or "am", which go on with the same subject ("if I fail a class and have to retake it").
+_ASKING_AUX = {"is", "are", "was", "were", "do", "does", "did", "can", "could", "will", "would", "should"}
 # A number that counts questions off: "(1) is it ...; (2) what ...", "1. ... 2. ...".
 _ENUMERATION = re.compile(r"^\d{1,2}[).:]?$")
 
@@ -184,8 +193,9 @@ class Finder:
     def read(self, text: str) -> Tuple[List[str], int]:
         """The questions of ``text`` (as ``questions`` gives them) and how many words its statements have.
 
-        A topic put first ("field study: how many hours, and which sites host students?", "for the field study,
-        who ...? is ...?") belongs to each question after it: they are read with it ("field study: which sites
+        A greeting first is dropped; questions counted off ("1) credits 2) length") are the questions. A topic
+        put first ("field study: how many hours, and which sites host students?", "for the field study, who
+        ...? is ...?") belongs to each question after it: they are read with it ("field study: which sites
         host students?").
         """
         greeting = _GREETING.match(text)
@@ -197,6 +207,8 @@ class Finder:
         for pattern in (_HEAD, _LEAD):
             head = pattern.match(text)
             topic = head.group("head").strip() if head else ""
+            if pattern is _LEAD and _NOT_A_TOPIC.search(topic):
+                continue
             if head and len(topic.split()) <= MAX_HEAD_WORDS and topic.split()[0].lower() not in (
                     _WH | _AUX | _WHO | {"me", "us", "myself"}):
                 found, statements = self._read(head.group("body"))
@@ -225,7 +237,8 @@ class Finder:
             return found[:self.max_questions], statements
         # A terse list is one sentence that asks nothing in a question's word order ("class format, tech
         # requirements and LMS for the online MLS"); a story is not cut into lists.
-        items = self._items(text) if not statements or (not found and len(list(doc.sents)) == 1) else []
+        items = self._items(text) if not statements else (
+            self._items(text, unmarked=True) if not found and len(list(doc.sents)) == 1 else [])
         return items[:self.max_questions], statements if not items else 0
 
     @staticmethod
@@ -239,22 +252,31 @@ class Finder:
         numbers = [int(re.sub(r"\D", "", m.group(0))) for m in marks]
         if len(marks) < 2 or numbers != list(range(1, len(marks) + 1)):
             return []
+        preface = text[:marks[0].start()].strip()
+        words = preface.lower().split()
+        if preface and (len(words) > MAX_PREFACE_WORDS or not preface.endswith((":", "-", "\u2013", "\u2014"))
+                        or words[0] in _WH | _AUX):
+            return []  # "I'm in year 1. Next year ...", "Which is cheaper: 1) ... or 2) ...?"
         ends = [m.start() for m in marks[1:]] + [len(text)]
         parts = [text[m.end():end].strip().rstrip(";,").strip() for m, end in zip(marks, ends)]
-        if any(not re.search(r"[A-Za-z]", p) for p in parts):
-            return []
+        if any(not re.search(r"[A-Za-z]", p) or re.search(r"[.!?]\s+\S", p) for p in parts):
+            return []  # a part that goes on into another sentence is no item of a list
         return [p if p.endswith("?") else f"{p}?" for p in parts]
 
-    def _items(self, text: str) -> List[str]:
+    def _items(self, text: str, unmarked: bool = False) -> List[str]:
         """A terse question listing topics ("credits + tuition for the online MLS?"), one question per topic.
 
         Each topic is a few words, none opening like a question ("how many credits and courses?" asks once);
-        a phrase after the last one ("for the online MLS") applies to every topic.
+        a phrase after the last one ("for the online MLS") applies to every topic. After a request or "what
+        is" and with a comma, each thing asked may be longer and is asked with it ("could you tell me the
+        credit value, the on-site hours and the course number?"). ``unmarked``: a sentence with neither a
+        question mark nor a question's word order is a list only of three things or more (or with a phrase
+        after the last), none opening with a pronoun, a greeting or a courtesy ("ok, thanks" is a reply).
         """
         core = text.strip().rstrip("?").strip()
         if not text.strip().endswith("?") and not core.count(","):
             return []
-        asks_for = _ASKS_FOR.match(core) if not _COMPARES.search(core) else None
+        asks_for = _ASKS_FOR.match(core) if core.count(",") and not _COMPARES.search(core) else None
         prefix, most = (asks_for.group(0), MAX_REQUESTED_WORDS) if asks_for else ("", MAX_ITEM_WORDS)
         parts = [p.strip() for p in _LIST.split(core[len(prefix):]) if p and p.strip()]
         if len(parts) < 2:
@@ -265,6 +287,9 @@ class Finder:
         items = first + [last[:tail.start()] if tail else last]
         if any(not p or len(p.split()) > most or p.split()[0].lower() in _WH | _AUX for p in items):
             return []
+        if unmarked and (len(items) < 3 and not shared or any(
+                p.split()[0].lower() in _OPENERS | _WHO | _COURTESIES for p in items)):
+            return []  # "ok, thanks", "College Park, MD", "my loans, my job, ...": no list of questions
         return [f"{prefix}{p}{shared}?" for p in items]
 
     def leaning(self, questions: List[str]) -> List[Optional[str]]:
@@ -328,8 +353,10 @@ class Finder:
                 token.lower_ in _JOINERS and is_question([t.lower_ for t in so_far if not t.is_punct],
                                                          "".join(t.text_with_ws for t in so_far)))
             rest = _past_preposition(rest)  # "..., by when do I ..."
-            opens = bool(rest) and (rest[0] in _WH or rest[0] in _INDIRECT or token.text == "+" or (
-                rest[0] in _AUX and len(rest) > 1 and (rest[1] in _SUBJECTS or (asks and rest[1] not in _NEGATIONS))))
+            opens = bool(rest) and (rest[0] in _WH or rest[0] in _INDIRECT or (
+                rest[0] in _AUX and len(rest) > 1 and (rest[1] in _SUBJECTS or (
+                    asks and rest[1] not in _NEGATIONS and (sentence.text.rstrip().endswith("?")
+                                                            or rest[0] in _ASKING_AUX)))))
             before = sum(1 for t in tokens[:k] if not t.is_punct) - sum(
                 1 for t in tokens[:k] if t.i < cuts[-1])
             if opens and before >= self.min_words:
@@ -359,13 +386,13 @@ class Finder:
 
         Short: up to ``max_follow_up_words``; a longer one (up to ``max_pointing_words``) must point. A pointer
         ("how many credits is it?") is replaced by the focus; otherwise the focus goes first ("the field
-        study: where at?"). It leans on the focus when it points at it or is a few words only ("and
-        how long is the MIM?" names its own subject); the conversation logic weighs the reading by that.
+        study: where at?"). It leans on the focus when it points at it, speaks of "the ... ones", or is a few
+        words only ("and how long is the MIM?" names its own subject); the conversation logic weighs the
+        reading by that.
         """
         doc = self.nlp.make_doc(text)
         words = [t for t in doc if not t.is_punct]
-        # Counted as written: the tokenizer cuts "cant" in two
-        length = sum(1 for w in text.split() if any(c.isalnum() for c in w))
+        length = written_words(text)  # as written: the tokenizer cuts "cant" in two
         if not focus or not words or length > self.max_pointing_words:
             return None
         pointer = next((t for t in words if t.lower_ in _POINTERS), None)
@@ -383,6 +410,11 @@ class Finder:
         # "the in-person ones" leans on the focus without naming it: it goes first
         ones = any(t.lower_ in _LEANING_POINTERS - _POINTERS for t in words)
         return f"{focus}: {text}", length <= 3 or ones, short
+
+
+def written_words(text: str) -> int:
+    """How many words the writer wrote ("cant" is one, "?" none)."""
+    return sum(1 for w in text.split() if any(c.isalnum() for c in w))
 
 
 def _points_at_a_place(token: Any) -> bool:
@@ -532,7 +564,8 @@ class QuestionCollector(GraphComponent):
             plain = next((m for m in extra.get(index, []) if m.get(KIND) == PLAIN), None)
             explained = plain is not None and self._said_plainly(message, plain)
             self._focus_over_small_talk(message, focused)
-            self._crisis_in_a_sentence(message, [m for m in extra.get(index, []) if m.get(KIND) == STATEMENT])
+            self._crisis_in_a_sentence(message, [m for m in extra.get(index, [])
+                                                 if m.get(KIND) in (STATEMENT, QUESTION)])
             if questions:
                 leaning = {m.get(NUMBER): m for m in extra.get(index, []) if m.get(KIND) == IN_MESSAGE}
                 message.set(QUESTIONS, [self._question(m, leaning.get(m.get(NUMBER))) for m in questions],
@@ -583,18 +616,21 @@ class QuestionCollector(GraphComponent):
         if (not answers(found["label"]) or found["confidence"] < float(self.config["min_question_confidence"])
                 or own["crisis_phrase"] or own["label"] == self.config["crisis_intent"]):
             return own
-        unsure = not answers(own["label"]) or own["confidence"] < float(self.config["min_question_confidence"])
+        # Unsure as the turn counts it (bot/conversation/turn.py): a question it would answer keeps its reading.
+        unsure = not answers(own["label"]) or own["confidence"] < MIN_QUESTION_CONFIDENCE
         return {**found, "text": own["text"]} if unsure else own
 
     def _focus_over_small_talk(self, message: Message, focused: Optional[Message]) -> None:
         """An unsure small-talk or out-of-scope reading gives way to a sure in-focus program question.
 
-        Handoff requests, crises and the handoff form's own intents are never replaced, nor a message
-        the classifier is sure of ("ok that's it", "nope", "thanks for that").
+        Handoff requests, crises and the handoff form's own intents are never replaced, nor small talk the
+        classifier is sure of ("ok that's it", "nope", "thanks for that"), nor a message naming a means, a
+        danger or hopelessness. Out of scope is replaced when it is a few words or the reading with the
+        focus is all but certain (see ``get_default_config``).
         """
         own = message.get(INTENT) or {}
-        if focused is None or own.get("name") not in SMALL_TALK:
-            return
+        if focused is None or own.get("name") not in SMALL_TALK or _GRAVE.search(message.get(TEXT) or ""):
+            return  # "got the rope" after the field study is no question about it
         found, mine, config = reading(focused), float(own.get("confidence") or 0.0), self.config
         if not answers(found["label"]) or found["crisis_phrase"]:
             return
@@ -604,7 +640,7 @@ class QuestionCollector(GraphComponent):
             # Out of scope alone, a program question with the focus: a few words ("any big names?" after the
             # field study sites), or read unsure alone and all but certain with the focus ("seriously? cant i get
             # an exemption" after the orientation visit).
-            terse = len((message.get(TEXT) or "").split()) <= int(config["max_terse_words"])
+            terse = written_words(message.get(TEXT) or "") <= int(config["max_terse_words"])
             takes = takes or (terse and found["confidence"] >= float(config["min_focus_over_terse"])) or (
                 mine < float(config["max_out_of_scope"])
                 and found["confidence"] >= float(config["min_focus_over_out_of_scope"]))
@@ -617,13 +653,14 @@ class QuestionCollector(GraphComponent):
 
         "... I've been stockpiling my antidepressants, I have about 90 now ... Anyway, would the online MLS
         prepare me for an academic library job?" reads as a question about the MLS as a whole. A sentence
-        counts when it names a crisis in words the classifier does not read as a topic (``max_named_crisis``)
-        or when the classifier is ``min_sentence_crisis`` sure of it and it names a means, an injury or a
-        danger (``_RISK``).
+        counts when it names a crisis in words the classifier does not read as a topic (``max_named_crisis``),
+        when the classifier is ``min_sentence_crisis`` sure of it and it names a means, an injury or a danger
+        (``_RISK``), or when it reads as a crisis and tells of a means taken on purpose ("i took like 40
+        tylenol an hour ago on purpose"). The message's questions are screened too ("1) i have a bottle of
+        pills ready 2) who do i tell that im dropping my classes"), and a message read as a crisis as a
+        whole is marked so: nothing else it asks makes it uncertain.
         """
         crisis_intent = self.config["crisis_intent"]
-        if (message.get(INTENT) or {}).get("name") == crisis_intent:
-            return
         for statement in statements:
             intent = statement.get(INTENT) or {}
             if intent.get("name") != crisis_intent:
@@ -636,6 +673,9 @@ class QuestionCollector(GraphComponent):
             # however surely.
             deliberate = bool(_RISK.search(text)) and bool(_DELIBERATE.search(text))
             if named or sure or deliberate:
+                if (message.get(INTENT) or {}).get("name") == crisis_intent:
+                    message.set(CRISIS_SENTENCE, statement.get(TEXT), add_to_output=True)
+                    return
                 take_reading(message, statement)
                 message.set(CRISIS_PHRASE, bool(statement.get(CRISIS_PHRASE)))
                 message.set(OVERRIDDEN, None)
@@ -673,6 +713,10 @@ class QuestionCollector(GraphComponent):
         # message asks a program question in context (the certain level needs both the words and the
         # classifier). Words used as a topic ("books about suicide") are read plainly before this.
         topical = bool(overridden) and crisis < float(self.config["max_named_crisis"])
+        # A message naming a means, an injury, a danger, hopelessness or a farewell is not made harmless by a
+        # program question beside it or read with the focus ("rope's ready. can i skip it?"), unless idioms
+        # explain the words ("I'd rather die than fly").
+        grave = not explained and bool(_GRAVE.search(message.get(TEXT) or ""))
         if not message.get(CRISIS_PHRASE) or topical:
             # Explained by idioms, a question read with the focus counts even where it names no pointer. A longer
             # message's pointer may point inside it ("I've got pills saved up and I'm taking them tonight"):
@@ -681,14 +725,14 @@ class QuestionCollector(GraphComponent):
                        else None)
             # Not when the message names a means or a danger ("then thats it. ive got the rope ready" after the
             # orientation visit), unless idioms explain it.
-            if self._harmless(leaning) and (explained or not _RISK.search(message.get(TEXT) or "")):
+            if self._harmless(leaning) and not grave:
                 harmless = leaning  # "is there any way around it?" right after the orientation visit
             # Grief, then a question: the classifier is sure of a crisis in many such messages ("my brother
             # died suddenly and i cant start this year. who do i call"); beside a program question a sure reading
             # gives way only when the message speaks of a loss or an illness and names no means, injury, danger,
             # hopelessness or farewell ("I wish I were dead. how do I withdraw?" stays certain).
-            elif explained or crisis < float(self.config["max_crisis_beside_question"]) or (
-                    _GRIEF.search(message.get(TEXT) or "") and not _GRAVE.search(message.get(TEXT) or "")):
+            elif not grave and (explained or crisis < float(self.config["max_crisis_beside_question"])
+                                or _GRIEF.search(message.get(TEXT) or "")):
                 harmless = next((q for q in questions if self._harmless(q)), None)
         if harmless is None:
             message.set(CRISIS_LEVEL, "certain", add_to_output=True)
