@@ -397,3 +397,12 @@ def test_a_means_named_beside_a_program_question_keeps_the_crisis_certain() -> N
 @pytest.mark.parametrize("text", ["no one would miss me", "not one person would care if i disappeared"])
 def test_one_is_no_pointer_at_the_focus(text) -> None:
     assert FINDER.in_focus(text, "the campus orientation visit")[1] is False
+
+
+def test_a_question_part_that_asks_is_not_screened_as_a_told_crisis() -> None:
+    # "... I'd like to know whether I'm beating her." (a friendly race over credits with a daughter)
+    found = collect(labelled("How many credits will I have to complete? I'd like to know whether I'm beating her.",
+                             "faq", 0.9, topic="credits"),
+                    labelled("How many credits will I have to complete?", "faq", 0.9, QUESTION, topic="credits"),
+                    labelled("I'd like to know whether I'm beating her.", "crisis", 0.95, QUESTION))
+    assert found.get(INTENT)["name"] == "faq"

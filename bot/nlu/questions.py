@@ -412,6 +412,15 @@ class Finder:
         return f"{focus}: {text}", length <= 3 or ones, short
 
 
+def _asks(text: str) -> bool:
+    """Whether a part found as a question asks in its own words, the question mark a list may add aside.
+
+    "i have a bottle of pills ready" counted off as item 1 tells; "whether I'm beating her" asks.
+    """
+    bare = text.strip().rstrip("?").strip()
+    return is_question(re.findall(r"[\w']+", bare.lower()), bare)
+
+
 def written_words(text: str) -> int:
     """How many words the writer wrote ("cant" is one, "?" none)."""
     return sum(1 for w in text.split() if any(c.isalnum() for c in w))
@@ -564,8 +573,8 @@ class QuestionCollector(GraphComponent):
             plain = next((m for m in extra.get(index, []) if m.get(KIND) == PLAIN), None)
             explained = plain is not None and self._said_plainly(message, plain)
             self._focus_over_small_talk(message, focused)
-            self._crisis_in_a_sentence(message, [m for m in extra.get(index, [])
-                                                 if m.get(KIND) in (STATEMENT, QUESTION)])
+            self._crisis_in_a_sentence(message, [m for m in extra.get(index, []) if m.get(KIND) == STATEMENT or (
+                m.get(KIND) == QUESTION and not _asks(m.get(TEXT) or ""))])
             if questions:
                 leaning = {m.get(NUMBER): m for m in extra.get(index, []) if m.get(KIND) == IN_MESSAGE}
                 message.set(QUESTIONS, [self._question(m, leaning.get(m.get(NUMBER))) for m in questions],
@@ -656,9 +665,9 @@ class QuestionCollector(GraphComponent):
         counts when it names a crisis in words the classifier does not read as a topic (``max_named_crisis``),
         when the classifier is ``min_sentence_crisis`` sure of it and it names a means, an injury or a danger
         (``_RISK``), or when it reads as a crisis and tells of a means taken on purpose ("i took like 40
-        tylenol an hour ago on purpose"). The message's questions are screened too ("1) i have a bottle of
-        pills ready 2) who do i tell that im dropping my classes"), and a message read as a crisis as a
-        whole is marked so: nothing else it asks makes it uncertain.
+        tylenol an hour ago on purpose"). Parts found as questions that tell rather than ask are screened too
+        ("1) i have a bottle of pills ready 2) who do i tell that im dropping my classes"), and a message read
+        as a crisis as a whole is marked so: nothing else it asks makes it uncertain.
         """
         crisis_intent = self.config["crisis_intent"]
         for statement in statements:
