@@ -139,11 +139,16 @@ def collect(*messages: Message) -> Message:
     return out[0]
 
 
-def test_a_crisis_with_a_harmless_reading_in_context_is_uncertain_and_takes_that_reading() -> None:
-    focused = labelled("is there any way around the orientation visit?", "faq", 0.9, IN_FOCUS,
-                       topic="orientation_visit")
+def leaning(text: str, topic: str, confidence: float = 0.9) -> Message:
+    """A follow-up read with the focus, pointing at it."""
+    focused = labelled(text, "faq", confidence, IN_FOCUS, topic=topic)
     focused.set(LEANS, True)
-    found = collect(labelled("is there any way around it?", "crisis", 0.8), focused)
+    return focused
+
+
+def test_a_crisis_with_a_harmless_reading_in_context_is_uncertain_and_takes_that_reading() -> None:
+    found = collect(labelled("is there any way around it?", "crisis", 0.8),
+                    leaning("is there any way around the orientation visit?", "orientation_visit"))
     assert found.get("crisis_level") == "uncertain"
     assert found.get(INTENT)["name"] == "faq"
     assert found.get("in_focus")["label"] == "faq/orientation_visit"
@@ -343,10 +348,8 @@ def test_a_sentence_naming_a_means_taken_on_purpose_is_a_crisis(sentence, crisis
 
 
 def test_a_follow_up_naming_a_means_stays_certain_whatever_it_reads_as_with_the_focus() -> None:
-    focused = labelled("then the campus orientation visits it. ive got the rope ready", "faq", 0.9, IN_FOCUS,
-                       topic="orientation_visit")
-    focused.set(LEANS, True)
-    found = collect(labelled("then thats it. ive got the rope ready", "crisis", 0.7), focused)
+    found = collect(labelled("then thats it. ive got the rope ready", "crisis", 0.7),
+                    leaning("then the campus orientation visits it. ive got the rope ready", "orientation_visit"))
     assert found.get("crisis_level") == "certain"
 
 
