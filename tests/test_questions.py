@@ -260,6 +260,8 @@ def test_a_later_question_leans_on_the_last_one_that_does_not_lean_when_it_point
      ["is instruction asynchronous or both?", "what system are the online classes accessed through?"]),
     ("1) credits required 2) classes per semester", ["credits required?", "classes per semester?"]),
     ("Two things: 1. equipment needed 2. LMS used", ["equipment needed?", "LMS used?"]),
+    ("For the MIM: 1) how long does it take 2) what specialization do you end up with",
+     ["For the MIM: how long does it take?", "For the MIM: what specialization do you end up with?"]),
     ("I took 2 courses. 3 of them were online", []),  # numbers, not counting questions off
     ("are any in person, and if so where?", []),  # "if so" goes on asking the same
     ("how many years to finish, and are summers included", ["how many years to finish", "are summers included"]),

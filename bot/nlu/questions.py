@@ -112,7 +112,8 @@ _COMPARES = re.compile(r"\b(?:between|differen\w*|compar\w*|vs\.?|versus)\b", re
 MAX_REQUESTED_WORDS = 8
 # Questions counted off in one line: "1) credits 2) classes per semester 3) length", "1. equipment 2. LMS".
 _COUNTED = re.compile(r"(?:^|(?<=\s))\(?\d{1,2}[).]\s+")
-MAX_PREFACE_WORDS = 4  # "Two questions:", "quick ones -"
+MAX_PREFACE_WORDS = 4  # "Two questions:", "quick ones -", "For the MIM:"
+_COUNTING = re.compile(r"\b(?:questions?|things?|ones?|qs?|q's|points?|items?)\b", re.IGNORECASE)
 # A topic put first with a preposition and a comma: "for the field study, who supervises me? ...".
 _LEAD = re.compile(r"^\s*(?:for|about|regarding|re|as\s+for|concerning)\s+(?P<head>(?:the|your|an?)\s+[^,:?!.;\d]+?)"
                    r"\s*,\s*(?P<body>\S.*)$", re.IGNORECASE | re.DOTALL)
@@ -261,7 +262,9 @@ class Finder:
         parts = [text[m.end():end].strip().rstrip(";,").strip() for m, end in zip(marks, ends)]
         if any(not re.search(r"[A-Za-z]", p) or re.search(r"[.!?]\s+\S", p) for p in parts):
             return []  # a part that goes on into another sentence is no item of a list
-        return [p if p.endswith("?") else f"{p}?" for p in parts]
+        # A preface that names a topic goes with each part ("For the MIM: 1) ... 2) ..."); "Two questions:" not.
+        topic = "" if not preface or _COUNTING.search(preface) else preface.rstrip(":-\u2013\u2014 ") + ": "
+        return [topic + (p if p.endswith("?") else f"{p}?") for p in parts]
 
     def _items(self, text: str, unmarked: bool = False) -> List[str]:
         """A terse question listing topics ("credits + tuition for the online MLS?"), one question per topic.
