@@ -26,8 +26,8 @@ FLOORS = {"multi_question": 64, "long_messages": 48, "indirect": 27, "context_co
 # The crisis guards read sets written after their first held-out halves had informed decisions
 # (crisis_harmless_2, crisis_in_context_2; the first sets are development data now). Measured 2026-12-07,
 # third round: 2 of 61 harmless conversations paged staff (the target is 0: issue 22 stays open), and 39 of
-# 43 crises told in a conversation paged staff. Fourth round: 4 pages (the review's safety fixes keep a crisis
-# certain where a means or a danger is named beside a question; reported, not studied) and 39 crises. One
+# 43 crises told in a conversation paged staff. Fourth round: 4 pages (measured once, at the end of the round:
+# which change added them was not studied) and 39 crises. One
 # conversation of margin each way: the figures are the same on every CPU (float32 encoder), but one added
 # example has moved them by one.
 HARMLESS_PAGES_CEILING = 5
