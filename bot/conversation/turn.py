@@ -100,8 +100,9 @@ def resolve(parse: dict[str, Any], canonical: Callable[[str], Optional[str]],
             not_understood.append(reading.get("text") or "")
     # One question told among a story is read alone when that is surer than the whole message: the story's
     # words pull the whole elsewhere ("... data skills I don't have. What specialization would I complete?").
-    story_question = bool(parse.get("story")) and len(_once(asked)) == 1 and surest > confidence(parse)
-    if len(_once(asked)) > 1 or (asked and (not answers(label) or crisis_line or story_question)):
+    distinct = len(_once(asked))
+    story_question = bool(parse.get("story")) and distinct == 1 and surest > confidence(parse)
+    if distinct > 1 or (asked and (not answers(label) or crisis_line or story_question)):
         # A program named in one question applies to the others ("credits of the MLS, and a field study?").
         programs = {a.program for a in asked if a.program}
         shared = programs.pop() if len(programs) == 1 else None

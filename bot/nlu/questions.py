@@ -106,8 +106,9 @@ MAX_ITEM_WORDS = 3
 _ASKS_FOR = re.compile(r"^(?:(?:could|can|would)\s+you\s+(?:please\s+)?(?:tell\s+me|let\s+me\s+know|list)|"
                        r"(?:please\s+)?tell\s+me|i'?d\s+like\s+to\s+know|i\s+(?:want|need)\s+to\s+know|"
                        r"what\s+(?:is|are)|what'?s)\s+", re.IGNORECASE)
-_COURTESIES = {"please", "thanks", "thank", "thx", "bye", "cheers", "my", "our", "i'm", "im", "me", "all", "nothing",
-               "no", "not"}
+# Words a reply or a story opens its parts with, never a list of questions: "ok, thanks", "my loans, my job".
+_NOT_ASKED = {"please", "thanks", "thank", "thx", "bye", "cheers", "my", "our", "i'm", "im", "me", "all", "nothing",
+              "no", "not"}
 _COMPARES = re.compile(r"\b(?:between|differen\w*|compar\w*|vs\.?|versus)\b", re.IGNORECASE)
 MAX_REQUESTED_WORDS = 8
 # Questions counted off in one line: "1) credits 2) classes per semester 3) length", "1. equipment 2. LMS".
@@ -134,7 +135,8 @@ _INDIRECT = {"whether"}  # "..., and whether the online courses are taught by th
 _POINTERS = {"it", "that", "this", "them", "they", "these", "those"}
 # A later question of a message leans on an earlier one when it points ("which course is it?", "where are the
 # in-person ones") or is a question word and a few words ("what time of year").
-_LEANING_POINTERS = _POINTERS | {"ones"}
+_ONES = {"ones"}  # "where are the in-person ones": leans without naming what it means
+_LEANING_POINTERS = _POINTERS | _ONES
 MAX_LEANING_WORDS = 4
 # A greeting before a topic put first ("Hi! For the MLS field study: how many credits, ...").
 _GREETING = re.compile(r"^\s*(?:(?:hi|hello|hey|hiya|good\s+(?:morning|afternoon|evening)|greetings)"
@@ -291,7 +293,7 @@ class Finder:
         if any(not p or len(p.split()) > most or p.split()[0].lower() in _WH | _AUX for p in items):
             return []
         if unmarked and (len(items) < 3 and not shared or any(
-                p.split()[0].lower() in _OPENERS | _WHO | _COURTESIES for p in items)):
+                p.split()[0].lower() in _OPENERS | _WHO | _NOT_ASKED for p in items)):
             return []  # "ok, thanks", "College Park, MD", "my loans, my job, ...": no list of questions
         return [f"{prefix}{p}{shared}?" for p in items]
 
@@ -341,6 +343,7 @@ class Finder:
         """The sentence cut before each joined clause that opens like a question ("... and do I need ...")."""
         cuts = [sentence.start]
         tokens = list(sentence)
+        ends_asking = sentence.text.rstrip().endswith("?")
         for k, token in enumerate(tokens[:-1]):
             if token.lower_ not in _JOINERS and token.text not in _PUNCT_JOINERS:
                 continue
@@ -348,18 +351,17 @@ class Finder:
                 continue  # "are any in person, and if so where?": one question
             rest = [t.lower_ for t in tokens[k + 1:k + 7] if t.lower_ not in _JOINERS and t.lower_ not in _OPENERS
                     and not t.is_punct and not _ENUMERATION.match(t.lower_)]
-            # In a sentence that ends asking, an auxiliary not negated opens a question too ("..., and is GRE
-            # required?"); elsewhere it needs its subject after it ("I work and do it part time" is one clause).
-            # The sentence ends asking, or the clause before the joiner asks ("how many years, and are summers in").
+            # An auxiliary not negated opens a question too in a sentence that ends asking ("..., and is GRE
+            # required?"), and after a clause that asks when it is one that asks (_ASKING_AUX: "how many years,
+            # and are summers included"); elsewhere it needs its subject after it ("I work and do it part time").
             so_far = [t for t in tokens[:k] if t.i >= cuts[-1]]
-            asks = sentence.text.rstrip().endswith("?") or (
+            asks = ends_asking or (
                 token.lower_ in _JOINERS and is_question([t.lower_ for t in so_far if not t.is_punct],
                                                          "".join(t.text_with_ws for t in so_far)))
             rest = _past_preposition(rest)  # "..., by when do I ..."
             opens = bool(rest) and (rest[0] in _WH or rest[0] in _INDIRECT or (
                 rest[0] in _AUX and len(rest) > 1 and (rest[1] in _SUBJECTS or (
-                    asks and rest[1] not in _NEGATIONS and (sentence.text.rstrip().endswith("?")
-                                                            or rest[0] in _ASKING_AUX)))))
+                    asks and rest[1] not in _NEGATIONS and (ends_asking or rest[0] in _ASKING_AUX)))))
             before = sum(1 for t in tokens[:k] if not t.is_punct) - sum(
                 1 for t in tokens[:k] if t.i < cuts[-1])
             if opens and before >= self.min_words:
@@ -411,7 +413,7 @@ class Finder:
         if place is not None:  # "who supervises me there?": at the field study
             return text[:place.idx] + "at " + focus + text[place.idx + len(place.text):], True, short
         # "the in-person ones" leans on the focus without naming it: it goes first
-        ones = any(t.lower_ in _LEANING_POINTERS - _POINTERS for t in words)
+        ones = any(t.lower_ in _ONES for t in words)
         return f"{focus}: {text}", length <= 3 or ones, short
 
 
