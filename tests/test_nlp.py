@@ -102,3 +102,24 @@ def test_a_crisis_ranked_second_with_some_weight_is_treated_as_one(above_thresho
                                                {"name": "crisis", "confidence": crisis_confidence}]})
     classifier.process([message])
     assert message.get("intent")["name"] == expected
+
+
+@pytest.mark.parametrize(("text", "taken"), [
+    ("i took like 30 tylenol an hour ago. can you still give me the admissions phone number", True),
+    ("actually i just swallowed all my sleeping pills", True),
+    ("I just swallowed a handful of my mom's pills", True),
+    ("took about forty of my sleeping tablets", True),
+    ("I took 2 advil for my headache, how long is the MLS?", False),  # a dose, not an overdose
+    ("I took 12 credits last year", False),
+    ("we ate 20 pizzas at orientation", False),
+])
+def test_an_overdose_told_is_a_crisis_whatever_the_classifier_said(text, taken) -> None:
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.nlu.safety import CrisisPhraseClassifier
+
+    classifier = CrisisPhraseClassifier(CrisisPhraseClassifier.get_default_config(), None, None, phrases=["suicide"])
+    message = Message(data={"text": text, "intent": {"name": "out_of_scope", "confidence": 0.9},
+                            "intent_ranking": [{"name": "out_of_scope", "confidence": 0.9}]})
+    classifier.process([message])
+    assert (message.get("intent")["name"] == "crisis") is taken

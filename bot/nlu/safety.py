@@ -2,10 +2,10 @@
 
 A statistical classifier can hesitate on words it has rarely seen ("I'm thinking of hurting myself
 tonight" ending in nlu_fallback). For these messages a miss costs far more than a false alarm, so any
-message containing a phrase of the ``crisis_phrases`` lookup table (data/nlu/crisis.yml) gets the
-``crisis`` intent whatever the classifier said, and so does a message for which the classifier ranked
-crisis at ``min_confidence`` or more, even behind another intent. The phrases are read from the
-training data when the model is trained and stored with it.
+message containing a phrase of the ``crisis_phrases`` lookup table (data/nlu/crisis.yml) or telling of an
+overdose taken (``MEANS_TAKEN``) gets the ``crisis`` intent whatever the classifier said, and so does a message
+for which the classifier ranked crisis at ``min_confidence`` or more, even behind another intent. The phrases
+are read from the training data when the model is trained and stored with it.
 """
 
 from __future__ import annotations
@@ -23,6 +23,18 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 PHRASES_FILE = "crisis_phrases.json"
+# An overdose told: a means swallowed in a quantity no one takes by accident ("i took like 30 tylenol an hour ago",
+# "just swallowed a bottle of my sleeping pills"). A number of ten or more, a handful, a bottle, too many, or all
+# of them; "I took 2 advil" and "took 12 credits" are not one. Named by pattern: the words between vary too much
+# for a list of phrases.
+_AMOUNT = (r"(?:[1-9]\d+|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|dozens?)\b[\w-]*|"
+           r"a\s+(?:whole\s+)?(?:handful|bottle|box|pack|packet|strip|bunch|lot)|handfuls|(?:way\s+)?too\s+many|"
+           r"(?:the|a)\s+whole|all(?:\s+of)?(?:\s+(?:my|the|his|her|their))?)")
+_MEANS = (r"(?:pills?|tablets?|capsules?|caplets?|meds|medications?|medicine|tylenol|paracetamol|acetaminophen|"
+          r"ibuprofen|advil|aspirin|insulin|antidepressants?|painkillers?|opioids?|oxy\w*|xanax|benadryl|"
+          r"sleeping\s+pills)")
+MEANS_TAKEN = re.compile(rf"\b(?:took|taken|swallowed|downed|popped|ate|chugged|overdosed\s+on)\s+(?:\w+\s+){{0,2}}?"
+                         rf"{_AMOUNT}\s+(?:[\w']+\s+){{0,3}}?{_MEANS}\b", re.IGNORECASE)
 CRISIS_PHRASE = "crisis_phrase"  # on a message that names a crisis in words
 OVERRIDDEN = "crisis_overrode"  # the intent the classifier had given a message this component made a crisis
 
@@ -89,7 +101,7 @@ class CrisisPhraseClassifier(GraphComponent):
         intent = self.config["intent"]
         for message in messages:
             text = (message.get(TEXT) or "").replace("\u2019", "'")
-            named = bool(self.pattern and self.pattern.search(text))
+            named = bool(self.pattern and self.pattern.search(text)) or bool(MEANS_TAKEN.search(text))
             if named:  # a crisis named in words is never read as anything else (bot/nlu/questions.py)
                 message.set(CRISIS_PHRASE, True)
             if (message.get(INTENT) or {}).get("name") == intent:
