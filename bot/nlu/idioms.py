@@ -19,6 +19,10 @@ import re
 from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
+# No drug named in the rest of the sentence ("overdosed on work and pills" stays a crisis).
+_NO_DRUG_AHEAD = r"(?![^.?!]*\b(?:pills?|tablets?|meds|medications?|medicine|drugs?|tylenol|paracetamol|" \
+                 r"acetaminophen|ibuprofen|advil|aspirin|insulin|heroin|fentanyl|opioids?|painkillers?|alcohol|" \
+                 r"antidepressants?|sleeping|xanax|benadryl)\b)"
 # What follows "rather die than" in a real crisis: living itself.
 _LIVING = r"(?!\s+(?:\w+\s+){0,3}?(?:live|living|life|alive|go\s+on|going\s+on|wake|waking|exist|be\s+here|face|" \
           r"keep\s+going|go\s+back|return|see\s+(?:him|her|them)))"
@@ -73,6 +77,15 @@ IDIOMS: Tuple[Idiom, ...] = (
            r"the\s+(?:link|contact|e-?mail|number|info|details))\b)", r"send me", grave=False),
     _idiom(r"(?:it|that|this|that\s+one)\s+(?:won'?t|wont|will\s+not|wouldn'?t|wouldnt)\s+kill\s+me",
            r"that is fine for me"),
+    _idiom(r"(?:be|is|are|was|will\s+be)\s+the\s+end\s+of\s+me", r"be very hard for me"),
+    _idiom(r"bury(?:ing)?\s+myself\s+in(?=\s+(?:\w+\s+)?(?:readings?|books|work|coursework|homework|papers|"
+           r"studies|studying|assignments)\b)", r"spend all my time on", grave=False),
+    # Too much of something that is no drug: "an overdose of readings", "overdosed on true crime documentaries".
+    # Named one by one: whatever can be swallowed or injected stays a crisis (data/nlu/crisis.yml).
+    _idiom(r"(?:an?\s+)?overdos(?:e|ed|ing)\s+(?:of|on)\s+" + _NO_DRUG_AHEAD + r"((?:\w+\s+){0,2}?(?:readings?|"
+           r"reading\s+lists?|homework|coursework|work|emails?|meetings|zoom|documentar(?:y|ies)|shows|tv|netflix|"
+           r"podcasts|news|information|info|content|books|novels|studying|screen\s+time|true\s+crime|anime|memes))",
+           r"too much \1", grave=False),
 )
 
 
