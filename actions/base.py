@@ -160,17 +160,17 @@ class KnowledgeAction(UsesStore, Action, abc.ABC):
         return self.answer(dispatcher, tracker, self.turn(tracker), own)
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, found: Optional[turn.Turn],
-               own: Callable[[], List[Reply]]) -> List[Dict[Text, Any]]:
-        """Answer the turn ``found``, or ``own()`` when it is None; then the 988 line and the new focus.
+               own: Callable[[], List[Reply]], closing: Optional[Reply] = None) -> List[Dict[Text, Any]]:
+        """Answer the turn ``found``, or ``own()`` when it is None; then ``closing``, the 988 line and the new focus.
 
         The 988 line follows when the message read like a crisis but asked a program question; the focus is
         what the next message's "it" means.
         """
-        if found is None:
-            replies = own()
+        if found is not None and found.story:  # condolences when the story read like a crisis (grief), else thanks
+            dispatcher.utter_message(response="utter_sorry_to_hear" if found.crisis_line else "utter_story_heard")
+        if found is None or not (found.asked or found.not_understood):
+            replies = own()  # nothing the turn reads as a program question: the action's own answer
         else:
-            if found.story:  # condolences when the story read like a crisis (grief), thanks otherwise
-                dispatcher.utter_message(response="utter_sorry_to_hear" if found.crisis_line else "utter_story_heard")
             replies = []
             for asked in found.asked:
                 if asked.label == "ask_info_sessions":
@@ -179,7 +179,7 @@ class KnowledgeAction(UsesStore, Action, abc.ABC):
                     replies += advising.answer(self.store, asked.label, asked.program or tracker.get_slot("program"),
                                                self.entity(tracker, "term"))
         events: List[Dict[Text, Any]] = []
-        for reply in replies:
+        for reply in replies + ([closing] if closing else []):
             events += self.say(dispatcher, reply)
         for part in found.not_understood if found else []:
             dispatcher.utter_message(response="utter_part_not_understood", part=part)

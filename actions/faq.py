@@ -35,3 +35,26 @@ class ActionAnswerFaq(KnowledgeAction):
         if not (follow_up or self.completes_pending(tracker)):
             return [advising.answer_topic(self.store, predicted_topic(tracker), self.program(tracker))]
         return self.follow_up(tracker)
+
+
+class ActionAnswerPushback(KnowledgeAction):
+    """A student who can't meet what the last answer described: that answer again, then who can talk it through.
+
+    "what if I can't make it?" after the orientation visit: the page says it is required with no exceptions,
+    and only the Student Services Office can weigh a person's situation. With nothing answered before, the
+    student is asked which requirement they mean.
+    """
+
+    def name(self) -> Text:
+        return "action_answer_pushback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        found, topic = self.turn(tracker), tracker.get_slot("last_topic")
+        office = advising.contact_values(self.store)
+        if not topic and not (found and found.asked):
+            return self.answer(dispatcher, tracker, found, lambda: [advising.Reply(response="utter_pushback_which",
+                                                                                   values=office)])
+        return self.answer(dispatcher, tracker, found, lambda: advising.follow_up(
+            self.store, topic, self.program(tracker), tracker.get_slot("term")),
+            closing=advising.Reply(response="utter_pushback", values=office))

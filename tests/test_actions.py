@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import base
 from actions.contacts import ActionContact
-from actions.faq import ActionAnswerFaq
+from actions.faq import ActionAnswerFaq, ActionAnswerPushback
 from actions.programs import ActionSpecializations
 from actions.schedule import ActionClassSchedule
 from actions.sessions import ActionInfoSessions
@@ -422,3 +422,27 @@ def test_an_answer_to_two_questions_keeps_both_subjects_in_focus_the_latest_firs
     focus = [e["value"] for e in events if e.get("name") == "focus"]
     assert len(dispatcher.messages) >= 2 and focus and " | " in focus[0]
     assert focus[0].split(" | ")[0] == advising.focus(store, "course_load")
+
+
+def test_pushing_back_on_the_last_answer_hears_it_again_and_who_can_talk_it_through(store, dispatcher) -> None:
+    t = tracker("what if I can't make it?", "pushback", slots={"last_topic": "orientation_visit", "program": "MLS"})
+    events = run(ActionAnswerPushback(store), dispatcher, t)
+    assert "no exceptions" in texts(dispatcher)
+    pushback = dispatcher.messages[-1]
+    assert pushback["response"] == "utter_pushback" and pushback["contact_phone"] == "301-405-2038"
+    assert slots_after(t, events)["last_topic"] == "orientation_visit"
+
+
+def test_pushing_back_with_nothing_answered_before_is_asked_which_requirement(store, dispatcher) -> None:
+    run(ActionAnswerPushback(store), dispatcher, tracker("is there any way around it?", "pushback"))
+    assert [m["response"] for m in dispatcher.messages] == ["utter_pushback_which"]
+    assert dispatcher.messages[0]["contact_phone"] == "301-405-2038"
+
+
+def test_pushing_back_beside_a_grave_word_read_as_uncertain_adds_the_988_line(store, dispatcher) -> None:
+    t = tracker("ugh that timing is gonna be the death of me. exceptions?", "pushback", crisis_level="uncertain",
+                slots={"last_topic": "orientation_visit"})
+    run(ActionAnswerPushback(store), dispatcher, t)
+    responses = [m.get("response") for m in dispatcher.messages]
+    assert "no exceptions" in texts(dispatcher)
+    assert responses[-2:] == ["utter_pushback", "utter_crisis_line"]

@@ -349,6 +349,25 @@ def test_a_sentence_naming_a_means_taken_on_purpose_is_a_crisis(sentence, crisis
     assert (found.get("crisis_level") == "certain") is paged
 
 
+@pytest.mark.parametrize(("text", "paged"), [
+    ("what if I can't? I run a summer camp every year", False),  # pushing back on the last answer
+    ("what if I can't? I have the pills counted out", True),  # a means named: nothing beside it makes it harmless
+])
+def test_a_student_pushing_back_on_a_requirement_is_answered_unless_a_means_is_named(text, paged) -> None:
+    found = collect(labelled(text, "crisis", 0.6), labelled("what if I can't?", "pushback", 0.97, QUESTION))
+    assert (found.get("crisis_level") == "certain") is paged
+    assert found.get(INTENT)["name"] == ("crisis" if paged else "pushback")
+
+
+@pytest.mark.parametrize(("text", "leans"), [
+    ("are any in person?", True),  # the information sessions: any of them
+    ("how many credits each?", True),
+    ("are there any exceptions for working students?", False),  # "any" before a noun names its own subject
+])
+def test_a_quantifier_standing_alone_leans_on_the_focus(text, leans) -> None:
+    assert FINDER.in_focus(text, "the information session")[1] is leans
+
+
 def test_a_follow_up_naming_a_means_stays_certain_whatever_it_reads_as_with_the_focus() -> None:
     found = collect(labelled("then thats it. ive got the rope ready", "crisis", 0.7),
                     leaning("then the campus orientation visits it. ive got the rope ready", "orientation_visit"))

@@ -43,6 +43,7 @@ RESPONSE_SELECTOR = "response_selector"
 # Where a question's own message points back at the message it came from, and what it is.
 PARENT, KIND = "question_of", "question_kind"
 QUESTION, IN_FOCUS, LEANS, SHORT = "question", "in_focus", "leans", "short"
+PUSHBACK = "pushback"
 # A later question of a message read after the question it leans on ("info sessions? what time of year?").
 IN_MESSAGE, NUMBER = "in_message", "question_number"
 PLAIN = "plain"  # the message with its idioms in plain words (bot/nlu/idioms.py)
@@ -136,6 +137,11 @@ _POINTERS = {"it", "that", "this", "them", "they", "these", "those"}
 # A later question of a message leans on an earlier one when it points ("which course is it?", "where are the
 # in-person ones") or is a question word and a few words ("what time of year").
 _ONES = {"ones"}  # "where are the in-person ones": leans without naming what it means
+# A quantifier standing for things named before ("are any in person?" after the information sessions, "how many
+# credits each?"): followed by no noun, it leans on the focus as "ones" does.
+_QUANTIFIERS = {"any", "each", "both", "either", "some", "none"}
+_AFTER_A_BARE_QUANTIFIER = {"in", "of", "at", "on", "for", "is", "are", "was", "were", "be", "have", "has", "do",
+                            "does", "take", "cost", "count", "run", "last", "offered", "online", "live", "still"}
 _LEANING_POINTERS = _POINTERS | _ONES
 MAX_LEANING_WORDS = 4
 # A greeting before a topic put first ("Hi! For the MLS field study: how many credits, ...").
@@ -413,7 +419,7 @@ class Finder:
         if place is not None:  # "who supervises me there?": at the field study
             return text[:place.idx] + "at " + focus + text[place.idx + len(place.text):], True, short
         # "the in-person ones" leans on the focus without naming it: it goes first
-        ones = any(t.lower_ in _ONES for t in words)
+        ones = any(t.lower_ in _ONES or _bare_quantifier(t) for t in words)
         return f"{focus}: {text}", length <= 3 or ones, short
 
 
@@ -429,6 +435,14 @@ def _asks(text: str) -> bool:
 def written_words(text: str) -> int:
     """How many words the writer wrote ("cant" is one, "?" none)."""
     return sum(1 for w in text.split() if any(c.isalnum() for c in w))
+
+
+def _bare_quantifier(token: Any) -> bool:
+    """Whether ``token`` is a quantifier standing alone ("are any in person?", "credits each?"), not "any way"."""
+    if token.lower_ not in _QUANTIFIERS:
+        return False
+    after = token.doc[token.i + 1] if token.i + 1 < len(token.doc) else None
+    return after is None or after.is_punct or after.lower_ in _AFTER_A_BARE_QUANTIFIER
 
 
 def _points_at_a_place(token: Any) -> bool:
@@ -702,7 +716,8 @@ class QuestionCollector(GraphComponent):
             return False
         found = reading(message)
         floor = float(self.config["min_question_confidence"])
-        return answers(found["label"]) and found["confidence"] >= floor
+        # A student pushing back on the last answer ("exceptions?") asks about it: its action answers it again.
+        return (answers(found["label"]) or found["label"] == PUSHBACK) and found["confidence"] >= floor
 
     def _crisis_level(self, message: Message, questions: List[Message], focused: Optional[Message],
                       explained: bool = False) -> None:
