@@ -110,3 +110,15 @@ def test_the_one_question_of_a_story_is_read_alone_when_that_is_surer() -> None:
     assert found.story
     surer_whole = {**faq("careers", 0.995), "story": True, "questions": [question]}
     assert resolve(surer_whole, canonical) is None  # the whole message, as its action answers it
+
+
+def test_one_question_in_parts_pointing_at_the_focus_is_read_with_it_when_that_is_surer() -> None:
+    parse = {"intent": {"name": "follow_up", "confidence": 0.94}, "text": "only the in-person ones, where are they?",
+             "questions": [reading("follow_up", 1.0), reading("faq/field_study_sites", 0.57)],
+             "in_focus": {**reading("ask_info_sessions", 0.99), "leans": True}}
+    assert [a.label for a in resolve(parse, canonical).asked] == ["ask_info_sessions"]
+    # Two questions of their own stay two, and a reading with the focus that does not point is not taken.
+    parse["questions"] = [reading("faq/credits", 0.9), reading("faq/field_study_sites", 0.57)]
+    assert [a.label for a in resolve(parse, canonical).asked] == ["faq/credits", "faq/field_study_sites"]
+    parse["questions"], parse["in_focus"]["leans"] = [reading("faq/field_study_sites", 0.57)], False
+    assert [a.label for a in resolve(parse, canonical).asked] == ["faq/field_study_sites"]

@@ -102,13 +102,20 @@ def resolve(parse: dict[str, Any], canonical: Callable[[str], Optional[str]],
     # words pull the whole elsewhere ("... data skills I don't have. What specialization would I complete?").
     distinct = len(_once(asked))
     story_question = bool(parse.get("story")) and distinct == 1 and surest > confidence(parse)
+    focused = parse.get("in_focus")
+    # One question in parts that points at the focus reads surer with it than any part alone ("only the in-person
+    # ones, where are they?" after the information sessions: not the field study's sites).
+    if (readings and distinct <= 1 and not parse.get("story") and focused and focused.get("leans")
+            and answers(focused["label"]) and covered(focused["label"])
+            and focused["confidence"] > max(surest, MIN_IN_FOCUS_CONFIDENCE)):
+        program = named_program(focused.get("entities") or [], canonical) or whole_program
+        return Turn([Asked(focused["label"], program, focused.get("text") or "")], [], crisis_line)
     if distinct > 1 or (asked and (not answers(label) or crisis_line or story_question)):
         # A program named in one question applies to the others ("credits of the MLS, and a field study?").
         programs = {a.program for a in asked if a.program}
         shared = programs.pop() if len(programs) == 1 else None
         asked = _once([a if a.program else Asked(a.label, shared, a.text) for a in asked])[:MAX_QUESTIONS]
         return Turn(asked, not_understood if len(asked) else [], crisis_line, bool(parse.get("story")))
-    focused = parse.get("in_focus")
     if focused and label != FOLLOW_UP and takes_the_focus(parse, label, focused, covered, last):
         program = named_program(focused.get("entities") or [], canonical) or whole_program
         return Turn([Asked(focused["label"], program, focused.get("text") or "")], [], crisis_line)
