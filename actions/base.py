@@ -177,7 +177,7 @@ class KnowledgeAction(UsesStore, Action, abc.ABC):
                     replies.append(self.info_sessions(tracker))
                 else:
                     replies += advising.answer(self.store, asked.label, asked.program or tracker.get_slot("program"),
-                                               self.entity(tracker, "term"))
+                                               self.entity(tracker, "term"), asked.text)
         events: List[Dict[Text, Any]] = []
         for reply in replies + ([closing] if closing else []):
             events += self.say(dispatcher, reply)

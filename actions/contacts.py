@@ -12,11 +12,12 @@ from bot.conversation import advising
 
 
 class ActionContact(KnowledgeAction):
-    """Give the Student Services Office's phone and fax."""
+    """Give the Student Services Office's phone and fax (the phone alone when a number is asked for)."""
 
     def name(self) -> Text:
         return "action_contact"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        return self.answer_turn(dispatcher, tracker, lambda: [advising.contact(self.store)])
+        return self.answer_turn(dispatcher, tracker, lambda: [advising.contact(
+            self.store, tracker.latest_message.get("text") or "")])

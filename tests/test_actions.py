@@ -329,8 +329,14 @@ def test_a_topic_asked_for_the_other_program(store, dispatcher) -> None:
     assert SlotSet("program", "MIM") in events
 
 
-def test_contact(store, dispatcher) -> None:
-    run(ActionContact(store), dispatcher, tracker("phone?", "ask_contact"))
+@pytest.mark.parametrize(("text", "response"), [
+    ("how do I reach student services?", "utter_contact"),
+    ("whats their number", "utter_contact_phone"),  # a number asked for: the phone, not the fax too
+    ("phone and fax please", "utter_contact"),
+])
+def test_contact(store, dispatcher, text, response) -> None:
+    run(ActionContact(store), dispatcher, tracker(text, "ask_contact"))
+    assert dispatcher.messages[0]["response"] == response
     assert dispatcher.messages[0]["phone"] == "301-405-2038"
     assert dispatcher.messages[0]["fax"] == "301-314-9145"
 

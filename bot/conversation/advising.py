@@ -258,12 +258,18 @@ def course_line(course: Course) -> str:
     return line(name, code=course.course_code, title=course.course_title, summer_session=course.summer_session)
 
 
-def contact(store: KnowledgeStore) -> Reply:
-    """The Student Services Office's details."""
+# A question for the office's phone alone ("whats their number", "who do I call?"): the fax is left out.
+_ASKS_PHONE = re.compile(r"\b(?:phone|number|call|ring|dial)\b", re.IGNORECASE)
+_ASKS_FAX = re.compile(r"\bfax", re.IGNORECASE)
+
+
+def contact(store: KnowledgeStore, asked: str = "") -> Reply:
+    """The Student Services Office's details: the phone alone when ``asked`` asks for a number, not the fax."""
     office = store.contact(STUDENT_SERVICES)
     if office is None:
         return Reply(response="utter_default")
-    return Reply(response="utter_contact", values={
+    phone_only = bool(_ASKS_PHONE.search(asked)) and not _ASKS_FAX.search(asked)
+    return Reply(response="utter_contact_phone" if phone_only else "utter_contact", values={
         "name": office.name, "purpose": office.purpose, "phone": office.phone, "fax": office.fax,
         "source": office.source, "as_of": f"{office.reviewed:%b} {office.reviewed.day}, {office.reviewed.year}"},
         slots={"last_topic": CONTACT, "pending_topic": None})
@@ -301,19 +307,25 @@ def focus(store: KnowledgeStore, topic: str | None) -> str | None:
 
 
 def own_action_topic(store: KnowledgeStore, topic: str | None, program: str | None,
-                     term: str | None) -> list[Reply] | None:
-    """The replies to a topic answered by its own action (schedule, specializations, contact), else None."""
+                     term: str | None, asked: str = "") -> list[Reply] | None:
+    """The replies to a topic answered by its own action (schedule, specializations, contact), else None.
+
+    ``asked``: the question as written, for the contact (a number asked for gets the phone alone).
+    """
     if topic == SCHEDULE:
         return [class_schedule(store, program, term)]
     if topic == SPECIALIZATIONS:
         return specializations(store, program)
     if topic == CONTACT:  # one office answers for both programs: "and for the MIM?" gets it again
-        return [contact(store)]
+        return [contact(store, asked)]
     return None
 
 
-def answer(store: KnowledgeStore, label: str, program: str | None, term: str | None) -> list[Reply]:
-    """The replies to one question by its label: an FAQ topic, specializations, schedule or contact."""
+def answer(store: KnowledgeStore, label: str, program: str | None, term: str | None, asked: str = "") -> list[Reply]:
+    """The replies to one question by its label: an FAQ topic, specializations, schedule or contact.
+
+    ``asked`` is the question as written (a number asked of the office gets its phone alone).
+    """
     topic = INTENT_TOPICS.get(label) or (label.split("/", 1)[1] if "/" in label else None)
-    own = own_action_topic(store, topic, program, term)
+    own = own_action_topic(store, topic, program, term, asked)
     return own if own is not None else [answer_topic(store, topic, program)]
