@@ -79,6 +79,14 @@ def test_a_clause_asks_after_an_auxiliary_in_a_question_or_after_whether(text, q
     ("can I work and study at the same time?", []),
     ("hey, does the online MLS make you come to campus ever, and how many credits is the whole thing?",
      ["does the online MLS make you come to campus ever", "how many credits is the whole thing?"]),
+    # A hedge before the question word, a short sentence going on with "and", a list marked by "+".
+    ("how many credits is the MLS, and roughly how long does it take?",
+     ["how many credits is the MLS", "roughly how long does it take?"]),
+    ("tuition for online mim? and # of years", ["tuition for online mim?", "# of years"]),
+    ("cost + length of online mls", ["cost of online mls?", "length of online mls?"]),
+    ("how long is the MLS? and I work full time", ["how long is the MLS?"]),  # the question among what it tells
+    ("how long is it? and if so", ["how long is it?"]),
+    ("MLS + MIM", []),
 ])
 def test_the_questions_of_a_message(text, questions) -> None:
     assert FINDER.questions(text) == questions

@@ -101,6 +101,7 @@ MAX_HEAD_WORDS = 6
 _LIST = re.compile(r"\s*,\s*(?:and\s+|&\s+)?|\s*\+\s*|\s+&\s+|\s+/\s+|\s+and\s+", re.IGNORECASE)
 _TAIL = re.compile(r"\s(?:for|of|in|at|about|with|during|per)\s.+$", re.IGNORECASE)
 MAX_ITEM_WORDS = 3
+_MARKS_A_LIST = re.compile(r"\s[+&]\s")  # "cost + length of online mls": a list as surely as a comma makes one
 # A request or "what is" before a list of things asked ("could you tell me the credit value, the on-site hours and
 # the course number?"): each thing is asked with it, up to MAX_REQUESTED_WORDS words each. Not a comparison
 # ("what is the difference between the MLS and the MIM" asks once).
@@ -131,6 +132,8 @@ _WHO = {"i", "you", "we", "he", "she", "they", "it", "someone", "anyone", "every
 _NEGATIONS = {"nt", "n't", "not", "t"}
 _BARE_WH = {"when", "where", "who", "why"}  # a question word alone asks it of the focus
 _PREPOSITIONS = {"by", "in", "at", "for", "from", "to", "with", "on", "until", "till"}
+_HEDGES = {"roughly", "approximately", "about", "exactly", "generally", "usually", "typically", "realistically",
+           "precisely", "basically"}  # "..., and roughly how many semesters will it take?"
 _INDIRECT = {"whether"}  # "..., and whether the online courses are taught by the same faculty"
 # Words that point back at what the conversation is about.
 _POINTERS = {"it", "that", "this", "them", "they", "these", "those"}
@@ -176,8 +179,8 @@ _ENUMERATION = re.compile(r"^\d{1,2}[).:]?$")
 
 
 def _past_preposition(words: List[str]) -> List[str]:
-    """The words from the question word on when a preposition comes first ("by when do I ...", "in what way")."""
-    return words[1:] if len(words) > 1 and words[0] in _PREPOSITIONS and words[1] in _WH else words
+    """The words from the question word on, past a preposition or a hedge ("by when", "roughly how long")."""
+    return words[1:] if len(words) > 1 and words[0] in _PREPOSITIONS | _HEDGES and words[1] in _WH else words
 
 
 class Finder:
@@ -228,8 +231,10 @@ class Finder:
         doc = self.nlp(text)
         found: List[str] = []
         statements = 0
+        asked_last = False  # whether the sentence before was a question
         for sentence in doc.sents:
             clauses = self._clauses(sentence)
+            before = len(found)
             for k, clause in enumerate(clauses):
                 words = [t.lower_ for t in clause if not t.is_punct]
                 if not words or (len(words) < self.min_words and not clause.text.rstrip().endswith("?")):
@@ -238,10 +243,15 @@ class Finder:
                 # Not one that tells about the writer ("my inbox is exploding lol, by when do I ...").
                 joined = (len(clauses) > 1 and k == 0 and len(words) <= SHORT_CLAUSE_WORDS
                           and words[0] not in _WHO and words[0] not in {"my", "our", "im", "i'm"})
-                if joined or is_question(words, clause.text):
+                # A short sentence going on from a question with "and" or "also" asks too ("tuition for online
+                # mim? and # of years"), not one that tells about the writer ("and I work full time").
+                going_on = (k == 0 and asked_last and sentence[0].lower_ in _JOINERS - {"so", "but", "then"}
+                            and len(words) <= SHORT_CLAUSE_WORDS and words[0] not in _WHO | _NOT_ASKED | {"if"})
+                if joined or going_on or is_question(words, clause.text):
                     found.append(clause.text.strip())
                 else:
                     statements += len(words)
+            asked_last = len(found) > before
         if len(found) > 1 or (found and statements):
             return found[:self.max_questions], statements
         # A terse list is one sentence that asks nothing in a question's word order ("class format, tech
@@ -285,7 +295,7 @@ class Finder:
         after the last), none opening with a pronoun, a greeting or a courtesy ("ok, thanks" is a reply).
         """
         core = text.strip().rstrip("?").strip()
-        if not text.strip().endswith("?") and not core.count(","):
+        if not text.strip().endswith("?") and not core.count(",") and not _MARKS_A_LIST.search(core):
             return []
         asks_for = _ASKS_FOR.match(core) if core.count(",") and not _COMPARES.search(core) else None
         prefix, most = (asks_for.group(0), MAX_REQUESTED_WORDS) if asks_for else ("", MAX_ITEM_WORDS)
