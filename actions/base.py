@@ -176,8 +176,10 @@ class KnowledgeAction(UsesStore, Action, abc.ABC):
                 if asked.label == "ask_info_sessions":
                     replies.append(self.info_sessions(tracker))
                 else:
-                    replies += advising.answer(self.store, asked.label, asked.program or tracker.get_slot("program"),
-                                               self.entity(tracker, "term"), asked.text)
+                    # "the other program" named in the message counts as naming it ("and in the other one?")
+                    program = asked.program or self.named_program(tracker) or tracker.get_slot("program")
+                    replies += advising.answer(self.store, asked.label, program, self.entity(tracker, "term"),
+                                               asked.text)
         events: List[Dict[Text, Any]] = []
         for reply in replies + ([closing] if closing else []):
             events += self.say(dispatcher, reply)

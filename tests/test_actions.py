@@ -452,3 +452,14 @@ def test_pushing_back_beside_a_grave_word_read_as_uncertain_adds_the_988_line(st
     responses = [m.get("response") for m in dispatcher.messages]
     assert "no exceptions" in texts(dispatcher)
     assert responses[-2:] == ["utter_pushback", "utter_crisis_line"]
+
+
+def test_the_other_program_applies_to_a_question_read_with_the_focus(store, dispatcher) -> None:
+    # "ok what about the other degree, where do those ppl end up working" after the MIM's careers: the turn reads
+    # it with the focus as a careers question, asked of the MLS.
+    t = tracker("ok what about the other degree, where do those ppl end up working", "out_of_scope",
+                slots={"program": "MIM", "last_topic": "careers"},
+                in_focus={"label": "faq/careers", "confidence": 0.98, "text": "the careers: ...", "leans": True,
+                          "entities": []})
+    run(ActionAnswerFaq(store), dispatcher, t)
+    assert "librar" in texts(dispatcher) and "data scientists" not in texts(dispatcher)
