@@ -112,6 +112,11 @@ def test_a_crisis_ranked_second_with_some_weight_is_treated_as_one(above_thresho
     ("I took 2 advil for my headache, how long is the MLS?", False),  # a dose, not an overdose
     ("I took 12 credits last year", False),
     ("we ate 20 pizzas at orientation", False),
+    ("I took a lot of medicine classes in undergrad, is the MLS a good fit?", False),
+    ("At my branch I took all the tablets out of the kids' area for repairs.", False),
+    ("I took dozens of medication history interviews as a pharmacy tech", False),
+    ("took 10 mg of my meds like every morning", False),
+    ("took all my meds this morning, does the MLS have a health plan?", False),  # a day's dose
 ])
 def test_an_overdose_told_is_a_crisis_whatever_the_classifier_said(text, taken) -> None:
     from rasa.shared.nlu.training_data.message import Message
@@ -123,3 +128,4 @@ def test_an_overdose_told_is_a_crisis_whatever_the_classifier_said(text, taken) 
                             "intent_ranking": [{"name": "out_of_scope", "confidence": 0.9}]})
     classifier.process([message])
     assert (message.get("intent")["name"] == "crisis") is taken
+

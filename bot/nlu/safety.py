@@ -23,18 +23,23 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 PHRASES_FILE = "crisis_phrases.json"
-# An overdose told: a means swallowed in a quantity no one takes by accident ("i took like 30 tylenol an hour ago",
-# "just swallowed a bottle of my sleeping pills"). A number of ten or more, a handful, a bottle, too many, or all
-# of them; "I took 2 advil" and "took 12 credits" are not one. Named by pattern: the words between vary too much
-# for a list of phrases.
-_AMOUNT = (r"(?:[1-9]\d+|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|dozens?)\b[\w-]*|"
-           r"a\s+(?:whole\s+)?(?:handful|bottle|box|pack|packet|strip|bunch|lot)|handfuls|(?:way\s+)?too\s+many|"
-           r"(?:the|a)\s+whole|all(?:\s+of)?(?:\s+(?:my|the|his|her|their))?)")
-_MEANS = (r"(?:pills?|tablets?|capsules?|caplets?|meds|medications?|medicine|tylenol|paracetamol|acetaminophen|"
-          r"ibuprofen|advil|aspirin|insulin|antidepressants?|painkillers?|opioids?|oxy\w*|xanax|benadryl|"
-          r"sleeping\s+pills)")
-MEANS_TAKEN = re.compile(rf"\b(?:took|taken|swallowed|downed|popped|ate|chugged|overdosed\s+on)\s+(?:\w+\s+){{0,2}}?"
-                         rf"{_AMOUNT}\s+(?:[\w']+\s+){{0,3}}?{_MEANS}\b", re.IGNORECASE)
+# An overdose told: a means swallowed in a quantity beyond a dose ("i took like 30 tylenol an hour ago", "just
+# swallowed a bottle of my sleeping pills"): a number of ten or more (not "10 mg"), a handful, a bottle, too many.
+# The means ends the phrase or is followed by a time, a reason or "and" ("... an hour ago", "... on purpose"):
+# "took a lot of medicine classes", "took all the tablets out of the kids' area" and "took 2 advil" are not one.
+_AMOUNT = (r"(?:[1-9]\d+(?!\s*(?:mg|ml|mcg|milligrams?|units?)\b)|(?:twenty|thirty|forty|fifty|sixty|seventy|"
+           r"eighty|ninety|hundred|dozens?)\b[\w-]*|a\s+(?:whole\s+)?(?:handful|bottle|box|pack|packet|strip|bunch|lot)|"
+           r"handfuls|(?:way\s+)?too\s+many|(?:the|a)\s+whole)")
+_MEANS = (r"(?:pills?|tablets?|capsules?|caplets?|meds|medications?|tylenol|paracetamol|acetaminophen|ibuprofen|"
+          r"advil|aspirin|insulin|antidepressants?|painkillers?|opioids?|oxy\w*|xanax|benadryl)")
+_AFTER_MEANS = (r"(?=\s*(?:$|[.,!?;:)]|(?:and|an?|at|about|around|ago|earlier|just|last|this|tonight|today|now|on|"
+                r"in|with|because|so|yesterday|before|after|hours?|minutes?|i|im|i'm|\d+|twenty|thirty|forty|fifty|sixty|half|"
+                r"few|couple)\b))")
+# All of them, swallowed ("i just swallowed all my sleeping pills"); "took all my meds this morning" is a dose.
+_ALL = r"all(?:\s+of)?(?:\s+(?:my|the|his|her|their))?"
+MEANS_TAKEN = re.compile(rf"\b(?:(?:took|taken|swallowed|downed|popped|ate|chugged|overdosed\s+on)\s+(?:\w+\s+){{0,2}}?"
+                         rf"{_AMOUNT}|(?:swallowed|downed|chugged|overdosed\s+on)\s+(?:\w+\s+)?{_ALL})\s+"
+                         rf"(?:[\w']+\s+){{0,4}}?{_MEANS}\b{_AFTER_MEANS}", re.IGNORECASE)
 CRISIS_PHRASE = "crisis_phrase"  # on a message that names a crisis in words
 OVERRIDDEN = "crisis_overrode"  # the intent the classifier had given a message this component made a crisis
 
