@@ -33,9 +33,8 @@ from bot.nlu.idioms import plain
     ("libraries + suicide prevention outreach, which track?",
      "libraries + mental health outreach outreach, which track?", True),
     ("I've had an overdose of readings this week lol. credits?", "I've had too much readings this week lol. credits?",
-     False),
-    ("I basically overdosed on true crime documentaries", "I basically too much true crime documentaries", False),
-    ("the Beltway traffic will be the end of me. once?", "the Beltway traffic be very hard for me. once?", True),
+     True),
+    ("I basically overdosed on true crime documentaries", "I basically too much true crime documentaries", True),
     ("gonna bury myself in readings, same profs?", "gonna spend all my time on readings, same profs?", False),
 ])
 def test_idioms_are_said_plainly(text, said, grave) -> None:
@@ -53,7 +52,8 @@ def test_idioms_are_said_plainly(text, said, grave) -> None:
     "I am dying", "there's been a shooting on campus", "how long is the MLS?", "I'm thinking about suicide",
     "my friend is talking about suicide", "i'd kill to end it all", "id kill for myself to be gone", "i'd kill him",
     "I overdosed on my meds", "overdosed on work and then on pills", "an overdose of insulin",
-    "I overdosed on news, then took the pills",
+    "I overdosed on news, then took the pills", "I want to overdose on percocet before work",
+    "overdosed on fent at work, what now", "I think this is the end of me", "tonight will be the end of me",
 ])
 def test_a_crisis_said_directly_and_plain_questions_are_left_alone(text) -> None:
     assert plain(text) is None

@@ -9,8 +9,9 @@ speaks of dying or killing, and the answer then still says, in one line, that th
 
 An idiom is only read as one where its words cannot be a crisis said directly: "rather die than" is not
 an idiom before "live", "go on", "wake up" or "be here", "killing me" is one only with a thing as its
-subject ("the wait is killing me", not "he is killing me"), and nothing here touches the crisis phrases
-of data/nlu/crisis.yml, which stay a crisis whatever surrounds them.
+subject ("the wait is killing me", not "he is killing me"), and the crisis phrases of data/nlu/crisis.yml
+stay a crisis whatever surrounds them, but for one: "overdose" of a thing no one can swallow ("an overdose of
+readings"), said plainly with the 988 line kept.
 """
 
 from __future__ import annotations
@@ -77,15 +78,15 @@ IDIOMS: Tuple[Idiom, ...] = (
            r"the\s+(?:link|contact|e-?mail|number|info|details))\b)", r"send me", grave=False),
     _idiom(r"(?:it|that|this|that\s+one)\s+(?:won'?t|wont|will\s+not|wouldn'?t|wouldnt)\s+kill\s+me",
            r"that is fine for me"),
-    _idiom(r"(?:be|is|are|was|will\s+be)\s+the\s+end\s+of\s+me", r"be very hard for me"),
     _idiom(r"bury(?:ing)?\s+myself\s+in(?=\s+(?:\w+\s+)?(?:readings?|books|work|coursework|homework|papers|"
            r"studies|studying|assignments)\b)", r"spend all my time on", grave=False),
-    # Too much of something that is no drug: "an overdose of readings", "overdosed on true crime documentaries".
-    # Named one by one: whatever can be swallowed or injected stays a crisis (data/nlu/crisis.yml).
-    _idiom(r"(?:an?\s+)?overdos(?:e|ed|ing)\s+(?:of|on)\s+" + _NO_DRUG_AHEAD + r"((?:\w+\s+){0,2}?(?:readings?|"
-           r"reading\s+lists?|homework|coursework|work|emails?|meetings|zoom|documentar(?:y|ies)|shows|tv|netflix|"
-           r"podcasts|news|information|info|content|books|novels|studying|screen\s+time|true\s+crime|anime|memes))",
-           r"too much \1", grave=False),
+    # Too much of something that is no drug: "an overdose of readings", "overdosed on true crime documentaries". The
+    # thing follows at once (a drug named anywhere in the sentence, or any word before the thing, keeps the crisis
+    # phrase), and the 988 line stays.
+    _idiom(r"(?:an?\s+)?overdos(?:e|ed|ing)\s+(?:of|on)\s+" + _NO_DRUG_AHEAD + r"((?:the\s+|my\s+|true\s+crime\s+)?"
+           r"(?:readings?|reading\s+lists?|homework|coursework|emails?|meetings|zoom|documentar(?:y|ies)|shows|tv|"
+           r"netflix|podcasts|news|information|info|content|books|novels|studying|screen\s+time|anime|memes))",
+           r"too much \1"),
 )
 
 
