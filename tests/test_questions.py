@@ -87,6 +87,8 @@ def test_a_clause_asks_after_an_auxiliary_in_a_question_or_after_whether(text, q
     ("how long is the MLS? and I work full time", ["how long is the MLS?"]),  # the question among what it tells
     ("how long is it? and if so", ["how long is it?"]),
     ("MLS + MIM", []),
+    ("Q & A sessions for the online mls", []),  # "&" names one thing
+    ("I was wondering, exactly how many credits is it?", []),  # a hedge opens a question only after "and"
 ])
 def test_the_questions_of_a_message(text, questions) -> None:
     assert FINDER.questions(text) == questions
@@ -358,19 +360,47 @@ def test_a_sentence_naming_a_means_taken_on_purpose_is_a_crisis(sentence, crisis
 
 
 @pytest.mark.parametrize(("text", "paged"), [
-    ("what if I can't? I run a summer camp every year", False),  # pushing back on the last answer
+    ("what if I can't?", False),  # pushing back on the last answer, read with the focus
     ("what if I can't? I have the pills counted out", True),  # a means named: nothing beside it makes it harmless
 ])
-def test_a_student_pushing_back_on_a_requirement_is_answered_unless_a_means_is_named(text, paged) -> None:
-    found = collect(labelled(text, "crisis", 0.6), labelled("what if I can't?", "pushback", 0.97, QUESTION))
+def test_a_student_pushing_back_in_context_is_answered_unless_a_means_is_named(text, paged) -> None:
+    focused = labelled(f"the summer courses: {text}", "pushback", 0.97, IN_FOCUS)
+    focused.set(LEANS, True)
+    found = collect(labelled(text, "crisis", 0.6), focused)
     assert (found.get("crisis_level") == "certain") is paged
     assert found.get(INTENT)["name"] == ("crisis" if paged else "pushback")
+
+
+def test_a_sentence_sure_of_a_crisis_beside_pushing_back_is_one_without_naming_a_means() -> None:
+    found = collect(labelled("can I skip it? I have a plan to end things", "pushback", 0.89),
+                    labelled("I have a plan to end things", "crisis", 0.99, STATEMENT))
+    assert found.get(INTENT)["name"] == "crisis" and found.get("crisis_level") == "certain"
+
+
+@pytest.mark.parametrize(("text", "crisis"), [
+    ("what if I just disappear?", True),
+    ("i just want out. any way out?", True),
+    ("what if I can't make it tonight?", False),  # a time, not despair
+    ("what if I can't make it? I have a job", False),
+])
+def test_despair_beside_pushing_back_is_a_crisis(text, crisis) -> None:
+    found = collect(labelled(text, "pushback", 0.9))
+    assert (found.get(INTENT)["name"] == "crisis") is crisis
+    assert (found.get("crisis_level") == "certain") is crisis
+
+
+def test_pushing_back_beside_a_crisis_reading_is_no_harmless_question() -> None:
+    # "any exceptions? I'm thinking about ending things": the question pushes back, the rest is a crisis.
+    found = collect(labelled("any exceptions? I'm thinking about ending things", "crisis", 0.76),
+                    labelled("any exceptions?", "pushback", 0.99, QUESTION))
+    assert found.get("crisis_level") == "certain"
 
 
 @pytest.mark.parametrize(("text", "leans"), [
     ("are any in person?", True),  # the information sessions: any of them
     ("how many credits each?", True),
     ("are there any exceptions for working students?", False),  # "any" before a noun names its own subject
+    ("both of my parents would be better off", False),  # "both of ...": named after it
 ])
 def test_a_quantifier_standing_alone_leans_on_the_focus(text, leans) -> None:
     assert FINDER.in_focus(text, "the information session")[1] is leans

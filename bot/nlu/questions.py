@@ -43,7 +43,7 @@ RESPONSE_SELECTOR = "response_selector"
 # Where a question's own message points back at the message it came from, and what it is.
 PARENT, KIND = "question_of", "question_kind"
 QUESTION, IN_FOCUS, LEANS, SHORT = "question", "in_focus", "leans", "short"
-PUSHBACK = "pushback"
+PUSHBACK, FALLBACK = "pushback", "nlu_fallback"
 # A later question of a message read after the question it leans on ("info sessions? what time of year?").
 IN_MESSAGE, NUMBER = "in_message", "question_number"
 PLAIN = "plain"  # the message with its idioms in plain words (bot/nlu/idioms.py)
@@ -87,9 +87,20 @@ _GRIEF = re.compile(r"\b(?:died|passed(?:\s+away)?|funeral|diagnos\w*|death\s+in
                     r"daughter|grand\w+|uncle|aunt|best\s+friend|friend|partner|baby)|griev\w*|bereave\w*|cancer|"
                     r"chemo\w*|surgery|hospitali[sz]ed|illness|ptsd)\b", re.IGNORECASE)
 # Beside a program question, a sure crisis reading of a loss stays certain when the message names one of those, or
-# hopelessness, a farewell or a time ("won't be alive by then", "my last message", "tonight").
+# hopelessness, a farewell or a time ("won't be alive by then", "my last message", "tonight", "I want it all to
+# stop").
 _GRAVE = re.compile(_RISK.pattern[:-3] + r"|die|dying|alive|to\s+live|living|end\s+it|goodbye|farewell|last\s+message|"
-                    r"tonight|unsafe|danger\w*|be\s+here|be\s+around|no\s+point|give\s+up)\b", re.IGNORECASE)
+                    r"tonight|unsafe|danger\w*|be\s+here|be\s+around|no\s+point|give\s+up|exist\w*|"
+                    r"end(?:ing)?\s+(?:things|everything)|disappear\w*|all\s+stop|the\s+night|better\s+off|"
+                    r"letters?\s+to|made\s+up\s+my\s+mind|wake\s+up|keep\s+going|go\s+on)\b", re.IGNORECASE)
+# Despair, a means or a danger beside pushing back on the last answer ("what if I just disappear?", "what if I
+# can't? I've written letters to my family", "... I'm standing on the bridge"): read as a crisis. The words of
+# _GRAVE but a time alone ("what if I can't make it tonight?" is about a session).
+_DESPAIR = re.compile(_RISK.pattern[:-3] + r"|die|dying|alive|to\s+live|living|exist\w*|disappear\w*|"
+                      r"end\s+it|end(?:ing)?\s+(?:things|everything|my\s+life)|all\s+(?:to\s+)?stop|want\s+out|"
+                      r"better\s+off|be\s+here|be\s+around|no\s+point|give\s+up|goodbye|farewell|wake\s+up|"
+                      r"the\s+night|letters?\s+to|keep\s+going|go\s+on|i'?m\s+done|made\s+up\s+my\s+mind)\b",
+                      re.IGNORECASE)
 _DELIBERATE = re.compile(r"\b(?:on\s+purpose|deliberately|intentionally|purposely)\b", re.IGNORECASE)
 STORY_WORDS = 8  # words of statements that make a story worth acknowledging ("For the online MIM:" does not)
 _PUNCT_JOINERS = {",", ";", "-", "--", "/", "\u2013", "\u2014"}
@@ -101,7 +112,8 @@ MAX_HEAD_WORDS = 6
 _LIST = re.compile(r"\s*,\s*(?:and\s+|&\s+)?|\s*\+\s*|\s+&\s+|\s+/\s+|\s+and\s+", re.IGNORECASE)
 _TAIL = re.compile(r"\s(?:for|of|in|at|about|with|during|per)\s.+$", re.IGNORECASE)
 MAX_ITEM_WORDS = 3
-_MARKS_A_LIST = re.compile(r"\s[+&]\s")  # "cost + length of online mls": a list as surely as a comma makes one
+# "cost + length of online mls": a list as surely as a comma makes one ("&" is not: "Q & A", "pros & cons")
+_MARKS_A_LIST = re.compile(r"\s\+\s")
 # A request or "what is" before a list of things asked ("could you tell me the credit value, the on-site hours and
 # the course number?"): each thing is asked with it, up to MAX_REQUESTED_WORDS words each. Not a comparison
 # ("what is the difference between the MLS and the MIM" asks once).
@@ -143,8 +155,8 @@ _ONES = {"ones"}  # "where are the in-person ones": leans without naming what it
 # A quantifier standing for things named before ("are any in person?" after the information sessions, "how many
 # credits each?"): followed by no noun, it leans on the focus as "ones" does.
 _QUANTIFIERS = {"any", "each", "both", "either", "some", "none"}
-_AFTER_A_BARE_QUANTIFIER = {"in", "of", "at", "on", "for", "is", "are", "was", "were", "be", "have", "has", "do",
-                            "does", "take", "cost", "count", "run", "last", "offered", "online", "live", "still"}
+_AFTER_A_BARE_QUANTIFIER = {"in", "at", "on", "for", "is", "are", "was", "were", "be", "have", "has", "do", "does",
+                            "take", "cost", "count", "run", "last", "offered", "online", "live", "still"}
 _LEANING_POINTERS = _POINTERS | _ONES
 MAX_LEANING_WORDS = 4
 # A greeting before a topic put first ("Hi! For the MLS field study: how many credits, ...").
@@ -178,9 +190,10 @@ _ASKING_AUX = {"is", "are", "was", "were", "do", "does", "did", "can", "could", 
 _ENUMERATION = re.compile(r"^\d{1,2}[).:]?$")
 
 
-def _past_preposition(words: List[str]) -> List[str]:
-    """The words from the question word on, past a preposition or a hedge ("by when", "roughly how long")."""
-    return words[1:] if len(words) > 1 and words[0] in _PREPOSITIONS | _HEDGES and words[1] in _WH else words
+def _past_preposition(words: List[str], hedged: bool = False) -> List[str]:
+    """The words from the question word on, past a preposition ("by when do I"), if ``hedged`` a hedge ("roughly")."""
+    skipped = _PREPOSITIONS | _HEDGES if hedged else _PREPOSITIONS
+    return words[1:] if len(words) > 1 and words[0] in skipped and words[1] in _WH else words
 
 
 class Finder:
@@ -374,7 +387,9 @@ class Finder:
             asks = ends_asking or (
                 token.lower_ in _JOINERS and is_question([t.lower_ for t in so_far if not t.is_punct],
                                                          "".join(t.text_with_ws for t in so_far)))
-            rest = _past_preposition(rest)  # "..., by when do I ..."
+            # "..., by when do I ...", and after "and" a hedge: "..., and roughly how long ...", not "I was
+            # wondering, exactly how many ...".
+            rest = _past_preposition(rest, hedged=token.lower_ in _JOINERS)
             opens = bool(rest) and (rest[0] in _WH or rest[0] in _INDIRECT or (
                 rest[0] in _AUX and len(rest) > 1 and (rest[1] in _SUBJECTS or (
                     asks and rest[1] not in _NEGATIONS and (ends_asking or rest[0] in _ASKING_AUX)))))
@@ -699,6 +714,20 @@ class QuestionCollector(GraphComponent):
         as a crisis as a whole is marked so: nothing else it asks makes it uncertain.
         """
         crisis_intent = self.config["crisis_intent"]
+        # Pushing back on the last answer borrows a crisis's words: beside it, a sentence the classifier is sure is
+        # a crisis is one, means named or not ("can I skip it? I have a plan to end things"), and so are words of
+        # despair ("what if I just disappear?").
+        # Pushing back, or a crisis, is what the classifier reads first when it is unsure ("what if I just
+        # disappear?": nlu_fallback, then pushback 0.53, crisis 0.46).
+        first = next((r.get("name") for r in message.get(INTENT_RANKING_KEY) or [(message.get(INTENT) or {})]
+                      if r.get("name") != FALLBACK), None)
+        pushing_back = first == PUSHBACK
+        unsure = (message.get(INTENT) or {}).get("name") == FALLBACK
+        if ((pushing_back or (unsure and first == crisis_intent)) and not message.get(IDIOM)
+                and _DESPAIR.search(message.get(TEXT) or "")):
+            message.set(INTENT, {"name": crisis_intent, "confidence": 1.0}, add_to_output=True)
+            message.set(CRISIS_SENTENCE, message.get(TEXT), add_to_output=True)
+            return
         for statement in statements:
             intent = statement.get(INTENT) or {}
             if intent.get("name") != crisis_intent:
@@ -706,7 +735,7 @@ class QuestionCollector(GraphComponent):
             own = own_crisis_confidence(statement)
             named = bool(statement.get(CRISIS_PHRASE)) and own >= float(self.config["max_named_crisis"])
             text = statement.get(TEXT) or ""
-            sure = own >= float(self.config["min_sentence_crisis"]) and _RISK.search(text)
+            sure = own >= float(self.config["min_sentence_crisis"]) and (pushing_back or _RISK.search(text))
             # A means taken on purpose ("i took like 40 tylenol an hour ago on purpose") is one, read as a crisis
             # however surely.
             deliberate = bool(_RISK.search(text)) and bool(_DELIBERATE.search(text))
@@ -720,14 +749,18 @@ class QuestionCollector(GraphComponent):
                 message.set(CRISIS_SENTENCE, statement.get(TEXT), add_to_output=True)
                 return
 
-    def _harmless(self, message: Optional[Message]) -> bool:
-        """Whether a question's message is a confident program question naming no crisis."""
+    def _harmless(self, message: Optional[Message], pushback: bool = False) -> bool:
+        """Whether a question's message is a confident program question naming no crisis.
+
+        ``pushback``: a student pushing back on the last answer counts too; only for a short follow-up read with
+        the focus, or beside words idioms explain, never beside a crisis ("any exceptions? I'm thinking about
+        ending things").
+        """
         if message is None or message.get(CRISIS_PHRASE):
             return False
         found = reading(message)
         floor = float(self.config["min_question_confidence"])
-        # A student pushing back on the last answer ("exceptions?") asks about it: its action answers it again.
-        return (answers(found["label"]) or found["label"] == PUSHBACK) and found["confidence"] >= floor
+        return (answers(found["label"]) or (pushback and found["label"] == PUSHBACK)) and found["confidence"] >= floor
 
     def _crisis_level(self, message: Message, questions: List[Message], focused: Optional[Message],
                       explained: bool = False) -> None:
@@ -764,7 +797,7 @@ class QuestionCollector(GraphComponent):
                        else None)
             # Not when the message names a means or a danger ("then thats it. ive got the rope ready" after the
             # orientation visit), unless idioms explain it.
-            if self._harmless(leaning) and not grave:
+            if self._harmless(leaning, pushback=True) and not grave:
                 harmless = leaning  # "is there any way around it?" right after the orientation visit
             # Grief, then a question: the classifier is sure of a crisis in many such messages ("my brother
             # died suddenly and i cant start this year. who do i call"); beside a program question a sure reading
@@ -772,7 +805,9 @@ class QuestionCollector(GraphComponent):
             # hopelessness or farewell ("I wish I were dead. how do I withdraw?" stays certain).
             elif not grave and (explained or crisis < float(self.config["max_crisis_beside_question"])
                                 or _GRIEF.search(message.get(TEXT) or "")):
-                harmless = next((q for q in questions if self._harmless(q)), None)
+                # Pushing back counts beside a crisis reading only when idioms explain that reading ("that timing
+                # is gonna be the death of me. exceptions?").
+                harmless = next((q for q in questions if self._harmless(q, pushback=explained)), None)
         if harmless is None:
             message.set(CRISIS_LEVEL, "certain", add_to_output=True)
             return
