@@ -161,7 +161,7 @@ class KnowledgeAction(UsesStore, Action, abc.ABC):
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, found: Optional[turn.Turn],
                own: Callable[[], List[Reply]], closing: Optional[Reply] = None) -> List[Dict[Text, Any]]:
-        """Answer the turn ``found``, or ``own()`` when it is None; then ``closing``, the 988 line and the new focus.
+        """Answer the turn ``found``, or ``own()`` when it asks nothing; then ``closing``, the 988 line, the new focus.
 
         The 988 line follows when the message read like a crisis but asked a program question; the focus is
         what the next message's "it" means.

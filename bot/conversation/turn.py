@@ -103,11 +103,11 @@ def resolve(parse: dict[str, Any], canonical: Callable[[str], Optional[str]],
     distinct = len(_once(asked))
     story_question = bool(parse.get("story")) and distinct == 1 and surest > confidence(parse)
     focused = parse.get("in_focus")
-    # One question in parts that points at the focus reads surer with it than any part alone ("only the in-person
-    # ones, where are they?" after the information sessions: not the field study's sites).
+    # One question in parts that points at the focus reads surer with it than the whole message or any part alone
+    # ("only the in-person ones, where are they?" after the information sessions: not the field study's sites).
     if (readings and distinct <= 1 and not parse.get("story") and focused and focused.get("leans")
             and answers(focused["label"]) and covered(focused["label"])
-            and focused["confidence"] > max(surest, MIN_IN_FOCUS_CONFIDENCE)):
+            and focused["confidence"] > max(surest, confidence(parse), MIN_IN_FOCUS_CONFIDENCE)):
         program = named_program(focused.get("entities") or [], canonical) or whole_program
         return Turn([Asked(focused["label"], program, focused.get("text") or "")], [], crisis_line)
     if distinct > 1 or (asked and (not answers(label) or crisis_line or story_question)):
