@@ -9,7 +9,11 @@ from tools import evaluate
 
 pytestmark = pytest.mark.model
 
-# Floors a change must not fall below. After issue 22's fourth round (2026-12-07): intent+topic 667 and intent
+# Floors a change must not fall below. After issue 22's fifth round (2026-12-07) the set has 719 questions, 14 of
+# them the new pushback intent's (written apart from the training data): intent+topic 677 and intent 687 of 719,
+# of which 668 and 678 of the 705 questions before it (one more each than after the fourth round) and 9 of the
+# 14 pushback phrasings. The floors keep their margins of 3 and 2 questions below the figures.
+# After issue 22's fourth round (2026-12-07): intent+topic 667 and intent
 # 677 of 705 (measured before and after the review fixes: the new examples cost two each); the intent floor
 # is 2 below (it had been 677, which the figure reached). After the third round: intent+topic 669 and intent
 # 679 of 705, as after the second round (its crisis screening first cost one question each; later examples
@@ -24,8 +28,8 @@ pytestmark = pytest.mark.model
 # change a CPU made when the encoder ran in int8, which differs by instruction set: 4 questions (intent+topic)
 # and 7 (intent) between an AVX-512 VNNI and an AVX2 machine. A clean clone on any x86-64 CPU passes; a
 # regression of more than that fails.
-INTENT_ACCURACY_FLOOR = (677 - 2) / 705
-FULL_LABEL_ACCURACY_FLOOR = (668 - 3) / 705
+INTENT_ACCURACY_FLOOR = (687 - 2) / 719
+FULL_LABEL_ACCURACY_FLOOR = (677 - 3) / 719
 
 
 # Questions the page does not answer (tests/nlu/uncovered.yml, never trained on) that may get a covered topic's
