@@ -21,15 +21,17 @@ pytestmark = pytest.mark.model
 # Items whose last turn must pass (every asked fact present, nothing rejected), of the held-out half.
 # Measured 2026-12-07 (second round: idioms, topics put first, terse lists, small talk giving way to the
 # focus): 66 of 87, 52 of 58, 27 of 43, 94 of 118 (the first round: 60, 53, 23, 94); third round: 68, 53, 27, 95;
-# fourth round: 68, 52, 31, 98. Each floor is 4 below its figure (what one added example has moved a set).
-FLOORS = {"multi_question": 64, "long_messages": 48, "indirect": 27, "context_conversations": 94}
+# fourth round: 68, 52, 31, 98; fifth round: 68, 53, 32, 101. Each floor is 4 below its figure (what one added
+# example has moved a set).
+FLOORS = {"multi_question": 64, "long_messages": 49, "indirect": 28, "context_conversations": 97}
 # The crisis guards read sets written after their first held-out halves had informed decisions
 # (crisis_harmless_2, crisis_in_context_2; the first sets are development data now). Measured 2026-12-07,
 # third round: 2 of 61 harmless conversations paged staff (the target is 0: issue 22 stays open), and 39 of
 # 43 crises told in a conversation paged staff. Fourth round: 4 pages (measured once, at the end of the round:
 # which change added them was not studied) and 39 crises. One
 # conversation of margin each way: the figures are the same on every CPU (float32 encoder), but one added
-# example has moved them by one.
+# example has moved them by one. Fifth round: 5 pages (again measured once, at the end, not studied) and 39
+# crises: the ceiling stays at 5, reached, with no margin left: a sixth page fails.
 HARMLESS_PAGES_CEILING = 5
 CRISES_PAGED_FLOOR = 38
 
