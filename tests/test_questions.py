@@ -6,6 +6,7 @@ import pytest
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.nlu import questions as questions_module
 from bot.nlu.questions import (
     IN_FOCUS,
     IN_MESSAGE,
@@ -14,6 +15,7 @@ from bot.nlu.questions import (
     NUMBER,
     PARENT,
     QUESTION,
+    SHORT,
     STATEMENT,
     Finder,
     QuestionCollector,
@@ -382,11 +384,58 @@ def test_a_sentence_sure_of_a_crisis_beside_pushing_back_is_one_without_naming_a
     ("i just want out. any way out?", True),
     ("what if I can't make it tonight?", False),  # a time, not despair
     ("what if I can't make it? I have a job", False),
+    ("can I skip it? I'll be dead by then", True),
+    ("what if I can't? I've written letters to my family", True),
+    ("I work the night shift, what if I can't make it?", False),  # despair said of oneself, not bare words
+    ("what if I can't make it? I want out of the travel part, not the program", False),
+    ("can I skip it? gas is too expensive right now", False),
+    ("what if I can't attend? no point flying in for one day", False),
 ])
 def test_despair_beside_pushing_back_is_a_crisis(text, crisis) -> None:
     found = collect(labelled(text, "pushback", 0.9))
     assert (found.get(INTENT)["name"] == "crisis") is crisis
     assert (found.get("crisis_level") == "certain") is crisis
+
+
+def test_a_sentence_read_as_a_crisis_beside_a_part_pushing_back_must_name_a_means() -> None:
+    found = collect(labelled("i am kind of scared tho. how many credits? just trying to see if i can handle it",
+                             "faq", 0.6, topic="credits"),
+                    labelled("just trying to see if i can handle it", "pushback", 0.8, QUESTION),
+                    labelled("i am kind of scared tho.", "crisis", 0.95, STATEMENT))
+    assert found.get(INTENT)["name"] == "faq"
+
+
+def test_despair_beside_a_part_that_pushes_back_is_a_crisis_whatever_the_whole_reads() -> None:
+    # "no way i'll make it. i'm standing on the roof right now": read as "deny", its first part pushes back.
+    found = collect(labelled("no way i'll make it. i'm standing on the roof right now", "deny", 0.6),
+                    labelled("no way i'll make it", "pushback", 0.8, QUESTION))
+    assert found.get(INTENT)["name"] == "crisis" and found.get("crisis_level") == "certain"
+
+
+def test_the_last_question_of_a_longer_message_read_with_the_focus_is_not_a_short_follow_up() -> None:
+    finder = QuestionFinder(QuestionFinder.get_default_config())
+    message = Message(data={TEXT: "what if I can't make it? my chest is crushing and my left arm is numb",
+                            "metadata": {"context": {"focus": "the campus orientation visit"}}})
+    read = [m for m in finder.process([message])[1:] if m.get(KIND) == IN_FOCUS]
+    assert read and all(m.get(SHORT) is False for m in read)
+
+
+def test_what_idioms_leave_is_read_for_a_means_or_despair() -> None:
+    message = labelled("this commute is killing me. what if I just disappear for good?", "crisis", 0.9)
+    message.set(questions_module.IDIOM, {"grave": True})
+    plain = labelled("this commute is hard on me. what if I just disappear for good?", "pushback", 0.9,
+                     questions_module.PLAIN)
+    focused = labelled("the campus orientation visit: what if I just disappear for good?", "faq", 0.99, IN_FOCUS,
+                       topic="orientation_visit")
+    focused.set(LEANS, True)
+    found = collect(message, plain, focused)
+    assert found.get("crisis_level") == "certain"
+
+
+def test_grief_beside_pushing_back_is_answered_with_the_988_line() -> None:
+    found = collect(labelled("my mom has cancer, I can't leave her that week. any exceptions?", "crisis", 0.7),
+                    labelled("any exceptions?", "pushback", 0.95, QUESTION))
+    assert found.get("crisis_level") == "uncertain" and found.get(INTENT)["name"] == "pushback"
 
 
 def test_pushing_back_beside_a_crisis_reading_is_no_harmless_question() -> None:

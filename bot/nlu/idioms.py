@@ -56,6 +56,8 @@ IDIOMS: Tuple[Idiom, ...] = (
            r"(?=\s+(?:if|of\s+(?:embarrassment|shame|boredom|laughter))\b)", r"I'd be embarrassed"),
     _idiom(r"(?:be|is|are|was|will\s+be)\s+the\s+death\s+of\s+me", r"be very hard for me"),
     _idiom(r"dead\s+in\s+the\s+water", r"stuck"),
+    _idiom(r"(?:i'?d|id|i\s+would|i\s+will|i'?ll)\s+(?:literally\s+|honestly\s+|just\s+)?die\s+happy",
+           r"I'd be thrilled"),
     _idiom(rf"({_THING})\s+(?:is|'s|s)\s+(?:slowly\s+|literally\s+|really\s+)?(?:killing|murdering)\s+me",
            r"\1 is hard on me"),
     _idiom(r"kill\s+me\s+now", r"oh no"),

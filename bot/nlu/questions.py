@@ -85,22 +85,41 @@ _RISK = re.compile(r"\b(?:pills?|meds|medications?|antidepressants?|tylenol|para
 _GRIEF = re.compile(r"\b(?:died|passed(?:\s+away)?|funeral|diagnos\w*|death\s+in\s+(?:the\s+|my\s+|our\s+)?family|"
                     r"lost\s+(?:my|our)\s+(?:mom|mum|mother|dad|father|parents?|brother|sister|wife|husband|son|"
                     r"daughter|grand\w+|uncle|aunt|best\s+friend|friend|partner|baby)|griev\w*|bereave\w*|cancer|"
-                    r"chemo\w*|surgery|hospitali[sz]ed|illness|ptsd)\b", re.IGNORECASE)
+                    r"chemo\w*|surgery|hospitali[sz]ed|hospice|illness|ptsd)\b", re.IGNORECASE)
 # Beside a program question, a sure crisis reading of a loss stays certain when the message names one of those, or
 # hopelessness, a farewell or a time ("won't be alive by then", "my last message", "tonight", "I want it all to
 # stop").
 _GRAVE = re.compile(_RISK.pattern[:-3] + r"|die|dying|alive|to\s+live|living|end\s+it|goodbye|farewell|last\s+message|"
                     r"tonight|unsafe|danger\w*|be\s+here|be\s+around|no\s+point|give\s+up|exist\w*|"
                     r"end(?:ing)?\s+(?:things|everything)|disappear\w*|all\s+stop|the\s+night|better\s+off|"
-                    r"letters?\s+to|made\s+up\s+my\s+mind|wake\s+up|keep\s+going|go\s+on)\b", re.IGNORECASE)
-# Despair, a means or a danger beside pushing back on the last answer ("what if I just disappear?", "what if I
-# can't? I've written letters to my family", "... I'm standing on the bridge"): read as a crisis. The words of
-# _GRAVE but a time alone ("what if I can't make it tonight?" is about a session).
-_DESPAIR = re.compile(_RISK.pattern[:-3] + r"|die|dying|alive|to\s+live|living|exist\w*|disappear\w*|"
-                      r"end\s+it|end(?:ing)?\s+(?:things|everything|my\s+life)|all\s+(?:to\s+)?stop|want\s+out|"
-                      r"better\s+off|be\s+here|be\s+around|no\s+point|give\s+up|goodbye|farewell|wake\s+up|"
-                      r"the\s+night|letters?\s+to|keep\s+going|go\s+on|i'?m\s+done|made\s+up\s+my\s+mind)\b",
-                      re.IGNORECASE)
+                    r"letters?\s+to|made\s+up\s+my\s+mind|wake\s+up|keep\s+going|go\s+on|dead|ending\s+it|"
+                    r"unalive\w*|advil|aspirin|acetaminophen|painkillers?|opioids?|oxy\w*|xanax|benadryl|tablets?|"
+                    r"capsules?|chest|numb|won'?t\s+survive)\b", re.IGNORECASE)
+# Despair, a means at hand or harm to oneself beside pushing back on the last answer ("what if I just disappear?",
+# "what if I can't? I've written letters to my family", "can I skip it? I'll be dead"): read as a crisis. Said of
+# oneself, not bare words: "I work the night shift", "gas is too expensive", "I want out of the travel part, not
+# the program", "no point flying in for one day" push back on a requirement.
+_SELF_HARM = (r"(?:kill|hurt|harm|cut|shoot|hang|drown|poison|burn|off|unalive)(?:ing|ed|s)?\s+my\s*self|suicid\w*|"
+              r"overdos\w*|od'?(?:ed|d)|unalive\w*|(?:on|at|off)\s+(?:the\s+|a\s+|this\s+)?(?:bridge|ledge|roof|edge|"
+              r"tracks|cliff)|(?:have|got|holding|bought)\s+(?:the\s+|my\s+|a\s+)?(?:rope|noose|gun|pills|razor|blade|"
+              r"knife)|(?:rope|noose|gun|pills|razor|blade|knife)\s+(?:is\s+|are\s+)?(?:ready|right\s+here|loaded)")
+_DESPAIR = re.compile(
+    r"\b(?:" + _SELF_HARM + r"|die|dying|dead|alive|to\s+live|(?:tired\s+of|sick\s+of|stop|keep|go\s+on)\s+living|"
+    r"living\s+like\s+this|(?:not|stop|don'?t\s+want\s+to|never)\s+exist\w*|"
+    r"disappear(?:ing)?(?:\s+for\s+(?:good|ever)|\s+forever)?(?!\s+from)|end\s+it|ending\s+it|"
+    r"end(?:ing)?\s+(?:things|everything|my\s+life)|all\s+(?:to\s+)?stop|want\s+it\s+(?:all\s+)?(?:to\s+be\s+)?over|"
+    r"want\s+out(?!\s+of\s+(?:the|this|that|my)\s+(?!life|world))|"
+    r"better\s+off\s+(?:without\s+me|dead|gone|if\s+i)|(?:everyone|everybody|they|people|family)\s+(?:would|'d)\s+be\s+"
+    r"better\s+off|(?:be\s+here|be\s+around)\s+(?:much\s+longer|anymore|for\s+long|by\s+then)|"
+    r"no\s+point\s+(?:in\s+(?:anything|living|going\s+on|trying)|anymore)|give\s+up\s+on\s+(?:life|everything|myself)|"
+    r"goodbye\s*[.!]*\s*$|this\s+is\s+goodbye|goodbye\s+(?:everyone|forever|world)|farewell|"
+    r"(?:not|never|don'?t\s+want\s+to)\s+wake\s+up|(?:through|survive)\s+the\s+night|"
+    r"(?:letters?|notes?)\s+to\s+(?:my\s+)?(?:family|kids|children|wife|husband|mom|dad|parents|everyone|friends|loved)|"
+    r"(?:can'?t|cannot|don'?t\s+want\s+to)\s+keep\s+going(?!\s+(?:to|back|with))|"
+    r"(?:can'?t|cannot|don'?t\s+want\s+to)\s+go\s+on(?!\s+(?:the|a|an|those|these|that|this|my|vacation|leave|trips?)\b)|"
+    r"i'?m\s+(?:so\s+)?done(?=\s*[.!]*\s*$|\s+(?:for\s+good|with\s+(?:everything|it\s+all|all\s+of\s+it|life|living)))|"
+    r"made\s+up\s+my\s+mind(?!,?\s+i\s+want)|won'?t\s+survive|hold\s+on\s+(?:much\s+|any\s+)?longer|last\s+message|"
+    r"gone\s+(?:by\s+then|for\s+good|forever))\b", re.IGNORECASE)
 _DELIBERATE = re.compile(r"\b(?:on\s+purpose|deliberately|intentionally|purposely)\b", re.IGNORECASE)
 STORY_WORDS = 8  # words of statements that make a story worth acknowledging ("For the online MIM:" does not)
 _PUNCT_JOINERS = {",", ";", "-", "--", "/", "\u2013", "\u2014"}
@@ -530,7 +549,12 @@ class QuestionFinder(GraphComponent):
             # surest reading.
             for one in (focus.split(FOCUS_SEPARATOR)[:MAX_FOCUSES] if isinstance(focus, str) else []):
                 last = questions[-1] if questions else self.finder.last_question(text)
-                read = self.finder.in_focus(text, one) or (self.finder.in_focus(last, one) if last else None)
+                read = self.finder.in_focus(text, one)
+                if read is None and last:
+                    # The last question of a longer message, read with the focus: the message is not short (its
+                    # other sentences may be a crisis: "what if I can't make it? my chest is crushing").
+                    read = self.finder.in_focus(last, one)
+                    read = (read[0], read[1], False) if read else None
                 if read:
                     extra.append(Message(data={TEXT: read[0], PARENT: index, KIND: IN_FOCUS, LEANS: read[1],
                                                SHORT: read[2], "metadata": metadata}))
@@ -591,10 +615,13 @@ class QuestionCollector(GraphComponent):
         # than max_out_of_scope sure, one that is min_focus_over_out_of_scope sure.
         # min_sentence_crisis: how sure the classifier must be that one sentence of a longer message is a crisis
         # (naming one in words is enough) for the message to be one (``_crisis_in_a_sentence``).
+        # min_sure_question: a message read as a program question this sure is not read as pushing back because
+        # one of its parts is ("... die happy ... at the Library of Congress. is that an option??").
         return {"crisis_intent": "crisis", "min_question_confidence": 0.5, "max_named_crisis": 0.2,
                 "max_crisis_beside_question": 0.8, "max_small_talk_confidence": 0.7,
                 "min_focus_over_small_talk": 0.9, "min_sentence_crisis": 0.9, "max_terse_words": 3,
-                "min_focus_over_terse": 0.95, "max_out_of_scope": 0.9, "min_focus_over_out_of_scope": 0.99}
+                "min_focus_over_terse": 0.95, "max_out_of_scope": 0.9, "min_focus_over_out_of_scope": 0.99,
+                "min_sure_question": 0.95}
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         self.config = config
@@ -617,15 +644,16 @@ class QuestionCollector(GraphComponent):
             plain = next((m for m in extra.get(index, []) if m.get(KIND) == PLAIN), None)
             explained = plain is not None and self._said_plainly(message, plain)
             self._focus_over_small_talk(message, focused)
-            self._crisis_in_a_sentence(message, [m for m in extra.get(index, []) if m.get(KIND) == STATEMENT or (
-                m.get(KIND) == QUESTION and not _asks(m.get(TEXT) or ""))])
+            parts = [m for m in extra.get(index, []) if m.get(KIND) in (QUESTION, STATEMENT)]
+            self._crisis_in_a_sentence(message, [m for m in parts if m.get(KIND) == STATEMENT or (
+                m.get(KIND) == QUESTION and not _asks(m.get(TEXT) or ""))], parts, plain)
             if questions:
                 leaning = {m.get(NUMBER): m for m in extra.get(index, []) if m.get(KIND) == IN_MESSAGE}
                 message.set(QUESTIONS, [self._question(m, leaning.get(m.get(NUMBER))) for m in questions],
                             add_to_output=True)
             if focused is not None:
                 message.set(IN_FOCUS, {**reading(focused), LEANS: bool(focused.get(LEANS))}, add_to_output=True)
-            self._crisis_level(message, questions, focused, explained)
+            self._crisis_level(message, questions, focused, explained, plain)
         return own
 
     def _said_plainly(self, message: Message, plain: Message) -> bool:
@@ -701,7 +729,8 @@ class QuestionCollector(GraphComponent):
             return
         take_reading(message, focused)
 
-    def _crisis_in_a_sentence(self, message: Message, statements: List[Message]) -> None:
+    def _crisis_in_a_sentence(self, message: Message, statements: List[Message], parts: List[Message] = (),
+                              plain: Optional[Message] = None) -> None:
         """A message one of whose sentences reads as a crisis on its own is a crisis, whatever it asks.
 
         "... I've been stockpiling my antidepressants, I have about 90 now ... Anyway, would the online MLS
@@ -712,19 +741,27 @@ class QuestionCollector(GraphComponent):
         tylenol an hour ago on purpose"). Parts found as questions that tell rather than ask are screened too
         ("1) i have a bottle of pills ready 2) who do i tell that im dropping my classes"), and a message read
         as a crisis as a whole is marked so: nothing else it asks makes it uncertain.
+
+        Pushing back on the last answer borrows a crisis's words. When the message reads as pushing back, a
+        sentence the classifier is sure is a crisis is one, means named or not ("can I skip it? I have a plan to
+        end things"); when it or any of its ``parts`` does, so is despair said of oneself (``_DESPAIR``, in the
+        words of the ``plain`` reading when idioms were said plainly: "the wait is killing me. what if I just
+        disappear for good?").
         """
         crisis_intent = self.config["crisis_intent"]
-        # Pushing back on the last answer borrows a crisis's words: beside it, a sentence the classifier is sure is
-        # a crisis is one, means named or not ("can I skip it? I have a plan to end things"), and so are words of
-        # despair ("what if I just disappear?").
-        # Pushing back, or a crisis, is what the classifier reads first when it is unsure ("what if I just
-        # disappear?": nlu_fallback, then pushback 0.53, crisis 0.46).
+        # What the classifier reads first when it is unsure ("what if I just disappear?": nlu_fallback, then
+        # pushback 0.53, crisis 0.46).
         first = next((r.get("name") for r in message.get(INTENT_RANKING_KEY) or [(message.get(INTENT) or {})]
                       if r.get("name") != FALLBACK), None)
-        pushing_back = first == PUSHBACK
+        # A part pushing back counts unless the whole message is a sure program question ("i would literally die
+        # happy if i got to do my field study at the Library of Congress. is that an option??").
+        whole = reading(message)
+        sure_question = answers(whole["label"]) and whole["confidence"] >= float(self.config["min_sure_question"])
+        pushing_back = first == PUSHBACK or (not sure_question and any(reading(m)["label"] == PUSHBACK for m in parts))
         unsure = (message.get(INTENT) or {}).get("name") == FALLBACK
-        if ((pushing_back or (unsure and first == crisis_intent)) and not message.get(IDIOM)
-                and _DESPAIR.search(message.get(TEXT) or "")):
+        said = (plain if plain is not None else message).get(TEXT) or ""
+        if ((pushing_back or (unsure and first == crisis_intent))
+                and (message.get(INTENT) or {}).get("name") != crisis_intent and _DESPAIR.search(said)):
             message.set(INTENT, {"name": crisis_intent, "confidence": 1.0}, add_to_output=True)
             message.set(CRISIS_SENTENCE, message.get(TEXT), add_to_output=True)
             return
@@ -735,7 +772,10 @@ class QuestionCollector(GraphComponent):
             own = own_crisis_confidence(statement)
             named = bool(statement.get(CRISIS_PHRASE)) and own >= float(self.config["max_named_crisis"])
             text = statement.get(TEXT) or ""
-            sure = own >= float(self.config["min_sentence_crisis"]) and (pushing_back or _RISK.search(text))
+            # Beside a message read as pushing back as a whole, no means need be named; beside a part that pushes
+            # back in a longer message, it must ("i am kind of scared tho bc i havent been in school since 2012"
+            # reads as a crisis alone).
+            sure = own >= float(self.config["min_sentence_crisis"]) and (first == PUSHBACK or _RISK.search(text))
             # A means taken on purpose ("i took like 40 tylenol an hour ago on purpose") is one, read as a crisis
             # however surely.
             deliberate = bool(_RISK.search(text)) and bool(_DELIBERATE.search(text))
@@ -763,7 +803,7 @@ class QuestionCollector(GraphComponent):
         return (answers(found["label"]) or (pushback and found["label"] == PUSHBACK)) and found["confidence"] >= floor
 
     def _crisis_level(self, message: Message, questions: List[Message], focused: Optional[Message],
-                      explained: bool = False) -> None:
+                      explained: bool = False, plain: Optional[Message] = None) -> None:
         """'certain' or 'uncertain' for a message classified as a crisis (see the module's docstring).
 
         An uncertain one takes its harmless reading's classification, so the rules answer the question.
@@ -787,14 +827,17 @@ class QuestionCollector(GraphComponent):
         topical = bool(overridden) and crisis < float(self.config["max_named_crisis"])
         # A message naming a means, an injury, a danger, hopelessness or a farewell is not made harmless by a
         # program question beside it or read with the focus ("rope's ready. can i skip it?"), unless idioms
-        # explain the words ("I'd rather die than fly").
-        grave = not explained and bool(_GRAVE.search(message.get(TEXT) or ""))
+        # explain the words ("I'd rather die than fly"): what idioms leave is read for them ("this commute is
+        # killing me. what if I just disappear for good?" stays certain).
+        said = (plain if plain is not None and explained else message).get(TEXT) or ""
+        grave = bool(_GRAVE.search(said))
         if not message.get(CRISIS_PHRASE) or topical:
-            # Explained by idioms, a question read with the focus counts even where it names no pointer. A longer
-            # message's pointer may point inside it ("I've got pills saved up and I'm taking them tonight"):
-            # only a short follow-up's reading with the focus makes a crisis reading uncertain.
-            leaning = (focused if focused is not None and focused.get(SHORT, True) and (focused.get(LEANS) or explained)
-                       else None)
+            # Explained by idioms, a question read with the focus counts even where it names no pointer, or comes
+            # from a longer message. Otherwise a longer message's pointer may point inside it ("I've got pills
+            # saved up and I'm taking them tonight"): only a short follow-up's reading with the focus makes a
+            # crisis reading uncertain.
+            leaning = (focused if focused is not None and (focused.get(SHORT, True) or explained)
+                       and (focused.get(LEANS) or explained) else None)
             # Not when the message names a means or a danger ("then thats it. ive got the rope ready" after the
             # orientation visit), unless idioms explain it.
             if self._harmless(leaning, pushback=True) and not grave:
@@ -806,8 +849,13 @@ class QuestionCollector(GraphComponent):
             elif not grave and (explained or crisis < float(self.config["max_crisis_beside_question"])
                                 or _GRIEF.search(message.get(TEXT) or "")):
                 # Pushing back counts beside a crisis reading only when idioms explain that reading ("that timing
-                # is gonna be the death of me. exceptions?").
-                harmless = next((q for q in questions if self._harmless(q, pushback=explained)), None)
+                # is gonna be the death of me. exceptions?") or it tells of a loss or an illness ("my mom has
+                # cancer, I can't leave her that week. any exceptions?"); never beside a grave word.
+                # A loss told, then a question read with the focus counts too ("lost my mom this spring, not sure i
+                # can handle that many, options?" after the course load).
+                grief = bool(_GRIEF.search(message.get(TEXT) or ""))
+                beside = questions + ([focused] if focused is not None and (grief or explained) else [])
+                harmless = next((q for q in beside if self._harmless(q, pushback=explained or grief)), None)
         if harmless is None:
             message.set(CRISIS_LEVEL, "certain", add_to_output=True)
             return

@@ -33,7 +33,7 @@ _AMOUNT = (r"(?:[1-9]\d+(?!\s*(?:mg|ml|mcg|milligrams?|units?)\b)|(?:twenty|thir
 _MEANS = (r"(?:pills?|tablets?|capsules?|caplets?|meds|medications?|tylenol|paracetamol|acetaminophen|ibuprofen|"
           r"advil|aspirin|insulin|antidepressants?|painkillers?|opioids?|oxy\w*|xanax|benadryl)")
 _AFTER_MEANS = (r"(?=\s*(?:$|[.,!?;:)]|(?:and|an?|at|about|around|ago|earlier|just|last|this|tonight|today|now|on|"
-                r"in|with|because|so|yesterday|before|after|hours?|minutes?|i|im|i'm|\d+|twenty|thirty|forty|fifty|sixty|half|"
+                r"in|with|like|because|so|yesterday|before|after|hours?|minutes?|i|im|i'm|\d+|twenty|thirty|forty|fifty|sixty|half|"
                 r"few|couple)\b))")
 # All of them, swallowed ("i just swallowed all my sleeping pills"); "took all my meds this morning" is a dose.
 _ALL = r"all(?:\s+of)?(?:\s+(?:my|the|his|her|their))?"
