@@ -89,6 +89,9 @@ def test_a_clause_asks_after_an_auxiliary_in_a_question_or_after_whether(text, q
     ("how long is the MLS? and I work full time", ["how long is the MLS?"]),  # the question among what it tells
     ("how long is it? and if so", ["how long is it?"]),
     ("MLS + MIM", []),
+    ("two things: is the online MIM fully online, and how many courses would I take each term?",
+     ["is the online MIM fully online", "how many courses would I take each term?"]),  # it counts, names nothing
+    ("field study q's: credits? hours?", ["field study q's: credits?", "field study q's: hours?"]),
     ("Q & A sessions for the online mls", []),  # "&" names one thing
     ("I was wondering, exactly how many credits is it?", []),  # a hedge opens a question only after "and"
 ])

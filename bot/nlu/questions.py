@@ -148,6 +148,9 @@ MAX_REQUESTED_WORDS = 8
 _COUNTED = re.compile(r"(?:^|(?<=\s))\(?\d{1,2}[).]\s+")
 MAX_PREFACE_WORDS = 4  # "Two questions:", "quick ones -", "For the MIM:"
 _COUNTING = re.compile(r"\b(?:questions?|things?|ones?|qs?|q's|points?|items?)\b", re.IGNORECASE)
+# A preface that only counts what follows ("two things:", "a few quick questions -"): no topic to read them with.
+_COUNTING_HEAD = re.compile(r"^(?:(?:a\s+)?(?:few|couple(?:\s+of)?|two|three|four|2|3|4|some|quick|several)\s+)+"
+                            r"(?:questions?|things?|qs?|q's|points?|items?)$", re.IGNORECASE)
 # A topic put first with a preposition and a comma: "for the field study, who supervises me? ...".
 _LEAD = re.compile(r"^\s*(?:for|about|regarding|re|as\s+for|concerning)\s+(?P<head>(?:the|your|an?)\s+[^,:?!.;\d]+?)"
                    r"\s*,\s*(?P<body>\S.*)$", re.IGNORECASE | re.DOTALL)
@@ -253,6 +256,8 @@ class Finder:
             topic = head.group("head").strip() if head else ""
             if pattern is _LEAD and _NOT_A_TOPIC.search(topic):
                 continue
+            if head and _COUNTING_HEAD.match(topic):
+                return self._read(head.group("body"))  # "two things: is ..., and how many ...?" names no topic
             if head and len(topic.split()) <= MAX_HEAD_WORDS and topic.split()[0].lower() not in (
                     _WH | _AUX | _WHO | {"me", "us", "myself"}):
                 found, statements = self._read(head.group("body"))
