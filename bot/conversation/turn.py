@@ -108,8 +108,7 @@ def resolve(parse: dict[str, Any], canonical: Callable[[str], Optional[str]],
     if (readings and distinct <= 1 and not parse.get("story") and focused and focused.get("leans")
             and answers(focused["label"]) and covered(focused["label"])
             and focused["confidence"] > max(surest, confidence(parse), MIN_IN_FOCUS_CONFIDENCE)):
-        program = named_program(focused.get("entities") or [], canonical) or whole_program
-        return Turn([Asked(focused["label"], program, focused.get("text") or "")], [], crisis_line)
+        return _with_focus(focused, canonical, whole_program, crisis_line)
     if distinct > 1 or (asked and (not answers(label) or crisis_line or story_question)):
         # A program named in one question applies to the others ("credits of the MLS, and a field study?").
         programs = {a.program for a in asked if a.program}
@@ -117,11 +116,17 @@ def resolve(parse: dict[str, Any], canonical: Callable[[str], Optional[str]],
         asked = _once([a if a.program else Asked(a.label, shared, a.text) for a in asked])[:MAX_QUESTIONS]
         return Turn(asked, not_understood if len(asked) else [], crisis_line, bool(parse.get("story")))
     if focused and label != FOLLOW_UP and takes_the_focus(parse, label, focused, covered, last):
-        program = named_program(focused.get("entities") or [], canonical) or whole_program
-        return Turn([Asked(focused["label"], program, focused.get("text") or "")], [], crisis_line)
+        return _with_focus(focused, canonical, whole_program, crisis_line)
     if crisis_line:
         return Turn([Asked(label, whole_program, parse.get("text") or "")] if answers(label) else [], [], True)
     return None
+
+
+def _with_focus(focused: dict[str, Any], canonical: Callable[[str], Optional[str]], whole_program: Optional[str],
+                crisis_line: bool) -> Turn:
+    """The turn as the in-focus reading asks it, of the program it names or else the message's."""
+    program = named_program(focused.get("entities") or [], canonical) or whole_program
+    return Turn([Asked(focused["label"], program, focused.get("text") or "")], [], crisis_line)
 
 
 def _once(asked: list[Asked]) -> list[Asked]:

@@ -37,7 +37,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.conversation.parse import full_label
 from bot.conversation.turn import FOCUS_SEPARATOR, MAX_FOCUSES, MIN_QUESTION_CONFIDENCE, answers, confidence
 from bot.nlu import idioms
-from bot.nlu.safety import CRISIS_PHRASE, OVERRIDDEN
+from bot.nlu.safety import CRISIS_PHRASE, MEANS, OVERRIDDEN
 
 RESPONSE_SELECTOR = "response_selector"
 # Where a question's own message points back at the message it came from, and what it is.
@@ -93,8 +93,7 @@ _GRAVE = re.compile(_RISK.pattern[:-3] + r"|die|dying|alive|to\s+live|living|end
                     r"tonight|unsafe|danger\w*|be\s+here|be\s+around|no\s+point|give\s+up|exist\w*|"
                     r"end(?:ing)?\s+(?:things|everything)|disappear\w*|all\s+stop|the\s+night|better\s+off|"
                     r"letters?\s+to|made\s+up\s+my\s+mind|wake\s+up|keep\s+going|go\s+on|dead|ending\s+it|"
-                    r"unalive\w*|advil|aspirin|acetaminophen|painkillers?|opioids?|oxy\w*|xanax|benadryl|tablets?|"
-                    r"capsules?|chest|numb|won'?t\s+survive)\b", re.IGNORECASE)
+                    r"unalive\w*|chest|numb|won'?t\s+survive|" + MEANS + r")\b", re.IGNORECASE)
 # Despair, a means at hand or harm to oneself beside pushing back on the last answer ("what if I just disappear?",
 # "what if I can't? I've written letters to my family", "can I skip it? I'll be dead"): read as a crisis. Said of
 # oneself, not bare words: "I work the night shift", "gas is too expensive", "I want out of the travel part, not
@@ -147,10 +146,11 @@ MAX_REQUESTED_WORDS = 8
 # Questions counted off in one line: "1) credits 2) classes per semester 3) length", "1. equipment 2. LMS".
 _COUNTED = re.compile(r"(?:^|(?<=\s))\(?\d{1,2}[).]\s+")
 MAX_PREFACE_WORDS = 4  # "Two questions:", "quick ones -", "For the MIM:"
-_COUNTING = re.compile(r"\b(?:questions?|things?|ones?|qs?|q's|points?|items?)\b", re.IGNORECASE)
+_COUNTED_NOUNS = r"questions?|things?|qs?|q's|points?|items?"
+_COUNTING = re.compile(rf"\b(?:{_COUNTED_NOUNS}|ones?)\b", re.IGNORECASE)
 # A preface that only counts what follows ("two things:", "a few quick questions -"): no topic to read them with.
 _COUNTING_HEAD = re.compile(r"^(?:(?:a\s+)?(?:few|couple(?:\s+of)?|two|three|four|2|3|4|some|quick|several)\s+)+"
-                            r"(?:questions?|things?|qs?|q's|points?|items?)$", re.IGNORECASE)
+                            rf"(?:{_COUNTED_NOUNS})$", re.IGNORECASE)
 # A topic put first with a preposition and a comma: "for the field study, who supervises me? ...".
 _LEAD = re.compile(r"^\s*(?:for|about|regarding|re|as\s+for|concerning)\s+(?P<head>(?:the|your|an?)\s+[^,:?!.;\d]+?)"
                    r"\s*,\s*(?P<body>\S.*)$", re.IGNORECASE | re.DOTALL)

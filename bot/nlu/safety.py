@@ -30,7 +30,7 @@ PHRASES_FILE = "crisis_phrases.json"
 _AMOUNT = (r"(?:[1-9]\d+(?!\s*(?:mg|ml|mcg|milligrams?|units?)\b)|(?:twenty|thirty|forty|fifty|sixty|seventy|"
            r"eighty|ninety|hundred|dozens?)\b[\w-]*|a\s+(?:whole\s+)?(?:handful|bottle|box|pack|packet|strip|bunch|lot)|"
            r"handfuls|(?:way\s+)?too\s+many|(?:the|a)\s+whole)")
-_MEANS = (r"(?:pills?|tablets?|capsules?|caplets?|meds|medications?|tylenol|paracetamol|acetaminophen|ibuprofen|"
+MEANS = (r"(?:pills?|tablets?|capsules?|caplets?|meds|medications?|tylenol|paracetamol|acetaminophen|ibuprofen|"
           r"advil|aspirin|insulin|antidepressants?|painkillers?|opioids?|oxy\w*|xanax|benadryl)")
 _AFTER_MEANS = (r"(?=\s*(?:$|[.,!?;:)]|(?:and|an?|at|about|around|ago|earlier|just|last|this|tonight|today|now|on|"
                 r"in|with|like|because|so|yesterday|before|after|hours?|minutes?|i|im|i'm|\d+|twenty|thirty|forty|fifty|sixty|half|"
@@ -39,7 +39,7 @@ _AFTER_MEANS = (r"(?=\s*(?:$|[.,!?;:)]|(?:and|an?|at|about|around|ago|earlier|ju
 _ALL = r"all(?:\s+of)?(?:\s+(?:my|the|his|her|their))?"
 MEANS_TAKEN = re.compile(rf"\b(?:(?:took|taken|swallowed|downed|popped|ate|chugged|overdosed\s+on)\s+(?:\w+\s+){{0,2}}?"
                          rf"{_AMOUNT}|(?:swallowed|downed|chugged|overdosed\s+on)\s+(?:\w+\s+)?{_ALL})\s+"
-                         rf"(?:[\w']+\s+){{0,4}}?{_MEANS}\b{_AFTER_MEANS}", re.IGNORECASE)
+                         rf"(?:[\w']+\s+){{0,4}}?{MEANS}\b{_AFTER_MEANS}", re.IGNORECASE)
 CRISIS_PHRASE = "crisis_phrase"  # on a message that names a crisis in words
 OVERRIDDEN = "crisis_overrode"  # the intent the classifier had given a message this component made a crisis
 
