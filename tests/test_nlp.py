@@ -129,3 +129,30 @@ def test_an_overdose_told_is_a_crisis_whatever_the_classifier_said(text, taken) 
     classifier.process([message])
     assert (message.get("intent")["name"] == "crisis") is taken
 
+
+
+
+@pytest.mark.parametrize(("text", "told"), [
+    ("is the MIM accredited or whatever... I can't stop thinking about jumping off the parking garage and I'm up on "
+     "the top level right now", True),
+    ("she said she'd jump off the roof of her dorm tonight", True),
+    ("thinking of stepping in front of a train after work", True),
+    ("thanks. tell my sister she can have my laptop and my cat. I won't need anything after tonight.", True),
+    ("By the time anyone reads this I'll be gone. Tell my kids their mom loved them.", True),
+    ("this is a good jumping-off point for my career, which track?", False),
+    ("can I jump from the MLS to the MIM?", False),
+    ("I jump off the train at Union Station, is College Park close?", False),
+    ("I won't need a laptop after graduation", False),
+    ("by the time I finish the program will ELMS change?", False),
+    ("tell my boss I loved the session", False),
+])
+def test_a_jump_or_a_farewell_told_is_a_crisis_whatever_the_classifier_said(text, told) -> None:
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.nlu.safety import CrisisPhraseClassifier
+
+    classifier = CrisisPhraseClassifier(CrisisPhraseClassifier.get_default_config(), None, None, phrases=["suicide"])
+    message = Message(data={"text": text, "intent": {"name": "faq", "confidence": 0.99},
+                            "intent_ranking": [{"name": "faq", "confidence": 0.99}]})
+    classifier.process([message])
+    assert (message.get("intent")["name"] == "crisis") is told

@@ -2,9 +2,10 @@
 
 A statistical classifier can hesitate on words it has rarely seen ("I'm thinking of hurting myself
 tonight" ending in nlu_fallback). For these messages a miss costs far more than a false alarm, so any
-message containing a phrase of the ``crisis_phrases`` lookup table (data/nlu/crisis.yml) or telling of an
-overdose taken (``MEANS_TAKEN``) gets the ``crisis`` intent whatever the classifier said, and so does a message
-for which the classifier ranked crisis at ``min_confidence`` or more, even behind another intent. The phrases
+message containing a phrase of the ``crisis_phrases`` lookup table (data/nlu/crisis.yml), telling of an
+overdose taken (``MEANS_TAKEN``), of a jump from a height (``JUMP``) or saying farewell (``FAREWELL``) gets the
+``crisis`` intent whatever the classifier said, and so does a message for which the classifier ranked crisis at
+``min_confidence`` or more, even behind another intent. The phrases
 are read from the training data when the model is trained and stored with it.
 """
 
@@ -40,6 +41,30 @@ _ALL = r"all(?:\s+of)?(?:\s+(?:my|the|his|her|their))?"
 MEANS_TAKEN = re.compile(rf"\b(?:(?:took|taken|swallowed|downed|popped|ate|chugged|overdosed\s+on)\s+(?:\w+\s+){{0,2}}?"
                          rf"{_AMOUNT}|(?:swallowed|downed|chugged|overdosed\s+on)\s+(?:\w+\s+)?{_ALL})\s+"
                          rf"(?:[\w']+\s+){{0,4}}?{MEANS}\b{_AFTER_MEANS}", re.IGNORECASE)
+# A jump from a height or before a vehicle: "thinking about jumping off the parking garage", "going to jump from the
+# bridge", "step in front of a train". The height is named ("jump off the page", "a jumping-off point", "jump from
+# the MLS to the MIM" are not one), and a vehicle only after "in front of" ("jump off the train at Union Station").
+_HEIGHT = (r"(?:bridge|overpass|roof|rooftop|building|(?:parking\s+)?garage|balcony|cliff|ledge|tower|window|"
+           r"top\s+(?:floor|level|deck)|dam)")
+_VEHICLE = r"(?:train|subway|bus|truck|car|traffic)"
+JUMP = re.compile(rf"\b(?:jump(?:ing|ed|s)?|leap(?:ing|t|ed)?|throw(?:ing)?\s+myself|step(?:ping)?|walk(?:ing)?)\s+"
+                  rf"(?:(?:off|from|out\s+of)\s+(?:the|a|an|this|that|my|our)\s+(?:[\w-]+\s+){{0,2}}?{_HEIGHT}s?\b"
+                  rf"|in\s+front\s+of\s+(?:the|a|an|this|that|some)\s+(?:[\w-]+\s+)?{_VEHICLE}\b(?!\s+of\b))",
+                  re.IGNORECASE)
+# A farewell: "by the time anyone reads this I'll be gone", "I won't need anything after tonight", "tell my kids their
+# mom loved them", "she can have my laptop and my cat" (things given away).
+FAREWELL = re.compile(
+    r"\bby\s+the\s+time\s+(?:anyone|anybody|someone|somebody|you|they|he|she|people)\s+(?:reads?|sees?|finds?|gets?)\s+"
+    r"(?:this|these|it|my)"
+    r"|\b(?:won'?t|wont|will\s+not|am\s+not\s+going\s+to|ain'?t\s+gonna)\s+need\s+(?:it|them|anything|any\s+of\s+(?:it|this|them)|"
+    r"my\s+\w+)\s+(?:after|past|beyond)\s+(?:tonight|today|this\s+weekend|tomorrow)"
+    r"|\btell\s+my\s+(?:kids|children|son|daughter|mom|mum|mother|dad|father|parents|wife|husband|partner|sister|"
+    r"brother|family)\s+(?:that\s+)?(?:i\s+(?:loved|am\s+sorry|was\s+sorry)|(?:their|his|her)\s+(?:mom|mum|mother|"
+    r"dad|father|\w+)\s+loved)"
+    r"|\b(?:he|she|they)\s+can\s+have\s+(?:my\s+\w+\s+and\s+my|all\s+my|everything\s+i)",
+    re.IGNORECASE)
+# Told in words, whatever the classifier reads: an overdose taken, a jump from a height, a farewell.
+TOLD = (MEANS_TAKEN, JUMP, FAREWELL)
 CRISIS_PHRASE = "crisis_phrase"  # on a message that names a crisis in words
 OVERRIDDEN = "crisis_overrode"  # the intent the classifier had given a message this component made a crisis
 
@@ -106,7 +131,7 @@ class CrisisPhraseClassifier(GraphComponent):
         intent = self.config["intent"]
         for message in messages:
             text = (message.get(TEXT) or "").replace("\u2019", "'")
-            named = bool(self.pattern and self.pattern.search(text)) or bool(MEANS_TAKEN.search(text))
+            named = bool(self.pattern and self.pattern.search(text)) or any(p.search(text) for p in TOLD)
             if named:  # a crisis named in words is never read as anything else (bot/nlu/questions.py)
                 message.set(CRISIS_PHRASE, True)
             if (message.get(INTENT) or {}).get("name") == intent:
