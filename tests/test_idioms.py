@@ -36,6 +36,12 @@ from bot.nlu.idioms import plain
      True),
     ("I basically overdosed on true crime documentaries", "I basically too much true crime documentaries", True),
     ("gonna bury myself in readings, same profs?", "gonna spend all my time on readings, same profs?", False),
+    ("one more semester of this commute and I'm dead. all online?",
+     "one more semester of this commute would wear me out. all online?", True),
+    ("lol so I'll be dead by year two. summers off?", "lol so I'll be worn out by year two. summers off?", True),
+    ("i'd kill for a remote option honestly. all online?", "I'd love a remote option honestly. all online?", True),
+    ("I spend my nights talking with people who are suicidal, field study hours?",
+     "I spend my nights talking with people in distress, field study hours?", True),
 ])
 def test_idioms_are_said_plainly(text, said, grave) -> None:
     found = plain(text)
@@ -54,6 +60,9 @@ def test_idioms_are_said_plainly(text, said, grave) -> None:
     "I overdosed on my meds", "overdosed on work and then on pills", "an overdose of insulin",
     "I overdosed on news, then took the pills", "I want to overdose on percocet before work",
     "overdosed on fent at work, what now", "I think this is the end of me", "tonight will be the end of me",
+    "I'll be dead by tonight", "I'll be dead by the end of the week", "another week of this life and I'm dead",
+    "one more day of this and I'm dead", "my friend who is suicidal needs help", "my roommate is suicidal",
+    "I'd kill for a gun right now", "id kill for the pills to work", "I'd kill for a way out",
 ])
 def test_a_crisis_said_directly_and_plain_questions_are_left_alone(text) -> None:
     assert plain(text) is None

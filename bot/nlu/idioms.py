@@ -61,11 +61,32 @@ IDIOMS: Tuple[Idiom, ...] = (
     _idiom(rf"({_THING})\s+(?:is|'s|s)\s+(?:slowly\s+|literally\s+|really\s+)?(?:killing|murdering)\s+me",
            r"\1 is hard on me"),
     _idiom(r"kill\s+me\s+now", r"oh no"),
+    # Wanting a thing badly: "I'd kill for a remote option". A thing follows ("kill for myself to be gone", "kill for
+    # a gun" stay as they are).
+    _idiom(r"(?:i'?d|id|i\s+would)\s+(?:literally\s+|honestly\s+|totally\s+)?kill\s+for(?=\s+(?:an?|the|some|more|one|"
+           r"this|that)\s+(?!(?:\w+\s+)?(?:guns?|knife|knives|weapons?|pills?|rope|bottle|way\s+out|end)\b))",
+           r"I'd love"),
     _idiom(r"(?:i'?m|im|i\s+am)\s+(?:literally\s+)?dying(?=\s+(?:waiting|to\s+know|to\s+hear|of\s+curiosity|"
            r"over\s+here|lol|haha)\b)", r"I'm impatient"),
     _idiom(r"dying\s+to(?=\s+(?:know|hear|start|find\s+out|get\s+(?:started|going|in)|apply|begin|learn|enroll)\b)",
            r"eager to"),
     _idiom(r"(?:bored|scared|worried|stressed)\s+to\s+death", r"very worried"),
+    # Worn out by a stretch of study or work still ahead: "one more semester of this commute and I'm dead", "I'll be
+    # dead by year two lol". A stretch or a milestone of the program, never a time of day ("dead by tonight").
+    _idiom(r"((?:one|1)\s+more|another)\s+(semester|year|month|week|term|round|day)\s+of\s+((?:this|my|the|these)\s+(?:[\w-]+\s+)?"
+           r"(?:commute|drive|driving|traffic|job|work|shifts?|schedule|workload|coursework|class(?:es)?|courses?|"
+           r"homework|readings?|school|studying|exams?|finals|overtime|boss|office))\s+and\s+"
+           r"(?:i'?m|im|i\s+am|i'?ll\s+be|i\s+will\s+be)\s+(?:literally\s+)?dead", r"\1 \2 of \3 would wear me out"),
+    _idiom(r"(?:i'?ll|i\s+will|i'?m\s+gonna|i'?m\s+going\s+to)\s+be\s+(?:literally\s+)?dead\s+by\s+((?:the\s+end\s+of\s+)?"
+           r"(?:year\s+(?:one|two|three|1|2|3)|(?:the\s+)?(?:first|second|third)\s+(?:year|semester|summer)|"
+           r"semester\s+(?:two|three|2|3)|midterms|finals|graduation|the\s+(?:field\s+study|capstone|second\s+summer)))",
+           r"I'll be worn out by \1"),
+    # People in crisis as the work of a counselor, nurse or volunteer ("I spend my nights talking with people who are
+    # suicidal"): people in general, never one person ("my friend who is suicidal" stays a crisis).
+    _idiom(r"((?:talk(?:ing|ed)?|work(?:ing|ed)?|speak(?:ing)?)\s+(?:with|to)|counsel(?:l?ing)?|help(?:ing)?|"
+           r"support(?:ing)?|treat(?:ing)?|car(?:e|ing)\s+for|answer(?:ing)?\s+calls\s+from|serv(?:e|ing))\s+"
+           r"((?:\w+\s+)?(?:people|clients|patients|callers|students|teens|kids|veterans|folks|youth|adults))\s+who\s+"
+           r"(?:are|were|feel|felt)\s+suicidal", r"\1 \2 in distress"),
     # Suicide as a subject of study or library work, not a person's own crisis.
     _idiom(r"suicide\s+prevention", r"mental health outreach"),
     _idiom(r"(books?|novels?|literature|stories|titles|research|articles?|resources?|materials?|displays?|"
