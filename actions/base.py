@@ -180,6 +180,8 @@ class KnowledgeAction(UsesStore, Action, abc.ABC):
                     program = asked.program or self.named_program(tracker) or tracker.get_slot("program")
                     replies += advising.answer(self.store, asked.label, program, self.entity(tracker, "term"),
                                                asked.text)
+        if closing is None and found is not None and found.pushed_back:  # "is there any way out of the summers?"
+            closing = Reply(response="utter_pushback", values=advising.contact_values(self.store))
         events: List[Dict[Text, Any]] = []
         for reply in replies + ([closing] if closing else []):
             events += self.say(dispatcher, reply)

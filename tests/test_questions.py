@@ -92,6 +92,12 @@ def test_a_clause_asks_after_an_auxiliary_in_a_question_or_after_whether(text, q
     ("two things: is the online MIM fully online, and how many courses would I take each term?",
      ["is the online MIM fully online", "how many courses would I take each term?"]),  # it counts, names nothing
     ("field study q's: credits? hours?", ["field study q's: credits?", "field study q's: hours?"]),
+    ("Could you let me know (a) the specialization in the online MIM, (b) typical roles graduates hold, and (c) "
+     "program length?", ["the specialization in the online MIM?", "typical roles graduates hold?", "program length?"]),
+    ("Please advise on the technology requirements. Are courses synchronous?",
+     ["Please advise on the technology requirements.", "Are courses synchronous?"]),  # a request asks
+    ("I have two questions: what's the total number of credits for the online MLS, and is there a required campus "
+     "visit?", ["what's the total number of credits for the online MLS", "is there a required campus visit?"]),
     ("Q & A sessions for the online mls", []),  # "&" names one thing
     ("I was wondering, exactly how many credits is it?", []),  # a hedge opens a question only after "and"
 ])
@@ -109,6 +115,10 @@ def test_the_questions_of_a_message(text, questions) -> None:
     ("and where?", "the information sessions", "where is the information sessions?"),
     ("who supervises me there?", "the field study", "who supervises me at the field study?"),
     ("is there a report?", "the field study", "the field study: is there a report?"),  # "there" says "exists"
+    ("when is that visit?", "the campus orientation visit", "when is the campus orientation visit?"),  # it names it
+    ("can I skip that trip?", "the field study", "can I skip the field study trip?"),
+    ("is that required?", "the field study", "is the field study required?"),  # "that" of no noun
+    ("so it's all online?", "the two programs", "so the two programs is all online?"),
 ])
 def test_a_follow_up_is_read_with_the_focus(text, focus, read) -> None:
     found = FINDER.in_focus(text, focus)
@@ -193,13 +203,34 @@ def test_grief_with_a_program_question_is_uncertain() -> None:
     ("greet", 0.47, True),  # "who supervises me there?" after the field study
     ("stop", 0.66, True),  # "there is some way to avoid it?" after the orientation visit
     ("affirm", 0.99, False),  # "ok that's it": sure small talk stays
-    ("request_human", 0.5, False),  # a request for a person is never replaced
+    ("request_human", 0.85, False),  # a request for a person stays one unless unsure (see the next test)
 ])
 def test_unsure_small_talk_gives_way_to_a_sure_in_focus_question(own, confidence, taken) -> None:
     focused = labelled("who supervises me at the field study?", "faq", 0.99, IN_FOCUS, topic="field_study")
     focused.set(LEANS, True)
     found = collect(labelled("who supervises me there?", own, confidence), focused)
     assert (found.get(INTENT)["name"] == "faq") is taken
+
+
+@pytest.mark.parametrize(("confidence", "leans", "own", "taken"), [
+    (0.998, True, 0.74, True),  # "can I go to one in person?" after the information sessions
+    (0.95, True, 0.74, False),  # the reading with the focus not all but certain
+    (0.998, False, 0.74, False),  # it does not lean on the focus
+    (0.998, True, 0.9, False),  # a sure request for a person stays one
+])
+def test_an_unsure_handoff_request_leaning_on_the_focus_asks_about_it(confidence, leans, own, taken) -> None:
+    focused = labelled("the information session: can I go to one in person?", "ask_info_sessions", confidence,
+                       IN_FOCUS)
+    focused.set(LEANS, leans)
+    found = collect(labelled("can I go to one in person?", "request_human", own), focused)
+    assert (found.get(INTENT)["name"] == "ask_info_sessions") is taken
+
+
+def test_that_noun_chooses_the_focus_it_names() -> None:
+    focuses = ["the diploma", "the campus orientation visit"]
+    assert FINDER.named_focuses("when is that visit?", focuses) == ["the campus orientation visit"]
+    assert FINDER.named_focuses("when is it?", focuses) == focuses
+    assert FINDER.named_focuses("can I skip that trip?", focuses) == focuses  # names neither
 
 
 @pytest.mark.parametrize(("words", "confidence", "taken"), [
@@ -453,6 +484,8 @@ def test_pushing_back_beside_a_crisis_reading_is_no_harmless_question() -> None:
     ("how many credits each?", True),
     ("are there any exceptions for working students?", False),  # "any" before a noun names its own subject
     ("both of my parents would be better off", False),  # "both of ...": named after it
+    ("can I go to one in person?", True),  # one of the information sessions
+    ("no one in my family went", False),
 ])
 def test_a_quantifier_standing_alone_leans_on_the_focus(text, leans) -> None:
     assert FINDER.in_focus(text, "the information session")[1] is leans

@@ -122,3 +122,28 @@ def test_one_question_in_parts_pointing_at_the_focus_is_read_with_it_when_that_i
     assert [a.label for a in resolve(parse, canonical).asked] == ["faq/credits", "faq/field_study_sites"]
     parse["questions"], parse["in_focus"]["leans"] = [reading("faq/field_study_sites", 0.57)], False
     assert [a.label for a in resolve(parse, canonical).asked] == ["faq/field_study_sites"]
+
+
+@pytest.mark.parametrize(("own", "subject", "expected"), [
+    # "what if I can't make it to the campus part?": pushing back, the thing named read alone
+    ({"intent": {"name": "pushback", "confidence": 0.98}}, reading("faq/orientation_visit", 0.95),
+     "faq/orientation_visit"),
+    # "is there any way out of the summer classes?": the summer answer, then who can talk it through
+    (faq("summer", 0.99), reading("faq/summer", 0.97), "faq/summer"),
+    # the thing read alone unsure: the message is left to its action (the last topic again)
+    ({"intent": {"name": "pushback", "confidence": 0.98}}, reading("faq/orientation_visit", 0.5), None),
+    # a question about another thing than the one pushed back on: left as it is
+    (faq("field_study", 0.99), reading("faq/summer", 0.97), None),
+    # "can I skip the field study if I already work in a library?": not on the page as asked, the field study is
+    (faq("not_covered", 0.8), reading("faq/field_study", 0.97), "faq/field_study"),
+])
+def test_pushing_back_on_a_thing_named_answers_about_it_with_the_office(own, subject, expected) -> None:
+    found = resolve({**own, "text": "q", "subject": subject}, canonical,
+                    covered=lambda label: label != "faq/not_covered")
+    assert (found.asked[0].label if found else None) == expected
+    assert found is None or found.pushed_back
+
+
+def test_pushing_back_on_a_thing_the_page_does_not_cover_is_left_to_its_action() -> None:
+    parse = {**faq("not_covered", 0.99), "text": "can I skip the GRE?", "subject": reading("faq/gre", 0.97)}
+    assert resolve(parse, canonical, covered=lambda label: label != "faq/gre") is None

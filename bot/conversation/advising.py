@@ -137,7 +137,18 @@ def follow_up(store: KnowledgeStore, topic: str | None, program: str | None, ter
         return [Reply(response="utter_ask_which_program")]
     if topic == COMPARISON and program:  # "MIM" after the side-by-side comparison: tell me more about the MIM
         topic = OVERVIEW
+    owner = specialization_owner(store, topic)
+    if program and owner and owner != program:  # "and the MIM?" after the General MLS: the MIM's specialization
+        return specializations(store, program)
     return [answer_topic(store, topic, program)]
+
+
+def specialization_owner(store: KnowledgeStore, topic: str | None) -> str | None:
+    """The program whose specialization ``topic`` describes ('MLS' for the School Library one), by its title."""
+    variants = store.answer_variants(topic) if topic else []
+    title = variants[0].title.lower() if variants else ""
+    return next((code for code in store.program_codes() for spec in store.specializations(code)
+                 if title and spec.name.lower() in title), None)
 
 
 def format_time(moment: dt.datetime, zone: ZoneInfo) -> str:

@@ -28,6 +28,9 @@ FOLLOW_UP = "follow_up"
 # Questions the program as a whole answers, which a pointer may ask of a part of it (the field study's credits).
 WHOLE_PROGRAM = frozenset({"faq/credits", "faq/duration"})
 UNPLACED = ("nlu_fallback", "out_of_scope")
+PUSHBACK = "pushback"
+# The thing a message pushes back on, read alone ("the summer classes?"), is its subject when this sure.
+MIN_SUBJECT_CONFIDENCE = 0.8
 
 
 @dataclass(frozen=True)
@@ -41,12 +44,13 @@ class Asked:
 
 @dataclass(frozen=True)
 class Turn:
-    """The questions to answer in order, the parts not understood, and whether to add the 988 line."""
+    """The questions to answer in order, the parts not understood, whether to add the 988 line and the office."""
 
     asked: list[Asked] = field(default_factory=list)
     not_understood: list[str] = field(default_factory=list)
     crisis_line: bool = False
     story: bool = False
+    pushed_back: bool = False  # the student can't meet what they asked about: who can talk it through follows
 
 
 def answers(label: str) -> bool:
@@ -115,6 +119,15 @@ def resolve(parse: dict[str, Any], canonical: Callable[[str], Optional[str]],
         shared = programs.pop() if len(programs) == 1 else None
         asked = _once([a if a.program else Asked(a.label, shared, a.text) for a in asked])[:MAX_QUESTIONS]
         return Turn(asked, not_understood if len(asked) else [], crisis_line, bool(parse.get("story")))
+    subject = parse.get("subject")
+    if (distinct <= 1 and subject and answers(subject["label"]) and covered(subject["label"])
+            and subject["confidence"] >= MIN_SUBJECT_CONFIDENCE
+            and (label in (PUSHBACK, subject["label"]) or (answers(label) and not covered(label)))):
+        # Pushing back on a thing named ("what if I can't make it to the campus part?", "is there any way out of the
+        # summer classes?", "can I skip the field study if I already work in a library?", which the page does not
+        # answer as asked): what the page says of that thing, then who can talk it through.
+        program = named_program(subject.get("entities") or [], canonical) or whole_program
+        return Turn([Asked(subject["label"], program, parse.get("text") or "")], [], crisis_line, pushed_back=True)
     if focused and label != FOLLOW_UP and takes_the_focus(parse, label, focused, covered, last):
         return _with_focus(focused, canonical, whole_program, crisis_line)
     if crisis_line:

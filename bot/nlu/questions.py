@@ -48,9 +48,11 @@ PUSHBACK, FALLBACK = "pushback", "nlu_fallback"
 IN_MESSAGE, NUMBER = "in_message", "question_number"
 PLAIN = "plain"  # the message with its idioms in plain words (bot/nlu/idioms.py)
 STATEMENT = "statement"  # a sentence of a story, screened for a crisis on its own
+SUBJECT = "subject"  # the thing a message pushes back on, named ("the summer classes"), read as a requirement
 CRISIS_SENTENCE = "crisis_sentence"  # on the parse: the sentence of a longer message that reads as a crisis
 IDIOM = "idiom"  # on the parse: the message spoke in idioms; "grave" when one of them spoke of dying
 # Intents rules answer with a fixed response, which an in-focus reading may replace (QuestionCollector).
+HANDOFF = "request_human"
 SMALL_TALK = frozenset({"greet", "goodbye", "thank", "bot_challenge", "ask_capabilities", "out_of_scope",
                         "affirm", "deny", "stop", "skip"})
 # What the collector adds to the parse.
@@ -65,8 +67,11 @@ _AUX = {"is", "are", "was", "were", "do", "does", "did", "can", "could", "will",
 _SUBJECTS = {"i", "you", "we", "they", "it", "there", "the", "a", "an", "this", "that", "my", "our", "your",
              "these", "those", "he", "she", "online", "mls", "mim", "classes", "courses", "students", "one"}
 _REQUESTS = re.compile(r"^(?:(?:and|also|plus|so|then)\s+)?(?:tell me|let me know|i'?d like to know|i want to know|"
-                       r"i wonder|i was wondering|wondering|can you tell me|could you tell me|please tell me|"
-                       r"what about|how about)\b", re.IGNORECASE)
+                       r"i need to know|i wonder|i was wondering|wondering|can you tell me|could you tell me|"
+                       r"please tell me|what about|how about|(?:please\s+)?(?:advise|explain|describe|clarify|confirm)|"
+                       r"(?:can|could|would)\s+you\s+(?:please\s+)?(?:let\s+me\s+know|explain|describe|clarify|confirm|"
+                       r"list)|i'?d\s+(?:like|love|appreciate)\s+(?:some\s+)?(?:info|information|details))\b",
+                       re.IGNORECASE)
 _JOINERS = {"and", "also", "plus", "&", "+", "then", "so", "but"}
 # Words a question may open with before it asks: "hey, does the MLS ...", "ok so what about ...".
 _OPENERS = {"hey", "hi", "hello", "ok", "okay", "um", "umm", "uh", "well", "oh", "right", "sorry", "quick",
@@ -143,13 +148,16 @@ _NOT_ASKED = {"please", "thanks", "thank", "thx", "bye", "cheers", "my", "our", 
               "no", "not"}
 _COMPARES = re.compile(r"\b(?:between|differen\w*|compar\w*|vs\.?|versus)\b", re.IGNORECASE)
 MAX_REQUESTED_WORDS = 8
-# Questions counted off in one line: "1) credits 2) classes per semester 3) length", "1. equipment 2. LMS".
-_COUNTED = re.compile(r"(?:^|(?<=\s))\(?\d{1,2}[).]\s+")
+# Questions counted off in one line: "1) credits 2) classes per semester 3) length", "1. equipment 2. LMS", "(a) the
+# specialization, (b) typical roles, and (c) program length".
+_COUNTED = re.compile(r"(?:^|(?<=\s))\(?(?:\d{1,2}[).]|[a-e]\))\s+")
 MAX_PREFACE_WORDS = 4  # "Two questions:", "quick ones -", "For the MIM:"
 _COUNTED_NOUNS = r"questions?|things?|qs?|q's|points?|items?"
 _COUNTING = re.compile(rf"\b(?:{_COUNTED_NOUNS}|ones?)\b", re.IGNORECASE)
-# A preface that only counts what follows ("two things:", "a few quick questions -"): no topic to read them with.
-_COUNTING_HEAD = re.compile(r"^(?:(?:a\s+)?(?:few|couple(?:\s+of)?|two|three|four|2|3|4|some|quick|several)\s+)+"
+# A preface that only counts what follows ("two things:", "I have two questions:", "a few quick questions -"): no
+# topic to read them with.
+_COUNTING_HEAD = re.compile(r"^(?:(?:i\s+(?:have|had|got)|i'?ve\s+got|got|just|here\s+are|so)\s+)?"
+                            r"(?:(?:a\s+)?(?:few|couple(?:\s+of)?|two|three|four|2|3|4|some|quick|several)\s+)+"
                             rf"(?:{_COUNTED_NOUNS})$", re.IGNORECASE)
 # A topic put first with a preposition and a comma: "for the field study, who supervises me? ...".
 _LEAD = re.compile(r"^\s*(?:for|about|regarding|re|as\s+for|concerning)\s+(?P<head>(?:the|your|an?)\s+[^,:?!.;\d]+?)"
@@ -175,11 +183,31 @@ _POINTERS = {"it", "that", "this", "them", "they", "these", "those"}
 # in-person ones") or is a question word and a few words ("what time of year").
 _ONES = {"ones"}  # "where are the in-person ones": leans without naming what it means
 # A quantifier standing for things named before ("are any in person?" after the information sessions, "how many
-# credits each?"): followed by no noun, it leans on the focus as "ones" does.
-_QUANTIFIERS = {"any", "each", "both", "either", "some", "none"}
+# credits each?", "can I go to one in person?"): followed by no noun, it leans on the focus as "ones" does.
+_QUANTIFIERS = {"any", "each", "both", "either", "some", "none", "one"}
+_NOT_BEFORE_ONE = {"no", "every", "any", "some", "each", "the", "this", "that", "which", "another"}
 _AFTER_A_BARE_QUANTIFIER = {"in", "at", "on", "for", "is", "are", "was", "were", "be", "have", "has", "do", "does",
                             "take", "cost", "count", "run", "last", "offered", "online", "live", "still"}
 _LEANING_POINTERS = _POINTERS | _ONES
+# Pushing back on a thing named ("is there any way out of the summer classes?", "what if I can't make it to the campus
+# part?"): the thing, read alone, is what the answer is about. Not "do I have to attend the orientation?" (no
+# push back) nor "can I skip it?" (a pointer: read with the focus).
+_PUSHES_BACK = re.compile(
+    r"\b(?:skip(?:ping)?|miss(?:ing)?|get(?:ting)?\s+out\s+of|way\s+(?:out\s+of|around)|avoid(?:ing)?|"
+    r"opt(?:ing)?\s+out\s+of|(?:be|get)\s+(?:excused|exempted?)\s+from|(?:exemptions?|exceptions?)\s+(?:from|for|to)|"
+    r"waive|(?:can'?t|cannot|cant|won'?t\s+be\s+able\s+to|unable\s+to|not\s+able\s+to)\s+(?:make\s+it\s+to|attend|"
+    r"go\s+to|do|travel\s+to|come\s+to|make))\s+(?P<subject>(?:the|that|this|those|these|my|our)\s+(?:[\w'-]+\s+){0,3}?"
+    r"[\w'-]+)\s*(?=[?.!,;]|\s+(?:if|because|since|as|when|and|or|but|though|due|for|at|in|on)\b|$)", re.IGNORECASE)
+_NAMES_NOTHING = {"the", "that", "this", "those", "these", "my", "our", "part", "parts", "one", "ones", "thing",
+                  "things", "stuff", "requirement", "requirements", "bit", "whole", "it"}
+# A pointer said of a noun ("that visit"), and the words after one that are no noun ("that is", "this one").
+_DETERMINERS = {"that", "this", "these", "those"}
+_NOT_NOUNS = {"is", "was", "are", "were", "will", "would", "could", "can", "should", "might", "must", "does", "do",
+              "did", "has", "have", "had", "one", "ones", "part", "stuff", "thing", "things", "too", "also", "again",
+              "and", "or", "but", "then", "so", "for", "to", "in", "on", "at", "of", "with", "about", "be", "mean",
+              "means", "counts", "count", "take", "takes", "work", "works", "happen", "happens", "start", "starts",
+              "cost", "costs", "last", "lasts", "require", "requires", "required", "include", "includes", "apply",
+              "applies", "still", "really", "just", "only", "all", "way", "sound", "sounds", "seems", "seem", "needed"}
 MAX_LEANING_WORDS = 4
 # A greeting before a topic put first ("Hi! For the MLS field study: how many credits, ...").
 _GREETING = re.compile(r"^\s*(?:(?:hi|hello|hey|hiya|good\s+(?:morning|afternoon|evening)|greetings)"
@@ -305,20 +333,25 @@ class Finder:
         is dropped, as is the punctuation between parts.
         """
         marks = list(_COUNTED.finditer(text))
-        numbers = [int(re.sub(r"\D", "", m.group(0))) for m in marks]
+        numbers = [int(d) if d.isdigit() else ord(d) - ord("a") + 1
+                   for d in (re.sub(r"[^\da-e]", "", m.group(0)) for m in marks)]
         if len(marks) < 2 or numbers != list(range(1, len(marks) + 1)):
             return []
         preface = text[:marks[0].start()].strip()
         words = preface.lower().split()
-        if preface and (len(words) > MAX_PREFACE_WORDS or not preface.endswith((":", "-", "\u2013", "\u2014"))
-                        or words[0] in _WH | _AUX):
+        request = bool(_REQUESTS.match(preface) or _ASKS_FOR.match(preface + " "))
+        if preface and not request and (len(words) > MAX_PREFACE_WORDS or words[0] in _WH | _AUX
+                                        or not preface.endswith((":", "-", "\u2013", "\u2014"))):
             return []  # "I'm in year 1. Next year ...", "Which is cheaper: 1) ... or 2) ...?"
         ends = [m.start() for m in marks[1:]] + [len(text)]
-        parts = [text[m.end():end].strip().rstrip(";,").strip() for m, end in zip(marks, ends)]
+        parts = [re.sub(r"[;,]?\s*(?:\band|\bor|&)?\s*$", "", text[m.end():end].strip(), flags=re.IGNORECASE)
+                 for m, end in zip(marks, ends)]
         if any(not re.search(r"[A-Za-z]", p) or re.search(r"[.!?]\s+\S", p) for p in parts):
             return []  # a part that goes on into another sentence is no item of a list
         # A preface that names a topic goes with each part ("For the MIM: 1) ... 2) ..."); "Two questions:" not.
-        topic = "" if not preface or _COUNTING.search(preface) else preface.rstrip(":-\u2013\u2014 ") + ": "
+        # A request before them ("Could you let me know (a) ..., (b) ...") names no topic either.
+        topic = ("" if not preface or request or _COUNTING.search(preface)
+                 else preface.rstrip(":-\u2013\u2014 ") + ": ")
         return [topic + (p if p.endswith("?") else f"{p}?") for p in parts]
 
     def _items(self, text: str, unmarked: bool = False) -> List[str]:
@@ -441,6 +474,22 @@ class Finder:
         tail = re.split(r"[,;.!]\s+", text.strip())[-1]
         return tail if tail != text.strip() else None
 
+    @staticmethod
+    def pushed_back(text: str) -> Optional[str]:
+        """The thing a message pushes back on, by name ("the summer classes"), or None (none, or a pointer)."""
+        found = _PUSHES_BACK.search(text)
+        if found is None:
+            return None
+        subject = found.group("subject")
+        return subject if set(subject.lower().split()) - _NAMES_NOTHING else None
+
+    def named_focuses(self, text: str, focuses: List[str]) -> List[str]:
+        """The focuses a message's "that <noun>" names ("when is that visit?": the visit), else all of them."""
+        doc = self.nlp.make_doc(text)
+        nouns = [n.lower_ for n in (_pointed_noun(t) for t in doc if t.lower_ in _POINTERS) if n is not None]
+        named = [f for f in focuses if any(_names(f, n) for n in nouns)]
+        return named or focuses
+
     def in_focus(self, text: str, focus: str) -> Optional[Tuple[str, bool, bool]]:
         """``text`` read with the conversation's focus, whether it leans on it, and whether it is short.
 
@@ -463,13 +512,36 @@ class Finder:
         if len(asked) == 1 and asked[0] in _BARE_WH:  # "when?", "and where": when is the field study?
             return f"{asked[0]} is {focus}?", True, short
         if pointer is not None:
-            return text[:pointer.idx] + focus + text[pointer.idx + len(pointer.text):], True, short
+            # "that visit" where the focus is "the campus orientation visit": the focus replaces both words
+            end, said = pointer.idx + len(pointer.text), focus
+            named = _pointed_noun(pointer)
+            after = pointer.doc[pointer.i + 1] if pointer.i + 1 < len(pointer.doc) else None
+            if named is not None and _names(focus, named.lower_):
+                end = named.idx + len(named.text)
+            elif after is not None and after.lower_ in {"'s", "\u2019s"}:  # "it's all online?": "... is all online?"
+                end, said = after.idx + len(after.text), focus + " is"
+            return text[:pointer.idx] + said + text[end:], True, short
         place = next((t for t in words if t.lower_ == "there" and _points_at_a_place(t)), None)
         if place is not None:  # "who supervises me there?": at the field study
             return text[:place.idx] + "at " + focus + text[place.idx + len(place.text):], True, short
         # "the in-person ones" leans on the focus without naming it: it goes first
         ones = any(t.lower_ in _ONES or _bare_quantifier(t) for t in words)
         return f"{focus}: {text}", length <= 3 or ones, short
+
+
+def _pointed_noun(pointer: Any) -> Optional[Any]:
+    """The word a pointer is said of ("that visit", "this trip"), or None ("is that required", "that's it")."""
+    doc = pointer.doc
+    after = doc[pointer.i + 1] if pointer.i + 1 < len(doc) else None
+    if pointer.lower_ not in _DETERMINERS or after is None or not after.is_alpha or after.lower_ in _NOT_NOUNS:
+        return None
+    return after
+
+
+def _names(focus: str, noun: str) -> bool:
+    """Whether ``focus`` ("the campus orientation visit") names ``noun`` ("visit", "visits")."""
+    words = set(re.findall(r"[a-z]+", focus.lower()))
+    return noun in words or noun.rstrip("s") in words
 
 
 def _asks(text: str) -> bool:
@@ -490,6 +562,8 @@ def _bare_quantifier(token: Any) -> bool:
     """Whether ``token`` is a quantifier standing alone ("are any in person?", "credits each?"), not "any way"."""
     if token.lower_ not in _QUANTIFIERS:
         return False
+    if token.lower_ == "one" and token.i > 0 and token.doc[token.i - 1].lower_ in _NOT_BEFORE_ONE:
+        return False  # "no one in my family", "which one is": no thing named before
     after = token.doc[token.i + 1] if token.i + 1 < len(token.doc) else None
     return after is None or after.is_punct or after.lower_ in _AFTER_A_BARE_QUANTIFIER
 
@@ -547,12 +621,18 @@ class QuestionFinder(GraphComponent):
                                                "metadata": metadata}))
             for statement in self.finder.statements(text):
                 extra.append(Message(data={TEXT: statement, PARENT: index, KIND: STATEMENT, "metadata": metadata}))
+            subject = self.finder.pushed_back(text)
+            if subject:
+                # asked as a requirement: "do I have to do the campus part?" reads surer than the words alone
+                extra.append(Message(data={TEXT: f"do I have to do {subject}?", PARENT: index, KIND: SUBJECT,
+                                           "metadata": metadata}))
             context = metadata.get("context") if isinstance(metadata, dict) else None
             focus = context.get("focus") if isinstance(context, dict) else None
             # The message, or else its last question, read with the focus; after an answer to several questions,
             # with each of their subjects ("the orientation visit | the course load"): the collector keeps the
             # surest reading.
-            for one in (focus.split(FOCUS_SEPARATOR)[:MAX_FOCUSES] if isinstance(focus, str) else []):
+            focuses = focus.split(FOCUS_SEPARATOR)[:MAX_FOCUSES] if isinstance(focus, str) else []
+            for one in self.finder.named_focuses(text, focuses):
                 last = questions[-1] if questions else self.finder.last_question(text)
                 read = self.finder.in_focus(text, one)
                 if read is None and last:
@@ -615,6 +695,8 @@ class QuestionCollector(GraphComponent):
         # when that points at the focus and is a sure program question ("who supervises me there?" after the
         # field study: not a greeting). Rules answer those intents with a fixed response, so the choice is made
         # here: below max_small_talk_confidence for the one, min_focus_over_small_talk for the other.
+        # A handoff request read less than max_handoff_confidence sure takes an in-focus reading that leans and is
+        # min_focus_over_handoff sure ("can I go to one in person?" after the information sessions).
         # A message of max_terse_words read as out of scope, however surely, takes an in-focus reading that is
         # min_focus_over_terse sure ("any big names?" after the field study sites); one read out of scope less
         # than max_out_of_scope sure, one that is min_focus_over_out_of_scope sure.
@@ -624,6 +706,7 @@ class QuestionCollector(GraphComponent):
         # one of its parts is ("... die happy ... at the Library of Congress. is that an option??").
         return {"crisis_intent": "crisis", "min_question_confidence": 0.5, "max_named_crisis": 0.2,
                 "max_crisis_beside_question": 0.8, "max_small_talk_confidence": 0.7,
+                "max_handoff_confidence": 0.8, "min_focus_over_handoff": 0.98,
                 "min_focus_over_small_talk": 0.9, "min_sentence_crisis": 0.9, "max_terse_words": 3,
                 "min_focus_over_terse": 0.95, "max_out_of_scope": 0.9, "min_focus_over_out_of_scope": 0.99,
                 "min_sure_question": 0.95}
@@ -658,6 +741,9 @@ class QuestionCollector(GraphComponent):
                             add_to_output=True)
             if focused is not None:
                 message.set(IN_FOCUS, {**reading(focused), LEANS: bool(focused.get(LEANS))}, add_to_output=True)
+            subject = next((m for m in extra.get(index, []) if m.get(KIND) == SUBJECT), None)
+            if subject is not None:
+                message.set(SUBJECT, reading(subject), add_to_output=True)
             self._crisis_level(message, questions, focused, explained, plain)
         return own
 
@@ -709,16 +795,26 @@ class QuestionCollector(GraphComponent):
     def _focus_over_small_talk(self, message: Message, focused: Optional[Message]) -> None:
         """An unsure small-talk or out-of-scope reading gives way to a sure in-focus program question.
 
-        Handoff requests, crises and the handoff form's own intents are never replaced, nor small talk the
+        A handoff request only when it is unsure and leans on the focus ("can I go to one in person?" after the
+        information sessions); crises and the handoff form's own intents are never replaced, nor small talk the
         classifier is sure of ("ok that's it", "nope", "thanks for that"), nor a message naming a means, a
         danger or hopelessness. Out of scope is replaced when it is a few words or the reading with the
         focus is all but certain (see ``get_default_config``).
         """
         own = message.get(INTENT) or {}
-        if focused is None or own.get("name") not in SMALL_TALK or _GRAVE.search(message.get(TEXT) or ""):
+        handoff = own.get("name") == HANDOFF
+        if focused is None or (own.get("name") not in SMALL_TALK and not handoff) or _GRAVE.search(
+                message.get(TEXT) or ""):
             return  # "got the rope" after the field study is no question about it
         found, mine, config = reading(focused), float(own.get("confidence") or 0.0), self.config
         if not answers(found["label"]) or found["crisis_phrase"]:
+            return
+        if handoff:
+            # "can I go to one in person?" after the information sessions asks about them, not for a person: an
+            # unsure handoff request that leans on the focus and is all but certain with it.
+            if (focused.get(LEANS) and mine < float(config["max_handoff_confidence"])
+                    and found["confidence"] >= float(config["min_focus_over_handoff"])):
+                take_reading(message, focused)
             return
         takes = bool(focused.get(LEANS)) and mine < float(config["max_small_talk_confidence"]) and (
             found["confidence"] >= float(config["min_focus_over_small_talk"]))
