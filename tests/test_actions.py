@@ -148,6 +148,19 @@ def test_follow_up_re_answers_the_last_topic_for_the_new_program(store, dispatch
     assert message["contact_phone"] == "301-405-2038"
 
 
+@pytest.mark.parametrize(("topic", "program", "listed"), [
+    ("general_mls", "MIM", "Master of Information Management"),  # "ok and mim?" after the General MLS
+    ("data_analytics", "MLS", "Master of Library Science"),
+])
+def test_follow_up_after_a_specialization_lists_the_other_programs_specializations(store, dispatcher, topic,
+                                                                                    program, listed) -> None:
+    t = tracker(f"and the {program}?", "follow_up", entities=[entity("program", program)],
+                slots={"last_topic": topic})
+    run(ActionAnswerFaq(store), dispatcher, t)
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_specializations" and message["program_name"] == listed
+
+
 def test_follow_up_without_a_topic_gives_the_program_overview(store, dispatcher) -> None:
     run(ActionAnswerFaq(store), dispatcher, tracker("and the MLS?", "follow_up",
                                                     entities=[entity("program", "MLS")]))
@@ -437,6 +450,26 @@ def test_pushing_back_on_the_last_answer_hears_it_again_and_who_can_talk_it_thro
     pushback = dispatcher.messages[-1]
     assert pushback["response"] == "utter_pushback" and pushback["contact_phone"] == "301-405-2038"
     assert slots_after(t, events)["last_topic"] == "orientation_visit"
+
+
+def test_pushing_back_on_a_thing_named_answers_about_it_not_the_last_topic(store, dispatcher) -> None:
+    subject = {"label": "faq/orientation_visit", "confidence": 0.99, "text": "do I have to do the campus part?",
+               "entities": []}
+    t = tracker("what if I can't make it to the campus part?", "pushback", subject=subject,
+                slots={"last_topic": "course_load"})
+    events = run(ActionAnswerPushback(store), dispatcher, t)
+    assert "no exceptions" in texts(dispatcher) and "two courses" not in texts(dispatcher)
+    assert dispatcher.messages[-1]["response"] == "utter_pushback"
+    assert slots_after(t, events)["last_topic"] == "orientation_visit"
+
+
+def test_a_question_pushing_back_on_a_thing_named_ends_with_who_can_talk_it_through(store, dispatcher) -> None:
+    subject = {"label": "faq/summer", "confidence": 0.99, "text": "do I have to do the summer classes?",
+               "entities": []}
+    t = tracker("is there any way out of the summer classes?", "faq", topic="summer", subject=subject)
+    run(ActionAnswerFaq(store), dispatcher, t)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_answer_both", "utter_pushback"]
+    assert "No summer break" in dispatcher.messages[0]["mls"]
 
 
 def test_pushing_back_with_nothing_answered_before_is_asked_which_requirement(store, dispatcher) -> None:
