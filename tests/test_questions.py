@@ -20,6 +20,7 @@ from bot.nlu.questions import (
     Finder,
     QuestionCollector,
     QuestionFinder,
+    asks_aloud,
     is_question,
 )
 from bot.nlu.safety import CRISIS_PHRASE
@@ -553,3 +554,13 @@ def test_a_question_part_that_asks_is_not_screened_as_a_told_crisis() -> None:
                     labelled("How many credits will I have to complete?", "faq", 0.9, QUESTION, topic="credits"),
                     labelled("I'd like to know whether I'm beating her.", "crisis", 0.95, QUESTION))
     assert found.get(INTENT)["name"] == "faq"
+
+
+@pytest.mark.parametrize(("text", "asks"), [
+    ("is there a written assignment?", True), ("possible?", True),
+    ("I want to know if the MLS is totally remote", True), ("whether summer terms are required", True),
+    ("which worked fine.", False), ("who has dementia, and I also work part-time", False),
+    ("If I do the online MLS", False), ("be honest", False), ("this commute is hard on me", False),
+])
+def test_a_part_is_named_when_not_understood_only_if_it_asks(text, asks) -> None:
+    assert asks_aloud(text) is asks

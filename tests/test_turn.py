@@ -64,6 +64,19 @@ def test_a_part_that_cannot_be_placed_is_named() -> None:
     assert resolve(parse, canonical).not_understood == ["blorf the thing"]
 
 
+def test_a_part_asked_beside_the_one_understood_is_named_not_dropped() -> None:
+    # "During the MLS field study, who oversees my work, and is there a written assignment?"
+    unplaced = {**reading("nlu_fallback", 0.2, text="is there a written assignment?"), "asks": True}
+    parse = {**faq("field_study"), "text": "q", "questions": [reading("faq/field_study"), unplaced]}
+    found = resolve(parse, canonical)
+    assert [a.label for a in found.asked] == ["faq/field_study"]
+    assert found.not_understood == ["is there a written assignment?"]
+    # within a story the whole reading stands alone; a clause that asks nothing is never named
+    assert resolve({**parse, "story": True}, canonical) is None
+    clause = {**reading("nlu_fallback", 0.2, text="which worked fine."), "asks": False}
+    assert resolve({**parse, "questions": [reading("faq/field_study"), clause]}, canonical) is None
+
+
 def test_the_question_of_a_story_is_answered_when_the_whole_message_was_not_placed() -> None:
     parse = {"intent": {"name": "nlu_fallback", "confidence": 0.3}, "questions": [reading("faq/working_full_time")]}
     assert [a.label for a in resolve(parse, canonical).asked] == ["faq/working_full_time"]

@@ -100,7 +100,8 @@ def resolve(parse: dict[str, Any], canonical: Callable[[str], Optional[str]],
             program = named_program(reading.get("entities") or [], canonical) or whole_program
             asked.append(Asked(reading["label"], program, reading.get("text") or ""))
             surest = max(surest, reading["confidence"])
-        elif reading["label"] in UNPLACED or reading["confidence"] < MIN_QUESTION_CONFIDENCE:
+        elif (reading["label"] in UNPLACED or reading["confidence"] < MIN_QUESTION_CONFIDENCE) and reading.get(
+                "asks", True):  # a clause of a story ("which worked fine.") is not named
             not_understood.append(reading.get("text") or "")
     # One question told among a story is read alone when that is surer than the whole message: the story's
     # words pull the whole elsewhere ("... data skills I don't have. What specialization would I complete?").
@@ -130,6 +131,11 @@ def resolve(parse: dict[str, Any], canonical: Callable[[str], Optional[str]],
         return Turn([Asked(subject["label"], program, parse.get("text") or "")], [], crisis_line, pushed_back=True)
     if focused and label != FOLLOW_UP and takes_the_focus(parse, label, focused, covered, last):
         return _with_focus(focused, canonical, whole_program, crisis_line)
+    if asked and not_understood and not parse.get("story") and answers(label) and covered(label):
+        # One question understood beside a part asked that is not ("is there a written assignment?" beside who
+        # supervises the field study): the message's own answer, and the part named, never dropped unsaid. Not in a
+        # story, whose whole reading often answers what a part alone could not.
+        return Turn([Asked(label, whole_program, parse.get("text") or "")], not_understood, crisis_line)
     if crisis_line:
         return Turn([Asked(label, whole_program, parse.get("text") or "")] if answers(label) else [], [], True)
     return None

@@ -47,6 +47,7 @@ PUSHBACK, FALLBACK = "pushback", "nlu_fallback"
 # A later question of a message read after the question it leans on ("info sessions? what time of year?").
 IN_MESSAGE, NUMBER = "in_message", "question_number"
 PLAIN = "plain"  # the message with its idioms in plain words (bot/nlu/idioms.py)
+ASKS_ALOUD = "asks"  # on a question's reading: said as a question (``asks_aloud``), named when not understood
 STATEMENT = "statement"  # a sentence of a story, screened for a crisis on its own
 SUBJECT = "subject"  # the thing a message pushes back on, named ("the summer classes"), read as a requirement
 CRISIS_SENTENCE = "crisis_sentence"  # on the parse: the sentence of a longer message that reads as a crisis
@@ -176,6 +177,7 @@ _BARE_WH = {"when", "where", "who", "why"}  # a question word alone asks it of t
 _PREPOSITIONS = {"by", "in", "at", "for", "from", "to", "with", "on", "until", "till"}
 _HEDGES = {"roughly", "approximately", "about", "exactly", "generally", "usually", "typically", "realistically",
            "precisely", "basically"}  # "..., and roughly how many semesters will it take?"
+_RELATIVE = {"which", "who", "whose", "whom", "where", "when"}  # opening a clause of a sentence, without "?"
 _INDIRECT = {"whether"}  # "..., and whether the online courses are taught by the same faculty"
 # Words that point back at what the conversation is about.
 _POINTERS = {"it", "that", "this", "them", "they", "these", "those"}
@@ -544,6 +546,21 @@ def _names(focus: str, noun: str) -> bool:
     return noun in words or noun.rstrip("s") in words
 
 
+def asks_aloud(text: str) -> bool:
+    """Whether a part of a message is a question said as one, worth naming if it can't be answered.
+
+    "possible?", "is there a written assignment?", "I want to know if the MLS is totally remote" ask; a clause
+    of a story ("which worked fine.", "who has dementia", "If I do the online MLS", "be honest") does not.
+    """
+    bare = text.strip()
+    words = re.findall(r"[\w']+", bare.lower())
+    if not words:
+        return False
+    if bare.endswith("?"):
+        return True
+    return is_question(words, bare) and words[0] not in _RELATIVE
+
+
 def _asks(text: str) -> bool:
     """Whether a part found as a question asks in its own words, the question mark a list may add aside.
 
@@ -781,7 +798,7 @@ class QuestionCollector(GraphComponent):
         as small talk): read after another question, a question of its own ("and what specialization does it
         have?" after the MIM's credits) takes the other's topic.
         """
-        own = reading(question)
+        own = {**reading(question), ASKS_ALOUD: asks_aloud(question.get(TEXT) or "")}
         if leaning is None:
             return own
         found = reading(leaning)
