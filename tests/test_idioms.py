@@ -40,6 +40,11 @@ from bot.nlu.idioms import plain
      "one more semester of this commute would wear me out. all online?", True),
     ("lol so I'll be dead by year two. summers off?", "lol so I'll be worn out by year two. summers off?", True),
     ("i'd kill for a remote option honestly. all online?", "I'd love a remote option honestly. all online?", True),
+    ("I'd jump off a cliff for a chance to work at the Library of Congress, a site?",
+     "I'd do anything for a chance to work at the Library of Congress, a site?", True),
+    ("the MIM sounds fire", "the MIM sounds great", False),
+    ("i wanna murder the job hunt after, what can i become",
+     "i wanna do great at the job hunt after, what can i become", False),
     ("I spend my nights talking with people who are suicidal, field study hours?",
      "I spend my nights talking with people in distress, field study hours?", True),
 ])
@@ -63,6 +68,8 @@ def test_idioms_are_said_plainly(text, said, grave) -> None:
     "I'll be dead by tonight", "I'll be dead by the end of the week", "another week of this life and I'm dead",
     "one more day of this and I'm dead", "my friend who is suicidal needs help", "my roommate is suicidal",
     "I'd kill for a gun right now", "id kill for the pills to work", "I'd kill for a way out",
+    "I'm going to jump off the bridge tonight", "I'd jump off a cliff for the pills", "I want to kill the guy",
+    "my apartment is on fire", "the building is on fire and I'm stuck", "is fire alarm testing on campus?",
 ])
 def test_a_crisis_said_directly_and_plain_questions_are_left_alone(text) -> None:
     assert plain(text) is None

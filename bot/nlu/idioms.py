@@ -61,6 +61,14 @@ IDIOMS: Tuple[Idiom, ...] = (
     _idiom(rf"({_THING})\s+(?:is|'s|s)\s+(?:slowly\s+|literally\s+|really\s+)?(?:killing|murdering)\s+me",
            r"\1 is hard on me"),
     _idiom(r"kill\s+me\s+now", r"oh no"),
+    # Doing anything for a chance: "I'd jump off a cliff for a chance to work at the Library of Congress".
+    _idiom(r"(?:i'?d|id|i\s+would)\s+(?:literally\s+|honestly\s+)?jump\s+off\s+(?:a|the)\s+(?:cliff|bridge|building|roof)\s+for"
+           r"(?=\s+(?:a|the|that|this|one)\s+(?:\w+\s+)?(?:chance|spot|seat|shot|job|place|position|opportunity)\b)",
+           r"I'd do anything for"),
+    # Doing an activity very well: "murder the job hunt", "kill the interview".
+    _idiom(r"(?:kill|killing|murder|murdering|slay|slaying)\s+the\s+(job\s+hunt|job\s+search|interviews?|exams?|tests?|"
+           r"presentations?|applications?|portfolio|capstone|field\s+study|job\s+market)", r"do great at the \1",
+           grave=False),
     # Wanting a thing badly: "I'd kill for a remote option". A thing follows ("kill for myself to be gone", "kill for
     # a gun" stay as they are).
     _idiom(r"(?:i'?d|id|i\s+would)\s+(?:literally\s+|honestly\s+|totally\s+)?kill\s+for(?=\s+(?:an?|the|some|more|one|"
@@ -93,6 +101,9 @@ IDIOMS: Tuple[Idiom, ...] = (
            r"collections?|awareness)\s+(?:about|on|dealing\s+with|covering|around|related\s+to)\s+(?:teen\s+)?"
            r"(?:suicide|self[\s-]harm)(?:\s+and\s+self[\s-]harm)?", r"\1 on hard topics"),
     _idiom(r"shooting\s+for", r"aiming for", grave=False),
+    # Slang praise: "the MIM sounds fire", "that program is lowkey fire" (never "on fire").
+    _idiom(r"(sounds?|is|looks?|seems?|was|'s)\s+(?:so\s+|lowkey\s+|straight\s+|actually\s+|kinda\s+|absolutely\s+)?fire"
+           r"(?!\s+(?:alarm|drill|exit|department|truck|hazard|safety|code|escape))", r"\1 great", grave=False),
     _idiom(r"(?:take|taking|took)\s+a\s+shot\s+at", r"trying", grave=False),
     _idiom(r"(?:time\s+to\s+kill|kill\s+(?:some\s+)?time)", r"free time", grave=False),
     _idiom(r"drop[\s-]+dead(?=\s+(?:date|deadline|day)\b)", r"final", grave=False),
