@@ -94,7 +94,8 @@ def leaning(label: str, confidence: float, leans: bool = True) -> dict:
 @pytest.mark.parametrize(("own", "focused", "expected"), [
     ("faq/credits", leaning("faq/field_study_course", 0.8), "faq/field_study_course"),  # "how many credits is it?"
     ("faq/credits", leaning("faq/field_study_course", 0.3), None),  # too unsure to override
-    ("follow_up", leaning("faq/credits", 0.9), None),  # follow-ups keep their own rules
+    ("follow_up mim", leaning("faq/credits", 0.9), None),  # "and the MIM?": the follow-up's own rules
+    ("follow_up", leaning("ask_info_sessions", 0.99), "ask_info_sessions"),  # "which campuses?" after the sessions
     ("faq/credits", leaning("out_of_scope", 0.9), None),
     # Not pointing at the focus: a question answered on its own keeps its answer ("how many credits is the MLS?")
     ("faq/credits", leaning("faq/field_study_course", 0.9, leans=False), None),
@@ -102,8 +103,9 @@ def leaning(label: str, confidence: float, leans: bool = True) -> dict:
     ("faq/deadlines", leaning("faq/field_study_hours", 0.9, leans=False), "faq/field_study_hours"),
 ])
 def test_a_follow_up_is_read_with_the_focus_when_that_reading_is_sure(own, focused, expected) -> None:
+    own, _, program = own.partition(" ")
     parse = {**(faq(own.split("/")[1]) if "/" in own else {"intent": {"name": own, "confidence": 0.9}}),
-             "in_focus": focused}
+             "in_focus": focused, "entities": [{"entity": "program", "value": program}] if program else []}
     found = resolve(parse, canonical, covered=lambda label: label != "faq/deadlines")
     assert (found.asked[0].label if found else None) == expected
 

@@ -129,7 +129,9 @@ def resolve(parse: dict[str, Any], canonical: Callable[[str], Optional[str]],
         # answer as asked): what the page says of that thing, then who can talk it through.
         program = named_program(subject.get("entities") or [], canonical) or whole_program
         return Turn([Asked(subject["label"], program, parse.get("text") or "")], [], crisis_line, pushed_back=True)
-    if focused and label != FOLLOW_UP and takes_the_focus(parse, label, focused, covered, last):
+    # A follow-up naming a program ("and the MIM?") asks the last topic of it (its own action); one naming none
+    # may point at the focus ("which campuses?" after the information sessions).
+    if focused and (label != FOLLOW_UP or not whole_program) and takes_the_focus(parse, label, focused, covered, last):
         return _with_focus(focused, canonical, whole_program, crisis_line)
     if asked and not_understood and not parse.get("story") and answers(label) and covered(label):
         # One question understood beside a part asked that is not ("is there a written assignment?" beside who
