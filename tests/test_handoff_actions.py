@@ -101,6 +101,30 @@ def test_first_unsure_guess_with_likely_topics_already_asks_did_you_mean(store, 
     assert responses(dispatcher)[-1] == "utter_out_of_scope", "judged off-topic: no guessing on the first miss"
 
 
+@pytest.mark.parametrize(("ranking", "answered"), [
+    # "is the MIM only useful if I want to work at a tech company?": the careers, or not on the page
+    ([("faq/careers", 0.557), ("faq/not_covered", 0.429)], True),
+    ([("faq/not_covered", 0.5), ("faq/careers", 0.49)], True),
+    ([("faq/careers", 0.3), ("faq/not_covered", 0.68)], False),  # the topic too unlikely
+    ([("faq/careers", 0.5), ("faq/duration", 0.45)], False),  # two covered topics: did you mean
+    ([("faq/careers", 0.5), ("faq/not_covered", 0.3)], False),  # the two together too unsure
+])
+def test_one_covered_topic_beside_not_covered_is_answered_with_who_knows_the_rest(store, dispatcher, ranking,
+                                                                                  answered) -> None:
+    parse = {"intent_ranking": [{"name": "nlu_fallback", "confidence": 0.6}, {"name": "faq", "confidence": 0.99}],
+             "response_selector": {"faq": {"ranking": [{"intent_response_key": key, "confidence": confidence}
+                                                       for key, confidence in ranking]}}}
+    events = run(ActionHandleMisunderstanding(store), dispatcher,
+                 tracker("is the MIM only useful if I want to work at a tech company?", "nlu_fallback", **parse))
+    if answered:
+        assert responses(dispatcher)[-1] == "utter_guess_closing"
+        said = " ".join(str(v) for m in dispatcher.messages for v in m.values() if isinstance(v, str))
+        assert "data scientists" in said
+        assert SlotSet("last_misunderstanding", None) in events
+    else:
+        assert "utter_guess_closing" not in responses(dispatcher)
+
+
 def test_second_offers_the_likely_topics_then_none_of_these(store, dispatcher) -> None:
     run(ActionHandleMisunderstanding(store), dispatcher,
         tracker("feild stuff", "nlu_fallback", events=MISS, **after("out_of_scope"), **RANKED))

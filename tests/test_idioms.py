@@ -70,6 +70,13 @@ def test_idioms_are_said_plainly(text, said, grave) -> None:
     "I'd kill for a gun right now", "id kill for the pills to work", "I'd kill for a way out",
     "I'm going to jump off the bridge tonight", "I'd jump off a cliff for the pills", "I want to kill the guy",
     "my apartment is on fire", "the building is on fire and I'm stuck", "is fire alarm testing on campus?",
+    # from the review: despair said with the idioms' words
+    "I'll be dead by graduation, I don't plan to be around. how long is the MIM?",
+    "I'll be dead by the end of the first year. I'm not planning on being here.",
+    "I'm helping my students who are suicidal, two of them are planning it this weekend",
+    "I'm supporting my kids who are suicidal so I need to defer",
+    "I'd jump off a bridge for a chance to make it all stop", "I'd kill for a bullet",
+    "I'd kill for a way to make it stop", "I'd kill for a chance to die",
 ])
 def test_a_crisis_said_directly_and_plain_questions_are_left_alone(text) -> None:
     assert plain(text) is None

@@ -145,6 +145,20 @@ def test_an_overdose_told_is_a_crisis_whatever_the_classifier_said(text, taken) 
     ("I won't need a laptop after graduation", False),
     ("by the time I finish the program will ELMS change?", False),
     ("tell my boss I loved the session", False),
+    # from the review: crises the first patterns missed, harmless messages they paged for
+    ("I keep thinking about jumping from the 10th floor", True),
+    ("I want to walk into traffic", True),
+    ("i want to jump of the bridge", True),
+    ("tell my family I love them", True),
+    ("my sister can have my laptop and my cat", True),
+    ("once you read this I'll be gone", True),
+    ("do I need to walk from the garage to the building?", False),
+    ("can we step out of the building for lunch?", False),
+    ("by the time you see this email I'll have submitted my application", False),
+    ("by the time you get this I'll be gone on vacation", False),
+    ("I won't need my car after tomorrow since the classes are online, right?", False),
+    ("tell my family that I am sorry I missed the info session lol", False),
+    ("we jumped into the lake at orientation", False),
 ])
 def test_a_jump_or_a_farewell_told_is_a_crisis_whatever_the_classifier_said(text, told) -> None:
     from rasa.shared.nlu.training_data.message import Message

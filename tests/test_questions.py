@@ -120,6 +120,7 @@ def test_the_questions_of_a_message(text, questions) -> None:
     ("can I skip that trip?", "the field study", "can I skip the field study trip?"),
     ("is that required?", "the field study", "is the field study required?"),  # "that" of no noun
     ("so it's all online?", "the two programs", "so the two programs is all online?"),
+    ("that's it, thanks", "the field study", "the field study's it, thanks"),  # no "is" for "that's"
 ])
 def test_a_follow_up_is_read_with_the_focus(text, focus, read) -> None:
     found = FINDER.in_focus(text, focus)
@@ -232,6 +233,7 @@ def test_that_noun_chooses_the_focus_it_names() -> None:
     assert FINDER.named_focuses("when is that visit?", focuses) == ["the campus orientation visit"]
     assert FINDER.named_focuses("when is it?", focuses) == focuses
     assert FINDER.named_focuses("can I skip that trip?", focuses) == focuses  # names neither
+    assert FINDER.named_focuses("when is that class?", ["the summer classes", "the diploma"]) == ["the summer classes"]
 
 
 @pytest.mark.parametrize(("words", "confidence", "taken"), [
@@ -487,6 +489,7 @@ def test_pushing_back_beside_a_crisis_reading_is_no_harmless_question() -> None:
     ("both of my parents would be better off", False),  # "both of ...": named after it
     ("can I go to one in person?", True),  # one of the information sessions
     ("no one in my family went", False),
+    ("see everyone one last time?", False),
 ])
 def test_a_quantifier_standing_alone_leans_on_the_focus(text, leans) -> None:
     assert FINDER.in_focus(text, "the information session")[1] is leans
@@ -561,6 +564,26 @@ def test_a_question_part_that_asks_is_not_screened_as_a_told_crisis() -> None:
     ("I want to know if the MLS is totally remote", True), ("whether summer terms are required", True),
     ("which worked fine.", False), ("who has dementia, and I also work part-time", False),
     ("If I do the online MLS", False), ("be honest", False), ("this commute is hard on me", False),
+    ("when is the deadline", True), ("who has dementia", False),
 ])
 def test_a_part_is_named_when_not_understood_only_if_it_asks(text, asks) -> None:
     assert asks_aloud(text) is asks
+
+
+@pytest.mark.parametrize(("text", "subject"), [
+    ("what if I can't make it to the campus part?", "the campus part"),
+    ("is there any way out of the summer classes? I really need my summers off", "the summer classes"),
+    ("can I skip it?", None),  # a pointer: read with the focus
+    ("do I have to attend the orientation?", None),  # no pushing back
+    ("can I skip this life", None), ("is there a way out of this pain", None),
+])
+def test_the_thing_a_message_pushes_back_on(text, subject) -> None:
+    assert Finder.pushed_back(text) == subject
+
+
+def test_no_thing_pushed_back_on_is_read_beside_grave_words() -> None:
+    finder = QuestionFinder(QuestionFinder.get_default_config())
+    for text, read in (("can I skip the orientation? i've decided to end things", False),
+                       ("can I skip the orientation? I have a work trip", True)):
+        out = finder.process([Message(data={TEXT: text})])
+        assert any(m.get(KIND) == "subject" for m in out) is read

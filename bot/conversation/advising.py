@@ -146,9 +146,9 @@ def follow_up(store: KnowledgeStore, topic: str | None, program: str | None, ter
 def specialization_owner(store: KnowledgeStore, topic: str | None) -> str | None:
     """The program whose specialization ``topic`` describes ('MLS' for the School Library one), by its title."""
     variants = store.answer_variants(topic) if topic else []
-    title = variants[0].title.lower() if variants else ""
+    title = variants[0].title.lower().removesuffix(" specialization") if variants else ""
     return next((code for code in store.program_codes() for spec in store.specializations(code)
-                 if title and spec.name.lower() in title), None)
+                 if title and spec.name.lower() == title), None)
 
 
 def format_time(moment: dt.datetime, zone: ZoneInfo) -> str:

@@ -34,6 +34,13 @@ OVERVIEW_TOPIC = "program_overview"
 MIN_NAMED_TOPIC_CONFIDENCE = 0.1
 
 
+# A message the classifier hesitated on between one covered topic and "not on the page" ("is the MIM only useful if
+# I want to work at a tech company?": the careers, or something the page does not say) gets that topic's answer,
+# then who can answer what it leaves out, rather than a "did you mean" with one choice. Both together must hold
+# this much of the topic ranking, the topic at least MIN_GUESS_TOPIC of it.
+MIN_GUESS_PAIR, MIN_GUESS_TOPIC, MIN_GUESS_FAQ = 0.9, 0.35, 0.5
+
+
 @dataclass(frozen=True)
 class Choice:
     """A "did you mean" button: the topic's title and the payload that asks it."""
@@ -135,3 +142,17 @@ def choices(parse: dict[str, Any], store: KnowledgeStore) -> list[Choice]:
         if len(found) == MAX_CHOICES:
             break
     return found
+
+
+def only_guess(parse: dict[str, Any], store: KnowledgeStore) -> str | None:
+    """The one covered topic a hesitant message meant, when its only rival is the topic the page does not cover."""
+    ranking = {i.get("name"): i.get("confidence", 0.0) for i in parse.get("intent_ranking") or []}
+    topics = (parse.get("response_selector", {}).get(RETRIEVAL_INTENT, {}).get("ranking") or [])[:2]
+    if ranking.get(RETRIEVAL_INTENT, 0.0) < MIN_GUESS_FAQ or len(topics) < 2:
+        return None
+    keys = [(t.get("intent_response_key") or "").split("/", 1)[-1] for t in topics]
+    if CATCH_ALL_TOPIC not in keys or sum(t.get("confidence", 0.0) for t in topics) < MIN_GUESS_PAIR:
+        return None
+    guess, confidence = next((k, t.get("confidence", 0.0)) for k, t in zip(keys, topics) if k != CATCH_ALL_TOPIC)
+    covered = any(v.covered for v in store.answer_variants(guess))
+    return guess if covered and confidence >= MIN_GUESS_TOPIC else None

@@ -24,6 +24,13 @@ from typing import List, Optional, Tuple
 _NO_DRUG_AHEAD = r"(?![^.?!]*\b(?:pills?|tablets?|meds|medications?|medicine|drugs?|tylenol|paracetamol|" \
                  r"acetaminophen|ibuprofen|advil|aspirin|insulin|heroin|fentanyl|opioids?|painkillers?|alcohol|" \
                  r"antidepressants?|sleeping|xanax|benadryl)\b)"
+# Nothing grave in the rest of the sentence ("I'll be dead by graduation, I don't plan to be around", "I'd kill for a
+# way to make it stop"): the idioms that borrow dying or killing stay unread before these.
+_NO_GRAVE_AHEAD = (r"(?![^.?!]*\b(?:stop|end|ends|ending|pain|peace|sleep|wake|die|dying|dead|gone|over|never|heaven|"
+                   r"afterlife|hurt|bullet|noose|razor|blade|overdose|courage|plan|plans|planning|around|here|mean\s+it|"
+                   r"serious|seriously|joking|decided|make\s+sure|guns?|knife|pills?|rope|alive|live|living|suicide)\b)")
+# ... nor anywhere after it, for being dead by a time ("I'll be dead by year two. I'm not planning on being here").
+_NO_GRAVE_LATER = _NO_GRAVE_AHEAD.replace("[^.?!]*", "[\\s\\S]*", 1)
 # What follows "rather die than" in a real crisis: living itself.
 _LIVING = r"(?!\s+(?:\w+\s+){0,3}?(?:live|living|life|alive|go\s+on|going\s+on|wake|waking|exist|be\s+here|face|" \
           r"keep\s+going|go\s+back|return|see\s+(?:him|her|them)))"
@@ -63,7 +70,8 @@ IDIOMS: Tuple[Idiom, ...] = (
     _idiom(r"kill\s+me\s+now", r"oh no"),
     # Doing anything for a chance: "I'd jump off a cliff for a chance to work at the Library of Congress".
     _idiom(r"(?:i'?d|id|i\s+would)\s+(?:literally\s+|honestly\s+)?jump\s+off\s+(?:a|the)\s+(?:cliff|bridge|building|roof)\s+for"
-           r"(?=\s+(?:a|the|that|this|one)\s+(?:\w+\s+)?(?:chance|spot|seat|shot|job|place|position|opportunity)\b)",
+           r"(?=\s+(?:a|the|that|this|one)\s+(?:\w+\s+)?(?:chance\s+to\s+(?:work|study|intern|get\s+in|be\s+(?:in|at|a))|"
+           r"(?:spot|seat|job|place|position|internship|opportunity)\s+(?:at|in|with|on)\b)" + _NO_GRAVE_AHEAD + ")",
            r"I'd do anything for"),
     # Doing an activity very well: "murder the job hunt", "kill the interview".
     _idiom(r"(?:kill|killing|murder|murdering|slay|slaying)\s+the\s+(job\s+hunt|job\s+search|interviews?|exams?|tests?|"
@@ -72,8 +80,8 @@ IDIOMS: Tuple[Idiom, ...] = (
     # Wanting a thing badly: "I'd kill for a remote option". A thing follows ("kill for myself to be gone", "kill for
     # a gun" stay as they are).
     _idiom(r"(?:i'?d|id|i\s+would)\s+(?:literally\s+|honestly\s+|totally\s+)?kill\s+for(?=\s+(?:an?|the|some|more|one|"
-           r"this|that)\s+(?!(?:\w+\s+)?(?:guns?|knife|knives|weapons?|pills?|rope|bottle|way\s+out|end)\b))",
-           r"I'd love"),
+           r"this|that)\s+(?!(?:\w+\s+)?(?:guns?|knife|knives|weapons?|pills?|rope|bottle|way|end|bullet|noose|razor|"
+           r"blade|reason|chance\s+to\s+die)\b)" + _NO_GRAVE_AHEAD + ")", r"I'd love"),
     _idiom(r"(?:i'?m|im|i\s+am)\s+(?:literally\s+)?dying(?=\s+(?:waiting|to\s+know|to\s+hear|of\s+curiosity|"
            r"over\s+here|lol|haha)\b)", r"I'm impatient"),
     _idiom(r"dying\s+to(?=\s+(?:know|hear|start|find\s+out|get\s+(?:started|going|in)|apply|begin|learn|enroll)\b)",
@@ -84,17 +92,19 @@ IDIOMS: Tuple[Idiom, ...] = (
     _idiom(r"((?:one|1)\s+more|another)\s+(semester|year|month|week|term|round|day)\s+of\s+((?:this|my|the|these)\s+(?:[\w-]+\s+)?"
            r"(?:commute|drive|driving|traffic|job|work|shifts?|schedule|workload|coursework|class(?:es)?|courses?|"
            r"homework|readings?|school|studying|exams?|finals|overtime|boss|office))\s+and\s+"
-           r"(?:i'?m|im|i\s+am|i'?ll\s+be|i\s+will\s+be)\s+(?:literally\s+)?dead", r"\1 \2 of \3 would wear me out"),
+           r"(?:i'?m|im|i\s+am|i'?ll\s+be|i\s+will\s+be)\s+(?:literally\s+)?dead" + _NO_GRAVE_LATER,
+           r"\1 \2 of \3 would wear me out"),
     _idiom(r"(?:i'?ll|i\s+will|i'?m\s+gonna|i'?m\s+going\s+to)\s+be\s+(?:literally\s+)?dead\s+by\s+((?:the\s+end\s+of\s+)?"
            r"(?:year\s+(?:one|two|three|1|2|3)|(?:the\s+)?(?:first|second|third)\s+(?:year|semester|summer)|"
-           r"semester\s+(?:two|three|2|3)|midterms|finals|graduation|the\s+(?:field\s+study|capstone|second\s+summer)))",
+           r"semester\s+(?:two|three|2|3)|midterms|finals|graduation|the\s+(?:field\s+study|capstone|second\s+summer)))"
+           + _NO_GRAVE_LATER,
            r"I'll be worn out by \1"),
     # People in crisis as the work of a counselor, nurse or volunteer ("I spend my nights talking with people who are
     # suicidal"): people in general, never one person ("my friend who is suicidal" stays a crisis).
     _idiom(r"((?:talk(?:ing|ed)?|work(?:ing|ed)?|speak(?:ing)?)\s+(?:with|to)|counsel(?:l?ing)?|help(?:ing)?|"
            r"support(?:ing)?|treat(?:ing)?|car(?:e|ing)\s+for|answer(?:ing)?\s+calls\s+from|serv(?:e|ing))\s+"
-           r"((?:\w+\s+)?(?:people|clients|patients|callers|students|teens|kids|veterans|folks|youth|adults))\s+who\s+"
-           r"(?:are|were|feel|felt)\s+suicidal", r"\1 \2 in distress"),
+           r"((?:(?!my|our|his|her|their|both|two|three|four|these|those|some)\w+\s+)?(?:people|clients|patients|callers|students|teens|kids|veterans|folks|youth|adults))\s+who\s+"
+           r"(?:are|were|feel|felt)\s+suicidal" + _NO_GRAVE_AHEAD, r"\1 \2 in distress"),
     # Suicide as a subject of study or library work, not a person's own crisis.
     _idiom(r"suicide\s+prevention", r"mental health outreach"),
     _idiom(r"(books?|novels?|literature|stories|titles|research|articles?|resources?|materials?|displays?|"

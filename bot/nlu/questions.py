@@ -35,7 +35,14 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.conversation.parse import full_label
-from bot.conversation.turn import FOCUS_SEPARATOR, MAX_FOCUSES, MIN_QUESTION_CONFIDENCE, answers, confidence
+from bot.conversation.turn import (
+    FOCUS_SEPARATOR,
+    MAX_FOCUSES,
+    MIN_QUESTION_CONFIDENCE,
+    PUSHBACK,
+    answers,
+    confidence,
+)
 from bot.nlu import idioms
 from bot.nlu.safety import CRISIS_PHRASE, MEANS, OVERRIDDEN
 
@@ -43,7 +50,7 @@ RESPONSE_SELECTOR = "response_selector"
 # Where a question's own message points back at the message it came from, and what it is.
 PARENT, KIND = "question_of", "question_kind"
 QUESTION, IN_FOCUS, LEANS, SHORT = "question", "in_focus", "leans", "short"
-PUSHBACK, FALLBACK = "pushback", "nlu_fallback"
+FALLBACK = "nlu_fallback"
 # A later question of a message read after the question it leans on ("info sessions? what time of year?").
 IN_MESSAGE, NUMBER = "in_message", "question_number"
 PLAIN = "plain"  # the message with its idioms in plain words (bot/nlu/idioms.py)
@@ -177,7 +184,8 @@ _BARE_WH = {"when", "where", "who", "why"}  # a question word alone asks it of t
 _PREPOSITIONS = {"by", "in", "at", "for", "from", "to", "with", "on", "until", "till"}
 _HEDGES = {"roughly", "approximately", "about", "exactly", "generally", "usually", "typically", "realistically",
            "precisely", "basically"}  # "..., and roughly how many semesters will it take?"
-_RELATIVE = {"which", "who", "whose", "whom", "where", "when"}  # opening a clause of a sentence, without "?"
+# Opening a clause of a sentence ("..., which worked fine."), unless a question's verb follows ("when is the deadline").
+_RELATIVE = {"which", "who", "whose", "whom", "where", "when"}
 _INDIRECT = {"whether"}  # "..., and whether the online courses are taught by the same faculty"
 # Words that point back at what the conversation is about.
 _POINTERS = {"it", "that", "this", "them", "they", "these", "those"}
@@ -188,6 +196,7 @@ _ONES = {"ones"}  # "where are the in-person ones": leans without naming what it
 # credits each?", "can I go to one in person?"): followed by no noun, it leans on the focus as "ones" does.
 _QUANTIFIERS = {"any", "each", "both", "either", "some", "none", "one"}
 _NOT_BEFORE_ONE = {"no", "every", "any", "some", "each", "the", "this", "that", "which", "another"}
+_NOT_AFTER_ONE = {"last", "more", "another", "by", "day", "time", "way"}
 _AFTER_A_BARE_QUANTIFIER = {"in", "at", "on", "for", "is", "are", "was", "were", "be", "have", "has", "do", "does",
                             "take", "cost", "count", "run", "last", "offered", "online", "live", "still"}
 _LEANING_POINTERS = _POINTERS | _ONES
@@ -201,7 +210,8 @@ _PUSHES_BACK = re.compile(
     r"go\s+to|do|travel\s+to|come\s+to|make))\s+(?P<subject>(?:the|that|this|those|these|my|our)\s+(?:[\w'-]+\s+){0,3}?"
     r"[\w'-]+)\s*(?=[?.!,;]|\s+(?:if|because|since|as|when|and|or|but|though|due|for|at|in|on)\b|$)", re.IGNORECASE)
 _NAMES_NOTHING = {"the", "that", "this", "those", "these", "my", "our", "part", "parts", "one", "ones", "thing",
-                  "things", "stuff", "requirement", "requirements", "bit", "whole", "it"}
+                  "things", "stuff", "requirement", "requirements", "bit", "whole", "it", "life", "pain", "anymore",
+                  "world", "rest", "of", "everything", "all"}
 # A pointer said of a noun ("that visit"), and the words after one that are no noun ("that is", "this one").
 _DETERMINERS = {"that", "this", "these", "those"}
 _NOT_NOUNS = {"is", "was", "are", "were", "will", "would", "could", "can", "should", "might", "must", "does", "do",
@@ -335,8 +345,10 @@ class Finder:
         is dropped, as is the punctuation between parts.
         """
         marks = list(_COUNTED.finditer(text))
-        numbers = [int(d) if d.isdigit() else ord(d) - ord("a") + 1
-                   for d in (re.sub(r"[^\da-e]", "", m.group(0)) for m in marks)]
+        marked = [re.sub(r"[^\da-e]", "", m.group(0)) for m in marks]
+        if len({d.isdigit() for d in marked}) > 1:
+            return []  # "1) ... b) ...": no list
+        numbers = [int(d) if d.isdigit() else ord(d) - ord("a") + 1 for d in marked]
         if len(marks) < 2 or numbers != list(range(1, len(marks) + 1)):
             return []
         preface = text[:marks[0].start()].strip()
@@ -520,7 +532,8 @@ class Finder:
             after = pointer.doc[pointer.i + 1] if pointer.i + 1 < len(pointer.doc) else None
             if named is not None and _names(focus, named.lower_):
                 end = named.idx + len(named.text)
-            elif after is not None and after.lower_ in {"'s", "\u2019s"}:  # "it's all online?": "... is all online?"
+            elif pointer.lower_ == "it" and after is not None and after.lower_ in {"'s", "\u2019s"}:
+                # "it's all online?": "... is all online?" (not "that's it, thanks")
                 end, said = after.idx + len(after.text), focus + " is"
             return text[:pointer.idx] + said + text[end:], True, short
         place = next((t for t in words if t.lower_ == "there" and _points_at_a_place(t)), None)
@@ -542,8 +555,15 @@ def _pointed_noun(pointer: Any) -> Optional[Any]:
 
 def _names(focus: str, noun: str) -> bool:
     """Whether ``focus`` ("the campus orientation visit") names ``noun`` ("visit", "visits")."""
-    words = set(re.findall(r"[a-z]+", focus.lower()))
-    return noun in words or noun.rstrip("s") in words
+    words = {_singular(w) for w in re.findall(r"[a-z]+", focus.lower())}
+    return _singular(noun) in words
+
+
+def _singular(word: str) -> str:
+    """"visits" -> "visit", "classes" -> "class"; "class" stays."""
+    if word.endswith(("ches", "shes", "sses", "xes")):
+        return word[:-2]
+    return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
 
 
 def asks_aloud(text: str) -> bool:
@@ -558,7 +578,8 @@ def asks_aloud(text: str) -> bool:
         return False
     if bare.endswith("?"):
         return True
-    return is_question(words, bare) and words[0] not in _RELATIVE
+    relative = words[0] in _RELATIVE and (len(words) < 2 or words[1] not in _ASKING_AUX)
+    return is_question(words, bare) and not relative
 
 
 def _asks(text: str) -> bool:
@@ -579,8 +600,9 @@ def _bare_quantifier(token: Any) -> bool:
     """Whether ``token`` is a quantifier standing alone ("are any in person?", "credits each?"), not "any way"."""
     if token.lower_ not in _QUANTIFIERS:
         return False
-    if token.lower_ == "one" and token.i > 0 and token.doc[token.i - 1].lower_ in _NOT_BEFORE_ONE:
-        return False  # "no one in my family", "which one is": no thing named before
+    if token.lower_ == "one" and ((token.i > 0 and token.doc[token.i - 1].lower_ in _NOT_BEFORE_ONE) or (
+            token.i + 1 < len(token.doc) and token.doc[token.i + 1].lower_ in _NOT_AFTER_ONE)):
+        return False  # "no one in my family", "which one is", "one last time": no thing named before
     after = token.doc[token.i + 1] if token.i + 1 < len(token.doc) else None
     return after is None or after.is_punct or after.lower_ in _AFTER_A_BARE_QUANTIFIER
 
@@ -638,8 +660,8 @@ class QuestionFinder(GraphComponent):
                                                "metadata": metadata}))
             for statement in self.finder.statements(text):
                 extra.append(Message(data={TEXT: statement, PARENT: index, KIND: STATEMENT, "metadata": metadata}))
-            subject = self.finder.pushed_back(text)
-            if subject:
+            subject = None if _GRAVE.search(text) else self.finder.pushed_back(text)
+            if subject:  # never beside grave words ("can I skip the orientation? i've decided to end things")
                 # asked as a requirement: "do I have to do the campus part?" reads surer than the words alone
                 extra.append(Message(data={TEXT: f"do I have to do {subject}?", PARENT: index, KIND: SUBJECT,
                                            "metadata": metadata}))
@@ -777,6 +799,8 @@ class QuestionCollector(GraphComponent):
         plain_intent = plain.get(INTENT) or {}
         plain_crisis = plain.get(CRISIS_PHRASE) or (plain_intent.get("name") == self.config["crisis_intent"] and float(
             plain_intent.get("confidence") or 0.0) >= float(self.config["max_crisis_beside_question"]))
+        # Grave words the idioms leave keep a crisis one ("I'll be dead by graduation, I don't plan to be around").
+        plain_crisis = plain_crisis or (crisis and bool(_GRAVE.search(plain.get(TEXT) or "")))
         grave = bool((message.get(IDIOM) or {}).get("grave"))
         if plain_crisis:
             return False

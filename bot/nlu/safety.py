@@ -41,27 +41,39 @@ _ALL = r"all(?:\s+of)?(?:\s+(?:my|the|his|her|their))?"
 MEANS_TAKEN = re.compile(rf"\b(?:(?:took|taken|swallowed|downed|popped|ate|chugged|overdosed\s+on)\s+(?:\w+\s+){{0,2}}?"
                          rf"{_AMOUNT}|(?:swallowed|downed|chugged|overdosed\s+on)\s+(?:\w+\s+)?{_ALL})\s+"
                          rf"(?:[\w']+\s+){{0,4}}?{MEANS}\b{_AFTER_MEANS}", re.IGNORECASE)
-# A jump from a height or before a vehicle: "thinking about jumping off the parking garage", "going to jump from the
-# bridge", "step in front of a train". The height is named ("jump off the page", "a jumping-off point", "jump from
-# the MLS to the MIM" are not one), and a vehicle only after "in front of" ("jump off the train at Union Station").
-_HEIGHT = (r"(?:bridge|overpass|roof|rooftop|building|(?:parking\s+)?garage|balcony|cliff|ledge|tower|window|"
-           r"top\s+(?:floor|level|deck)|dam)")
-_VEHICLE = r"(?:train|subway|bus|truck|car|traffic)"
-JUMP = re.compile(rf"\b(?:jump(?:ing|ed|s)?|leap(?:ing|t|ed)?|throw(?:ing)?\s+myself|step(?:ping)?|walk(?:ing)?)\s+"
-                  rf"(?:(?:off|from|out\s+of)\s+(?:the|a|an|this|that|my|our)\s+(?:[\w-]+\s+){{0,2}}?{_HEIGHT}s?\b"
-                  rf"|in\s+front\s+of\s+(?:the|a|an|this|that|some)\s+(?:[\w-]+\s+)?{_VEHICLE}\b(?!\s+of\b))",
-                  re.IGNORECASE)
+# A jump from a height, or into traffic or water: "thinking about jumping off the parking garage", "jump of the
+# bridge", "from the 10th floor", "step in front of a train", "walk into traffic", "drive into the river". The height
+# follows a jump ("jump off the page", "a jumping-off point", "walk from the garage to the building" and "step out of
+# the building for lunch" are not one); a vehicle or water follows "in front of" or "into" ("jump off the train at
+# Union Station", "we jumped into the lake at orientation" are not one).
+_HEIGHT = (r"(?:bridge|overpass|roof|rooftop|building|(?:parking\s+)?(?:garage|deck)|balcony|cliff|ledge|tower|window|"
+           r"top(?:\s+(?:floor|level|deck|of\s+\w+(?:\s+\w+)?))?|dam|\d+(?:st|nd|rd|th)\s+(?:floor|story|storey))")
+_NOT_A_FALL = (r"(?!['\u2019]s\b|\s+(?:seat|garden|site|of\s+(?:my|the|a)\s+(?:car|truck|van)|"
+               r"to\s+(?:the|my|a|an|his|her|their|our)\b|into\s+(?:the|a)\s+(?:lake|pool|water)))")
+_VEHICLE = r"(?:train|subway|metro|bus|truck|cars?|traffic)"
+JUMP = re.compile(
+    rf"\b(?:jump\w*|leap\w*|throw(?:ing|n)?\s+myself)\s*(?:off|of|from|out)(?:\s+of|a)?\s+(?:(?:the|a|an|this|that|my|"
+    rf"our)\s+)?(?:[\w-]+\s+){{0,2}}?{_HEIGHT}s?\b{_NOT_A_FALL}"
+    rf"|\b(?:jump\w*|leap\w*|throw(?:ing|n)?\s+myself|step\w*|walk\w*|run\w*|driv\w*)\s+(?:in\s*front\s+of|into)\s+"
+    rf"(?:(?:the|a|an|some|oncoming)\s+)?(?:[\w-]+\s+)?{_VEHICLE}\b"
+    r"(?!\s+(?:of|stops?|stations?|doors?|dealership|wash|lot)\b)"
+    rf"|\b(?:throw(?:ing|n)?\s+myself|walk\w*|driv\w*)\s+into\s+(?:the|a|an)\s+(?:[\w-]+\s+)?(?:river|ocean|sea|lake)\b",
+    re.IGNORECASE)
 # A farewell: "by the time anyone reads this I'll be gone", "I won't need anything after tonight", "tell my kids their
-# mom loved them", "she can have my laptop and my cat" (things given away).
+# mom loved them", "my sister can have my laptop and my cat". Not "by the time you see this I'll have applied", "I
+# won't need my car after tomorrow, right?" or "tell my mom I loved the orientation".
+_LOVED = (r"(?:i\s*(?:'m|am)?\s*(?:so\s+)?sorry|i\s+(?:love|loved)\s+(?:them|him|her|you)|"
+          r"(?:their|his|her)\s+\w+\s+loved\s+(?:them|him|her))")
 FAREWELL = re.compile(
-    r"\bby\s+the\s+time\s+(?:anyone|anybody|someone|somebody|you|they|he|she|people)\s+(?:reads?|sees?|finds?|gets?)\s+"
-    r"(?:this|these|it|my)"
-    r"|\b(?:won'?t|wont|will\s+not|am\s+not\s+going\s+to|ain'?t\s+gonna)\s+need\s+(?:it|them|anything|any\s+of\s+(?:it|this|them)|"
-    r"my\s+\w+)\s+(?:after|past|beyond)\s+(?:tonight|today|this\s+weekend|tomorrow)"
-    r"|\btell\s+my\s+(?:kids|children|son|daughter|mom|mum|mother|dad|father|parents|wife|husband|partner|sister|"
-    r"brother|family)\s+(?:that\s+)?(?:i\s+(?:loved|am\s+sorry|was\s+sorry)|(?:their|his|her)\s+(?:mom|mum|mother|"
-    r"dad|father|\w+)\s+loved)"
-    r"|\b(?:he|she|they)\s+can\s+have\s+(?:my\s+\w+\s+and\s+my|all\s+my|everything\s+i)",
+    r"\b(?:by\s+the\s+time|once|when)\s+(?:anyone|anybody|someone|somebody|you|they|he|she|people)\s+(?:reads?|sees?|"
+    r"finds?|gets?)\s+(?:this|it)\b(?=[,\s]*(?:i'?ll|i\s+will|it'?ll|it\s+will)\s+be\s+(?:gone|dead|too\s+late)\b"
+    r"(?!\s+(?:on|for)\b))"
+    r"|\b(?:won'?t|wont|will\s+not)\s+(?:need|be\s+needing)\s+(?:anything|any\s+of\s+(?:it|this|them)|"
+    r"my\s+(?:meds|medication|pills|things|stuff))\s+(?:after|past|beyond)\s+(?:tonight|today|this\s+weekend|tomorrow)\b"
+    r"(?!['\u2019]s)(?![^.?!]*\?)"
+    rf"|\btell\s+my\s+\w+\s+(?:that\s+)?{_LOVED}\s*(?:[.!,;]|and\b|for\s+everything|$)"
+    r"|\b(?:he|she|they|my\s+(?:sister|brother|mom|dad|son|daughter|kids|friend|roommate|neighbou?r))\s+can\s+have\s+"
+    r"(?:my\s+\w+\s+and\s+my\s+(?:cat|dog|car|laptop|things|stuff|savings)|everything\s+i\s+(?:own|have))",
     re.IGNORECASE)
 # Told in words, whatever the classifier reads: an overdose taken, a jump from a height, a farewell.
 TOLD = (MEANS_TAKEN, JUMP, FAREWELL)
