@@ -9,8 +9,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import KnowledgeAction
-from bot.conversation import misunderstanding
-from bot.conversation.advising import contact_values
+from bot.conversation import misunderstanding, turn
+from bot.conversation.advising import Reply, contact_values
 
 
 class ActionHandleMisunderstanding(KnowledgeAction):
@@ -37,6 +37,11 @@ class ActionHandleMisunderstanding(KnowledgeAction):
         choices = misunderstanding.choices(tracker.latest_message, self.store)
         step = misunderstanding.step(misunderstanding.streak(tracker.events), tracker.get_slot(misunderstanding.SLOT),
                              unsure=unsure, has_choices=bool(choices))
+        guess = misunderstanding.only_guess(tracker.latest_message, self.store) if step == "did_you_mean" else None
+        if guess:  # one covered topic or "not on the page": that topic's answer, then who knows the rest
+            answered = self.answer(dispatcher, tracker, turn.Turn([turn.Asked(f"faq/{guess}")]), list,
+                                   closing=Reply(response="utter_guess_closing", values=contact_values(self.store)))
+            return answered + [SlotSet("handoff_offered", False), SlotSet(misunderstanding.SLOT, None)]
         if step == "did_you_mean":
             # The domain's response carries the "none of these" button; the topics go before it.
             template = domain["responses"]["utter_did_you_mean"][0]
