@@ -96,6 +96,7 @@ def leaning(label: str, confidence: float, leans: bool = True) -> dict:
     ("faq/credits", leaning("faq/field_study_course", 0.3), None),  # too unsure to override
     ("follow_up mim", leaning("faq/credits", 0.9), None),  # "and the MIM?": the follow-up's own rules
     ("follow_up", leaning("ask_info_sessions", 0.99), "ask_info_sessions"),  # "which campuses?" after the sessions
+    ("follow_up", leaning("ask_class_schedule", 0.99, leans=False), None),  # "ok and the other program?"
     ("faq/credits", leaning("out_of_scope", 0.9), None),
     # Not pointing at the focus: a question answered on its own keeps its answer ("how many credits is the MLS?")
     ("faq/credits", leaning("faq/field_study_course", 0.9, leans=False), None),
@@ -162,3 +163,10 @@ def test_pushing_back_on_a_thing_named_answers_about_it_with_the_office(own, sub
 def test_pushing_back_on_a_thing_the_page_does_not_cover_is_left_to_its_action() -> None:
     parse = {**faq("not_covered", 0.99), "text": "can I skip the GRE?", "subject": reading("faq/gre", 0.97)}
     assert resolve(parse, canonical, covered=lambda label: label != "faq/gre") is None
+
+
+def test_a_follow_up_to_the_other_program_keeps_its_own_rule() -> None:
+    parse = {"intent": {"name": "follow_up", "confidence": 0.9}, "text": "and the other one?",
+             "in_focus": leaning("ask_class_schedule", 0.99)}
+    assert resolve(parse, canonical, last="faq/credits") is None
+    assert resolve({**parse, "text": "which campuses?"}, canonical, last="faq/credits") is not None

@@ -10,6 +10,7 @@ answering action calls it (actions/base.py), so the rules for following a conver
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
@@ -29,6 +30,7 @@ FOLLOW_UP = "follow_up"
 WHOLE_PROGRAM = frozenset({"faq/credits", "faq/duration"})
 UNPLACED = ("nlu_fallback", "out_of_scope")
 PUSHBACK = "pushback"
+_OTHER = re.compile(r"\b(?:other|another)\b", re.IGNORECASE)  # "and the other one?": the other program
 # The thing a message pushes back on, read alone ("the summer classes?"), is its subject when this sure.
 MIN_SUBJECT_CONFIDENCE = 0.8
 
@@ -129,9 +131,13 @@ def resolve(parse: dict[str, Any], canonical: Callable[[str], Optional[str]],
         # answer as asked): what the page says of that thing, then who can talk it through.
         program = named_program(subject.get("entities") or [], canonical) or whole_program
         return Turn([Asked(subject["label"], program, parse.get("text") or "")], [], crisis_line, pushed_back=True)
-    # A follow-up naming a program ("and the MIM?") asks the last topic of it (its own action); one naming none
-    # may point at the focus ("which campuses?" after the information sessions).
-    if focused and (label != FOLLOW_UP or not whole_program) and takes_the_focus(parse, label, focused, covered, last):
+    # A follow-up naming a program, a campus or a time zone ("and the MIM?", "and the other one?", "what time would
+    # that be for me in california") asks the last topic again of it (its own action, which keeps the sessions'
+    # filter); one naming nothing may point at the focus ("which campuses?" after the information sessions).
+    follow_up_of_focus = (label == FOLLOW_UP and not parse.get("entities") and bool(focused and focused.get("leans"))
+                          and not _OTHER.search(parse.get("text") or ""))
+    if focused and (label != FOLLOW_UP or follow_up_of_focus) and takes_the_focus(parse, label, focused, covered,
+                                                                                   last):
         return _with_focus(focused, canonical, whole_program, crisis_line)
     if asked and not_understood and not parse.get("story") and answers(label) and covered(label):
         # One question understood beside a part asked that is not ("is there a written assignment?" beside who
