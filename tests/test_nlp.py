@@ -119,17 +119,20 @@ def test_a_crisis_ranked_second_with_some_weight_is_treated_as_one(above_thresho
     ("took all my meds this morning, does the MLS have a health plan?", False),  # a day's dose
 ])
 def test_an_overdose_told_is_a_crisis_whatever_the_classifier_said(text, taken) -> None:
+    assert read_as_crisis(text, "out_of_scope") is taken
+
+
+def read_as_crisis(text: str, intent: str) -> bool:
+    """Whether the safety net makes a message the classifier read as ``intent`` a crisis (no phrase but 'suicide')."""
     from rasa.shared.nlu.training_data.message import Message
 
     from bot.nlu.safety import CrisisPhraseClassifier
 
     classifier = CrisisPhraseClassifier(CrisisPhraseClassifier.get_default_config(), None, None, phrases=["suicide"])
-    message = Message(data={"text": text, "intent": {"name": "out_of_scope", "confidence": 0.9},
-                            "intent_ranking": [{"name": "out_of_scope", "confidence": 0.9}]})
+    message = Message(data={"text": text, "intent": {"name": intent, "confidence": 0.9},
+                            "intent_ranking": [{"name": intent, "confidence": 0.9}]})
     classifier.process([message])
-    assert (message.get("intent")["name"] == "crisis") is taken
-
-
+    return message.get("intent")["name"] == "crisis"
 
 
 @pytest.mark.parametrize(("text", "told"), [
@@ -161,12 +164,4 @@ def test_an_overdose_told_is_a_crisis_whatever_the_classifier_said(text, taken) 
     ("we jumped into the lake at orientation", False),
 ])
 def test_a_jump_or_a_farewell_told_is_a_crisis_whatever_the_classifier_said(text, told) -> None:
-    from rasa.shared.nlu.training_data.message import Message
-
-    from bot.nlu.safety import CrisisPhraseClassifier
-
-    classifier = CrisisPhraseClassifier(CrisisPhraseClassifier.get_default_config(), None, None, phrases=["suicide"])
-    message = Message(data={"text": text, "intent": {"name": "faq", "confidence": 0.99},
-                            "intent_ranking": [{"name": "faq", "confidence": 0.99}]})
-    classifier.process([message])
-    assert (message.get("intent")["name"] == "crisis") is told
+    assert read_as_crisis(text, "faq") is told
