@@ -43,6 +43,8 @@ from bot.nlu.idioms import plain
     ("I'd jump off a cliff for a chance to work at the Library of Congress, a site?",
      "I'd do anything for a chance to work at the Library of Congress, a site?", True),
     ("the MIM sounds fire", "the MIM sounds great", False),
+    ("I'd kill for a bullet point summary of the MLS courses", "I'd love a bullet point summary of the MLS courses",
+     True),
     ("i wanna murder the job hunt after, what can i become",
      "i wanna do great at the job hunt after, what can i become", False),
     ("I spend my nights talking with people who are suicidal, field study hours?",
@@ -77,6 +79,9 @@ def test_idioms_are_said_plainly(text, said, grave) -> None:
     "I'm supporting my kids who are suicidal so I need to defer",
     "I'd jump off a bridge for a chance to make it all stop", "I'd kill for a bullet",
     "I'd kill for a way to make it stop", "I'd kill for a chance to die",
+    "one more semester of this job and I'm dead. I've been thinking about how I'd do it.",
+    "one more week of my job and I'm dead and I mean that literally",
+    "I'll be dead by the field study, so it doesn't matter",
 ])
 def test_a_crisis_said_directly_and_plain_questions_are_left_alone(text) -> None:
     assert plain(text) is None

@@ -162,6 +162,12 @@ def read_as_crisis(text: str, intent: str) -> bool:
     ("I won't need my car after tomorrow since the classes are online, right?", False),
     ("tell my family that I am sorry I missed the info session lol", False),
     ("we jumped into the lake at orientation", False),
+    # the second review: an end told in common words, narrowed
+    ("this is goodbye. thank you for everything", True), ("this is goodbye to my weekends lol", False),
+    ("I'm thinking about ending things", True), ("thinking about ending things with my current employer", False),
+    ("I've been giving my stuff away this week", True), ("giving my stuff away before I move to campus", False),
+    ("I'm not safe right now", True), ("the roads are not safe right now", False),
+    ("I'm lying on the train tracks", True), ("waiting on the train tracks for the metro to pass", False),
 ])
 def test_a_jump_or_a_farewell_told_is_a_crisis_whatever_the_classifier_said(text, told) -> None:
     assert read_as_crisis(text, "faq") is told

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.conversation.parse import means_the_other  # noqa: F401  (actions ask advising for it)
 from bot.conversation.wording import line
 from bot.knowledge.records import Course, InfoSession
 from bot.knowledge.store import KnowledgeStore
@@ -119,15 +120,6 @@ def other_program(store: KnowledgeStore, program: str | None) -> str | None:
 
 # "the other program's specializations", "what does the other one require", "and the other?"; not "on the other
 # hand", "the other campus" or "any other degree programs".
-_THE_OTHER = re.compile(r"\b(?:the|that)\s+other(?:\s+(?:one|program(?:me)?|degree|master'?s)\b|\s*(?:[?.!]|$))",
-                        re.IGNORECASE)
-
-
-def means_the_other(text: str) -> bool:
-    """Whether ``text`` points at the other program ("what about the other program's specializations")."""
-    return bool(_THE_OTHER.search(text or ""))
-
-
 def follow_up(store: KnowledgeStore, topic: str | None, program: str | None, term: str | None) -> list[Reply]:
     """The previous (or pending) topic answered again for ``program``: FAQ, schedule or specializations."""
     own = own_action_topic(store, topic, program, term)

@@ -37,7 +37,7 @@ MIN_NAMED_TOPIC_CONFIDENCE = 0.1
 # A message the classifier hesitated on between one covered topic and "not on the page" ("is the MIM only useful if
 # I want to work at a tech company?": the careers, or something the page does not say) gets that topic's answer,
 # then who can answer what it leaves out, rather than a "did you mean" with one choice. Both together must hold
-# this much of the topic ranking, the topic at least MIN_GUESS_TOPIC of it.
+# this much of the topic ranking, the topic first and at least MIN_GUESS_TOPIC of it.
 MIN_GUESS_PAIR, MIN_GUESS_TOPIC, MIN_GUESS_FAQ = 0.9, 0.35, 0.5
 
 
@@ -153,6 +153,8 @@ def only_guess(parse: dict[str, Any], store: KnowledgeStore) -> str | None:
     keys = [(t.get("intent_response_key") or "").split("/", 1)[-1] for t in topics]
     if CATCH_ALL_TOPIC not in keys or sum(t.get("confidence", 0.0) for t in topics) < MIN_GUESS_PAIR:
         return None
-    guess, confidence = next((k, t.get("confidence", 0.0)) for k, t in zip(keys, topics) if k != CATCH_ALL_TOPIC)
+    if keys[0] == CATCH_ALL_TOPIC:
+        return None  # "not on the page" ranked first: no answer that only sounds like one
+    guess, confidence = keys[0], topics[0].get("confidence", 0.0)
     covered = any(v.covered for v in store.answer_variants(guess))
     return guess if covered and confidence >= MIN_GUESS_TOPIC else None

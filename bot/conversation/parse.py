@@ -31,3 +31,12 @@ def faq_topic(parse: dict[str, Any]) -> str | None:
     label = full_label(parse)
     prefix = RETRIEVAL_INTENT + "/"
     return label[len(prefix):] if label.startswith(prefix) else None
+
+
+_THE_OTHER = re.compile(r"\b(?:the|that)\s+other(?:\s+(?:one|program(?:me)?|degree|master'?s)\b|\s*(?:[?.!]|$))",
+                        re.IGNORECASE)
+
+
+def means_the_other(text: str) -> bool:
+    """Whether ``text`` points at the other program ("what about the other program's specializations")."""
+    return bool(_THE_OTHER.search(text or ""))

@@ -10,11 +10,10 @@ answering action calls it (actions/base.py), so the rules for following a conver
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
-from bot.conversation.parse import RETRIEVAL_INTENT, full_label
+from bot.conversation.parse import RETRIEVAL_INTENT, full_label, means_the_other
 
 # A question's own reading counts when the classifier is at least this sure of it (its intent's confidence,
 # times the topic's share for an FAQ topic); below, the part is named as not understood.
@@ -30,7 +29,8 @@ FOLLOW_UP = "follow_up"
 WHOLE_PROGRAM = frozenset({"faq/credits", "faq/duration"})
 UNPLACED = ("nlu_fallback", "out_of_scope")
 PUSHBACK = "pushback"
-_OTHER = re.compile(r"\b(?:other|another)\b", re.IGNORECASE)  # "and the other one?": the other program
+# Entities a follow-up asks the last topic again of: a program, or the sessions' campus or time zone.
+NARROWING = frozenset({"program", "campus", "timezone"})
 # The thing a message pushes back on, read alone ("the summer classes?"), is its subject when this sure.
 MIN_SUBJECT_CONFIDENCE = 0.8
 
@@ -134,8 +134,9 @@ def resolve(parse: dict[str, Any], canonical: Callable[[str], Optional[str]],
     # A follow-up naming a program, a campus or a time zone ("and the MIM?", "and the other one?", "what time would
     # that be for me in california") asks the last topic again of it (its own action, which keeps the sessions'
     # filter); one naming nothing may point at the focus ("which campuses?" after the information sessions).
-    follow_up_of_focus = (label == FOLLOW_UP and not parse.get("entities") and bool(focused and focused.get("leans"))
-                          and not _OTHER.search(parse.get("text") or ""))
+    narrowing = [e for e in parse.get("entities") or [] if e.get("entity") in NARROWING]
+    follow_up_of_focus = (label == FOLLOW_UP and not narrowing and bool(focused and focused.get("leans"))
+                          and not means_the_other(parse.get("text") or ""))
     if focused and (label != FOLLOW_UP or follow_up_of_focus) and takes_the_focus(parse, label, focused, covered,
                                                                                    last):
         return _with_focus(focused, canonical, whole_program, crisis_line)

@@ -27,8 +27,9 @@ _NO_DRUG_AHEAD = r"(?![^.?!]*\b(?:pills?|tablets?|meds|medications?|medicine|dru
 # Nothing grave in the rest of the sentence ("I'll be dead by graduation, I don't plan to be around", "I'd kill for a
 # way to make it stop"): the idioms that borrow dying or killing stay unread before these.
 _NO_GRAVE_AHEAD = (r"(?![^.?!]*\b(?:stop|end|ends|ending|pain|peace|sleep|wake|die|dying|dead|gone|over|never|heaven|"
-                   r"afterlife|hurt|bullet|noose|razor|blade|overdose|courage|plan|plans|planning|around|here|mean\s+it|"
-                   r"serious|seriously|joking|decided|make\s+sure|guns?|knife|pills?|rope|alive|live|living|suicide)\b)")
+                   r"afterlife|hurt|bullet(?!\s+(?:points?|list))|noose|razor|blade|overdose|courage|plan|plans|planning|around|here|mean\s+it|"
+                   r"serious|seriously|joking|decided|make\s+sure|guns?|knife|pills?|rope|alive|live|living|suicide|"
+                   r"literally|mean\s+(?:it|that)|do\s+it|matters?|bother|no\s+point)\b)")
 # ... nor anywhere after it, for being dead by a time ("I'll be dead by year two. I'm not planning on being here").
 _NO_GRAVE_LATER = _NO_GRAVE_AHEAD.replace("[^.?!]*", "[\\s\\S]*", 1)
 # What follows "rather die than" in a real crisis: living itself.
@@ -80,7 +81,8 @@ IDIOMS: Tuple[Idiom, ...] = (
     # Wanting a thing badly: "I'd kill for a remote option". A thing follows ("kill for myself to be gone", "kill for
     # a gun" stay as they are).
     _idiom(r"(?:i'?d|id|i\s+would)\s+(?:literally\s+|honestly\s+|totally\s+)?kill\s+for(?=\s+(?:an?|the|some|more|one|"
-           r"this|that)\s+(?!(?:\w+\s+)?(?:guns?|knife|knives|weapons?|pills?|rope|bottle|way|end|bullet|noose|razor|"
+           r"this|that)\s+(?!(?:\w+\s+)?(?:guns?|knife|knives|weapons?|pills?|rope|bottle|way|end|bullet(?!\s+points?)|noose|"
+           r"razor|"
            r"blade|reason|chance\s+to\s+die)\b)" + _NO_GRAVE_AHEAD + ")", r"I'd love"),
     _idiom(r"(?:i'?m|im|i\s+am)\s+(?:literally\s+)?dying(?=\s+(?:waiting|to\s+know|to\s+hear|of\s+curiosity|"
            r"over\s+here|lol|haha)\b)", r"I'm impatient"),

@@ -75,8 +75,21 @@ FAREWELL = re.compile(
     r"|\b(?:he|she|they|my\s+(?:sister|brother|mom|dad|son|daughter|kids|friend|roommate|neighbou?r))\s+can\s+have\s+"
     r"(?:my\s+\w+\s+and\s+my\s+(?:cat|dog|car|laptop|things|stuff|savings)|everything\s+i\s+(?:own|have))",
     re.IGNORECASE)
-# Told in words, whatever the classifier reads: an overdose taken, a jump from a height, a farewell.
-TOLD = (MEANS_TAKEN, JUMP, FAREWELL)
+# An end told, in words too common to stand alone in the phrase list: "this is goodbye" (not "goodbye to my
+# weekends"), "thinking about ending things" (not "with my employer"), "giving my stuff away" (not before a move),
+# "I'm not safe right now" (said of oneself, not of the roads), lying or standing on the tracks.
+ENDING = re.compile(
+    r"\bthis\s+is\s+goodbye\b(?!\s+to\b)"
+    r"|\b(?:thinking\s+(?:about|of)|decided\s+to|going\s+to|gonna|plan(?:ning)?\s+to|want\s+to)\s+end(?:ing)?\s+things\b"
+    r"(?!\s+(?:with|at|between|off)\b)"
+    r"|\bgiving\s+(?:away\s+)?(?:all\s+)?my\s+(?:stuff|things|belongings|possessions)(?:\s+away)?\b"
+    r"(?![^.?!]*\b(?:mov\w*|relocat\w*|downsiz\w*|declutter\w*))"
+    r"|\b(?:i'?m|im|i\s+am)\s+not\s+safe\s+(?:right\s+now|now|tonight|anymore)\b|\bdon'?t\s+feel\s+safe\s+right\s+now\b"
+    r"|\b(?:lying|laying|standing|sitting|waiting)\s+on\s+the\s+(?:train\s+|railway\s+|railroad\s+|subway\s+)?tracks\b"
+    r"(?!\s+(?:for|to)\b)",
+    re.IGNORECASE)
+# Told in words, whatever the classifier reads: an overdose taken, a jump from a height, a farewell, an end.
+TOLD = (MEANS_TAKEN, JUMP, FAREWELL, ENDING)
 CRISIS_PHRASE = "crisis_phrase"  # on a message that names a crisis in words
 OVERRIDDEN = "crisis_overrode"  # the intent the classifier had given a message this component made a crisis
 
