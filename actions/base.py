@@ -14,7 +14,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.config import Settings, load_settings
-from bot.conversation import advising, misunderstanding, turn
+from bot.conversation import advising, misunderstanding, parse, turn
 from bot.conversation.advising import Reply
 from bot.database import retrying
 from bot.handoffs import transcript
@@ -108,7 +108,7 @@ class KnowledgeAction(UsesStore, Action, abc.ABC):
     def named_program(self, tracker: Tracker) -> Optional[str]:
         """The program this message names: by name, or as "the other one" once the conversation has one."""
         named = self.entity(tracker, "program")
-        if not named and advising.means_the_other(tracker.latest_message.get("text") or ""):
+        if not named and parse.means_the_other(tracker.latest_message.get("text") or ""):
             named = advising.other_program(self.store, tracker.get_slot("program"))
         return named
 

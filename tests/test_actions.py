@@ -17,7 +17,7 @@ from actions.programs import ActionSpecializations
 from actions.schedule import ActionClassSchedule
 from actions.sessions import ActionInfoSessions
 from bot import database
-from bot.conversation import advising
+from bot.conversation import advising, parse
 from tests.conftest import NOW, entity, tracker
 
 
@@ -314,7 +314,7 @@ def test_specializations_of_one_program_or_both(store, dispatcher) -> None:
     ("any other degree programs online?", False),
 ])
 def test_the_other_program_is_named_by_the_other_one_or_program_or_degree(text, other) -> None:
-    assert advising.means_the_other(text) is other
+    assert parse.means_the_other(text) is other
 
 
 @pytest.mark.parametrize("text", ["what about the other program's specializations",

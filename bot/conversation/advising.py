@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.conversation.parse import means_the_other  # noqa: F401  (actions ask advising for it)
 from bot.conversation.wording import line
 from bot.knowledge.records import Course, InfoSession
 from bot.knowledge.store import KnowledgeStore
