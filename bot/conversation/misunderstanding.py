@@ -124,11 +124,17 @@ def runner_up(parse: dict[str, Any]) -> str | None:
     return first_ranked(parse, "nlu_fallback").get("name")
 
 
+def faq_ranking(parse: dict[str, Any]) -> tuple[float, list[dict[str, Any]]]:
+    """The FAQ intent's confidence and the topic ranking (each topic's share of it), best first."""
+    weight = next((i.get("confidence", 0.0) for i in parse.get("intent_ranking") or []
+                   if i.get("name") == RETRIEVAL_INTENT), 0.0)
+    return weight, parse.get("response_selector", {}).get(RETRIEVAL_INTENT, {}).get("ranking") or []
+
+
 def choices(parse: dict[str, Any], store: KnowledgeStore) -> list[Choice]:
     """The FAQ topics the message most likely meant, with their titles, best first."""
-    ranking = {i.get("name"): i.get("confidence", 0.0) for i in parse.get("intent_ranking") or []}
-    topics = parse.get("response_selector", {}).get(RETRIEVAL_INTENT, {}).get("ranking") or []
-    if ranking.get(RETRIEVAL_INTENT, 0.0) < MIN_FAQ_CONFIDENCE:
+    weight, topics = faq_ranking(parse)
+    if weight < MIN_FAQ_CONFIDENCE:
         return []
     found = []
     for candidate in topics:
@@ -146,15 +152,14 @@ def choices(parse: dict[str, Any], store: KnowledgeStore) -> list[Choice]:
 
 def only_guess(parse: dict[str, Any], store: KnowledgeStore) -> str | None:
     """The one covered topic a hesitant message meant, when its only rival is the topic the page does not cover."""
-    ranking = {i.get("name"): i.get("confidence", 0.0) for i in parse.get("intent_ranking") or []}
-    topics = (parse.get("response_selector", {}).get(RETRIEVAL_INTENT, {}).get("ranking") or [])[:2]
-    if ranking.get(RETRIEVAL_INTENT, 0.0) < MIN_GUESS_FAQ or len(topics) < 2:
+    weight, topics = faq_ranking(parse)
+    topics = topics[:2]
+    if weight < MIN_GUESS_FAQ or len(topics) < 2:
         return None
     keys = [(t.get("intent_response_key") or "").split("/", 1)[-1] for t in topics]
-    if CATCH_ALL_TOPIC not in keys or sum(t.get("confidence", 0.0) for t in topics) < MIN_GUESS_PAIR:
+    # "not on the page" second: ranked first, no answer that only sounds like one is given
+    if keys[1] != CATCH_ALL_TOPIC or sum(t.get("confidence", 0.0) for t in topics) < MIN_GUESS_PAIR:
         return None
-    if keys[0] == CATCH_ALL_TOPIC:
-        return None  # "not on the page" ranked first: no answer that only sounds like one
     guess, confidence = keys[0], topics[0].get("confidence", 0.0)
     covered = any(v.covered for v in store.answer_variants(guess))
     return guess if covered and confidence >= MIN_GUESS_TOPIC else None

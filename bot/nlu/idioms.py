@@ -25,13 +25,14 @@ _NO_DRUG_AHEAD = r"(?![^.?!]*\b(?:pills?|tablets?|meds|medications?|medicine|dru
                  r"acetaminophen|ibuprofen|advil|aspirin|insulin|heroin|fentanyl|opioids?|painkillers?|alcohol|" \
                  r"antidepressants?|sleeping|xanax|benadryl)\b)"
 # Nothing grave in the rest of the sentence ("I'll be dead by graduation, I don't plan to be around", "I'd kill for a
-# way to make it stop"): the idioms that borrow dying or killing stay unread before these.
-_NO_GRAVE_AHEAD = (r"(?![^.?!]*\b(?:stop|end|ends|ending|pain|peace|sleep|wake|die|dying|dead|gone|over|never|heaven|"
-                   r"afterlife|hurt|bullet(?!\s+(?:points?|list))|noose|razor|blade|overdose|courage|plan|plans|planning|around|here|mean\s+it|"
-                   r"serious|seriously|joking|decided|make\s+sure|guns?|knife|pills?|rope|alive|live|living|suicide|"
-                   r"literally|mean\s+(?:it|that)|do\s+it|matters?|bother|no\s+point)\b)")
-# ... nor anywhere after it, for being dead by a time ("I'll be dead by year two. I'm not planning on being here").
-_NO_GRAVE_LATER = _NO_GRAVE_AHEAD.replace("[^.?!]*", "[\\s\\S]*", 1)
+# way to make it stop"): the idioms that borrow dying or killing stay unread before these; being dead by a time,
+# nowhere after it ("I'll be dead by year two. I'm not planning on being here").
+_GRAVE_AFTER = (r"stop|end|ends|ending|pain|peace|sleep|wake|die|dying|dead|gone|over|never|heaven|afterlife|hurt|"
+                r"bullet(?!\s+(?:points?|list))|noose|razor|blade|overdose|courage|plan|plans|planning|around|here|"
+                r"serious|seriously|joking|decided|make\s+sure|guns?|knife|pills?|rope|alive|live|living|suicide|"
+                r"literally|mean\s+(?:it|that)|do\s+it|matters?|bother|no\s+point")
+_NO_GRAVE_AHEAD = rf"(?![^.?!]*\b(?:{_GRAVE_AFTER})\b)"
+_NO_GRAVE_LATER = rf"(?![\s\S]*\b(?:{_GRAVE_AFTER})\b)"
 # What follows "rather die than" in a real crisis: living itself.
 _LIVING = r"(?!\s+(?:\w+\s+){0,3}?(?:live|living|life|alive|go\s+on|going\s+on|wake|waking|exist|be\s+here|face|" \
           r"keep\s+going|go\s+back|return|see\s+(?:him|her|them)))"

@@ -529,7 +529,7 @@ class Finder:
             # "that visit" where the focus is "the campus orientation visit": the focus replaces both words
             end, said = pointer.idx + len(pointer.text), focus
             named = _pointed_noun(pointer)
-            after = pointer.doc[pointer.i + 1] if pointer.i + 1 < len(pointer.doc) else None
+            after = _following(pointer)
             if named is not None and _names(focus, named.lower_):
                 end = named.idx + len(named.text)
             elif pointer.lower_ == "it" and after is not None and after.lower_ in {"'s", "\u2019s"}:
@@ -544,10 +544,14 @@ class Finder:
         return f"{focus}: {text}", length <= 3 or ones, short
 
 
+def _following(token: Any) -> Optional[Any]:
+    """The token after ``token`` in its doc, or None at the end."""
+    return token.doc[token.i + 1] if token.i + 1 < len(token.doc) else None
+
+
 def _pointed_noun(pointer: Any) -> Optional[Any]:
     """The word a pointer is said of ("that visit", "this trip"), or None ("is that required", "that's it")."""
-    doc = pointer.doc
-    after = doc[pointer.i + 1] if pointer.i + 1 < len(doc) else None
+    after = _following(pointer)
     if pointer.lower_ not in _DETERMINERS or after is None or not after.is_alpha or after.lower_ in _NOT_NOUNS:
         return None
     return after
@@ -572,14 +576,11 @@ def asks_aloud(text: str) -> bool:
     "possible?", "is there a written assignment?", "I want to know if the MLS is totally remote" ask; a clause
     of a story ("which worked fine.", "who has dementia", "If I do the online MLS", "be honest") does not.
     """
-    bare = text.strip()
-    words = re.findall(r"[\w']+", bare.lower())
+    words = re.findall(r"[\w']+", text.lower())
     if not words:
         return False
-    if bare.endswith("?"):
-        return True
     relative = words[0] in _RELATIVE and (len(words) < 2 or words[1] not in _ASKING_AUX)
-    return is_question(words, bare) and not relative
+    return text.strip().endswith("?") or (_asks(text) and not relative)
 
 
 def _asks(text: str) -> bool:
@@ -600,10 +601,10 @@ def _bare_quantifier(token: Any) -> bool:
     """Whether ``token`` is a quantifier standing alone ("are any in person?", "credits each?"), not "any way"."""
     if token.lower_ not in _QUANTIFIERS:
         return False
+    after = _following(token)
     if token.lower_ == "one" and ((token.i > 0 and token.doc[token.i - 1].lower_ in _NOT_BEFORE_ONE) or (
-            token.i + 1 < len(token.doc) and token.doc[token.i + 1].lower_ in _NOT_AFTER_ONE)):
+            after is not None and after.lower_ in _NOT_AFTER_ONE)):
         return False  # "no one in my family", "which one is", "one last time": no thing named before
-    after = token.doc[token.i + 1] if token.i + 1 < len(token.doc) else None
     return after is None or after.is_punct or after.lower_ in _AFTER_A_BARE_QUANTIFIER
 
 
