@@ -49,6 +49,11 @@ from bot.nlu.idioms import plain
      "i wanna do great at the job hunt after, what can i become", False),
     ("I spend my nights talking with people who are suicidal, field study hours?",
      "I spend my nights talking with people in distress, field study hours?", True),
+    ("I've overdosed on caffeine trying to figure this out. tech needs?",
+     "I've too much caffeine trying to figure this out. tech needs?", True),
+    ("would it help me shoot up the ladder at a nonprofit?", "would it help me climb the ladder at a nonprofit?",
+     False),
+    ("This job is slowly killing my soul. How long is the MIM?", "This job is hard on me. How long is the MIM?", True),
 ])
 def test_idioms_are_said_plainly(text, said, grave) -> None:
     found = plain(text)
@@ -82,6 +87,7 @@ def test_idioms_are_said_plainly(text, said, grave) -> None:
     "one more semester of this job and I'm dead. I've been thinking about how I'd do it.",
     "one more week of my job and I'm dead and I mean that literally",
     "I'll be dead by the field study, so it doesn't matter",
+    "I overdosed on caffeine pills", "he's going to shoot up the school", "someone wants to shoot up the office",
 ])
 def test_a_crisis_said_directly_and_plain_questions_are_left_alone(text) -> None:
     assert plain(text) is None

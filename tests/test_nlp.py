@@ -168,6 +168,11 @@ def read_as_crisis(text: str, intent: str) -> bool:
     ("I've been giving my stuff away this week", True), ("giving my stuff away before I move to campus", False),
     ("I'm not safe right now", True), ("the roads are not safe right now", False),
     ("I'm lying on the train tracks", True), ("waiting on the train tracks for the metro to pass", False),
+    # a note and the way decided, together
+    ("I won't be at any orientation. I've written the note and I know exactly how I'm going to do it.", True),
+    ("I know when I'll do it now, I wrote a note for my wife", True),
+    ("I've written the note to my recommender, when will I hear back?", False),
+    ("I know exactly how I'm going to do it: two courses a term while working", False),
 ])
 def test_a_jump_or_a_farewell_told_is_a_crisis_whatever_the_classifier_said(text, told) -> None:
     assert read_as_crisis(text, "faq") is told

@@ -38,7 +38,8 @@ _LIVING = r"(?!\s+(?:\w+\s+){0,3}?(?:live|living|life|alive|go\s+on|going\s+on|w
           r"keep\s+going|go\s+back|return|see\s+(?:him|her|them)))"
 # A thing, not a person, as the subject of "is killing me": named one by one (a person may really be).
 _THING = r"(?:waiting|the\s+wait|wait|suspense|this\s+wait|work|my\s+job|the\s+job|commute|my\s+commute|" \
-         r"the\s+commute|traffic|the\s+flight|this\s+flight|the\s+drive|the\s+cost|the\s+price|tuition|" \
+         r"the\s+commute|traffic|the\s+flight|this\s+job|this\s+commute|this\s+work|this\s+flight|the\s+drive|" \
+         r"the\s+cost|the\s+price|tuition|" \
          r"that\s+timing|the\s+timing|this\s+timing|my\s+schedule|the\s+schedule|not\s+knowing|the\s+anticipation|" \
          r"studying|homework|this\s+heat|my\s+back|my\s+feet|the\s+paperwork|it|this|that|the\s+beltway|" \
          r"(?:my|the|this)\s+(?:undergrad\s+)?(?:workload|coursework|readings|deadlines?|exams?|finals|" \
@@ -67,7 +68,7 @@ IDIOMS: Tuple[Idiom, ...] = (
     _idiom(r"dead\s+in\s+the\s+water", r"stuck"),
     _idiom(r"(?:i'?d|id|i\s+would|i\s+will|i'?ll)\s+(?:literally\s+|honestly\s+|just\s+)?die\s+happy",
            r"I'd be thrilled"),
-    _idiom(rf"({_THING})\s+(?:is|'s|s)\s+(?:slowly\s+|literally\s+|really\s+)?(?:killing|murdering)\s+me",
+    _idiom(rf"({_THING})\s+(?:is|'s|s)\s+(?:slowly\s+|literally\s+|really\s+)?(?:killing|murdering)\s+(?:me|my\s+soul)",
            r"\1 is hard on me"),
     _idiom(r"kill\s+me\s+now", r"oh no"),
     # Doing anything for a chance: "I'd jump off a cliff for a chance to work at the Library of Congress".
@@ -114,6 +115,9 @@ IDIOMS: Tuple[Idiom, ...] = (
            r"collections?|awareness)\s+(?:about|on|dealing\s+with|covering|around|related\s+to)\s+(?:teen\s+)?"
            r"(?:suicide|self[\s-]harm)(?:\s+and\s+self[\s-]harm)?", r"\1 on hard topics"),
     _idiom(r"shooting\s+for", r"aiming for", grave=False),
+    # Rising fast at work: "would it help me shoot up the ladder at a nonprofit?" (never "shoot up the school").
+    _idiom(r"shoot(?:ing|s)?\s+up\s+the\s+((?:career\s+|corporate\s+)?(?:ladder|ranks))", r"climb the \1",
+           grave=False),
     # Slang praise: "the MIM sounds fire", "that program is lowkey fire" (never "on fire").
     _idiom(r"(sounds?|is|looks?|seems?|was|'s)\s+(?:so\s+|lowkey\s+|straight\s+|actually\s+|kinda\s+|absolutely\s+)?fire"
            r"(?!\s+(?:alarm|drill|exit|department|truck|hazard|safety|code|escape))", r"\1 great", grave=False),
@@ -132,7 +136,8 @@ IDIOMS: Tuple[Idiom, ...] = (
     # phrase), and the 988 line stays.
     _idiom(r"(?:an?\s+)?overdos(?:e|ed|ing)\s+(?:of|on)\s+" + _NO_DRUG_AHEAD + r"((?:the\s+|my\s+|true\s+crime\s+)?"
            r"(?:readings?|reading\s+lists?|homework|coursework|emails?|meetings|zoom|documentar(?:y|ies)|shows|tv|"
-           r"netflix|podcasts|news|information|info|content|books|novels|studying|screen\s+time|anime|memes))",
+           r"netflix|podcasts|news|information|info|content|books|novels|studying|screen\s+time|anime|memes|"
+           r"caffeine|coffee|espresso|energy\s+drinks|red\s+bull|sugar|candy|chocolate|tea))",
            r"too much \1"),
 )
 

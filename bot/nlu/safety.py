@@ -86,7 +86,13 @@ ENDING = re.compile(
     r"(?![^.?!]*\b(?:mov\w*|relocat\w*|downsiz\w*|declutter\w*))"
     r"|\b(?:i'?m|im|i\s+am)\s+not\s+safe\s+(?:right\s+now|now|tonight|anymore)\b|\bdon'?t\s+feel\s+safe\s+right\s+now\b"
     r"|\b(?:lying|laying|standing|sitting|waiting)\s+on\s+the\s+(?:train\s+|railway\s+|railroad\s+|subway\s+)?tracks\b"
-    r"(?!\s+(?:for|to)\b)",
+    r"(?!\s+(?:for|to)\b)"
+    # A note written and the way to do it decided, together: "I've written the note and I know exactly how I'm going
+    # to do it" (not "I've written the note to my recommender", nor "I know how I'm going to do it: two courses").
+    r"|\b(?:written|wrote|left|leaving|writing)\s+(?:the|a|my)\s+(?:goodbye\s+|last\s+|final\s+)?note\b[^.?!]*?"
+    r"\b(?:how|when)\s+(?:i'?m\s+(?:going\s+to|gonna)|i'?ll|i\s+will|to)\s+do\s+it\b"
+    r"|\b(?:how|when)\s+(?:i'?m\s+(?:going\s+to|gonna)|i'?ll|i\s+will)\s+do\s+it\b[^.?!]*?"
+    r"\b(?:written|wrote|left)\s+(?:the|a|my)\s+(?:goodbye\s+|last\s+|final\s+)?note\b",
     re.IGNORECASE)
 # Told in words, whatever the classifier reads: an overdose taken, a jump from a height, a farewell, an end.
 TOLD = (MEANS_TAKEN, JUMP, FAREWELL, ENDING)
