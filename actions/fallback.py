@@ -42,6 +42,10 @@ class ActionHandleMisunderstanding(KnowledgeAction):
             answered = self.answer(dispatcher, tracker, turn.Turn([turn.Asked(f"faq/{guess}")]), list,
                                    closing=Reply(response="utter_guess_closing", values=contact_values(self.store)))
             return answered + [SlotSet("handoff_offered", False), SlotSet(misunderstanding.SLOT, None)]
+        nothing = misunderstanding.not_on_page(tracker.latest_message, self.store) if step == "did_you_mean" else None
+        if nothing:  # hesitating between topics the page does not cover: it does not say, and who can answer
+            answered = self.answer(dispatcher, tracker, turn.Turn([turn.Asked(f"faq/{nothing}")]), list)
+            return answered + [SlotSet("handoff_offered", False), SlotSet(misunderstanding.SLOT, None)]
         if step == "did_you_mean":
             # The domain's response carries the "none of these" button; the topics go before it.
             template = domain["responses"]["utter_did_you_mean"][0]

@@ -34,7 +34,7 @@ OVERVIEW_TOPIC = "program_overview"
 MIN_NAMED_TOPIC_CONFIDENCE = 0.1
 
 
-# A message the classifier hesitated on between one covered topic and "not on the page" ("is the MIM only useful if
+# A message the classifier hesitated on between one covered topic and one not on the page ("is the MIM only useful if
 # I want to work at a tech company?": the careers, or something the page does not say) gets that topic's answer,
 # then who can answer what it leaves out, rather than a "did you mean" with one choice. Both together must hold
 # this much of the topic ranking, the topic first and at least MIN_GUESS_TOPIC of it.
@@ -150,16 +150,46 @@ def choices(parse: dict[str, Any], store: KnowledgeStore) -> list[Choice]:
     return found
 
 
-def only_guess(parse: dict[str, Any], store: KnowledgeStore) -> str | None:
-    """The one covered topic a hesitant message meant, when its only rival is the topic the page does not cover."""
+def _two_rivals(parse: dict[str, Any]) -> list[tuple[str, float]]:
+    """The two topics a hesitant message hesitated between, when together they hold the ranking; else none."""
     weight, topics = faq_ranking(parse)
     topics = topics[:2]
-    if weight < MIN_GUESS_FAQ or len(topics) < 2:
+    if weight < MIN_GUESS_FAQ or len(topics) < 2 or sum(t.get("confidence", 0.0) for t in topics) < MIN_GUESS_PAIR:
+        return []
+    return [((t.get("intent_response_key") or "").split("/", 1)[-1], t.get("confidence", 0.0)) for t in topics]
+
+
+def only_guess(parse: dict[str, Any], store: KnowledgeStore) -> str | None:
+    """The one covered topic a hesitant message meant, when its only rival is a topic the page does not cover.
+
+    "can I take summers off and just do fall/spring?": the summer courses, or studying at another pace (not on the
+    page); the answer closes with who can answer the rest.
+    """
+    rivals = _two_rivals(parse)
+    # not on the page second: ranked first, no answer that only sounds like one is given
+    if not rivals or _covered(store, rivals[1][0]):
         return None
-    keys = [(t.get("intent_response_key") or "").split("/", 1)[-1] for t in topics]
-    # "not on the page" second: ranked first, no answer that only sounds like one is given
-    if keys[1] != CATCH_ALL_TOPIC or sum(t.get("confidence", 0.0) for t in topics) < MIN_GUESS_PAIR:
+    guess, confidence = rivals[0]
+    return guess if _covered(store, guess) and confidence >= MIN_GUESS_TOPIC else None
+
+
+def not_on_page(parse: dict[str, Any], store: KnowledgeStore) -> str | None:
+    """The first of the topics (up to three) a hesitant message hesitated between when the page covers none.
+
+    "I sent my transcripts last week, how do I find out if they arrived?" (application materials or status):
+    either answer is "the page does not say" and who can answer, so that answer beats a "did you mean".
+    """
+    weight, topics = faq_ranking(parse)
+    held, rivals = 0.0, []
+    for topic in topics[:MAX_CHOICES]:
+        rivals.append((topic.get("intent_response_key") or "").split("/", 1)[-1])
+        held += topic.get("confidence", 0.0)
+        if held >= MIN_GUESS_PAIR:
+            break
+    if weight < MIN_GUESS_FAQ or held < MIN_GUESS_PAIR or any(_covered(store, topic) for topic in rivals):
         return None
-    guess, confidence = keys[0], topics[0].get("confidence", 0.0)
-    covered = any(v.covered for v in store.answer_variants(guess))
-    return guess if covered and confidence >= MIN_GUESS_TOPIC else None
+    return rivals[0]
+
+
+def _covered(store: KnowledgeStore, topic: str) -> bool:
+    return any(v.covered for v in store.answer_variants(topic))
