@@ -443,6 +443,15 @@ def test_an_answer_to_two_questions_keeps_both_subjects_in_focus_the_latest_firs
     assert focus[0].split(" | ")[0] == advising.focus(store, "course_load")
 
 
+def test_after_an_answer_the_page_does_not_give_the_office_is_in_focus(store, dispatcher) -> None:
+    # "are there scholarships?" -> "I don't have that ... the Student Services Office": "do they have a fax?"
+    t = tracker("are there scholarships for online students?", "faq", topic="financial_aid")
+    events = run(ActionAnswerFaq(store), dispatcher, t)
+    assert dispatcher.messages, "the not-covered answer"
+    assert [e["value"] for e in events if e.get("name") == "focus"] == ["the Student Services Office"]
+    assert advising.focus(store, "not_covered") == advising.focus(store, "tuition") == "the Student Services Office"
+
+
 def test_pushing_back_on_the_last_answer_hears_it_again_and_who_can_talk_it_through(store, dispatcher) -> None:
     t = tracker("what if I can't make it?", "pushback", slots={"last_topic": "orientation_visit", "program": "MLS"})
     events = run(ActionAnswerPushback(store), dispatcher, t)

@@ -170,3 +170,16 @@ def test_a_follow_up_to_the_other_program_keeps_its_own_rule() -> None:
              "in_focus": leaning("ask_class_schedule", 0.99)}
     assert resolve(parse, canonical, last="faq/credits") is None
     assert resolve({**parse, "text": "which campuses?"}, canonical, last="faq/credits") is not None
+
+
+@pytest.mark.parametrize(("last", "expected"), [
+    # "how many credits does it count for?" after the field study: its own 3 credits, not the program's 36
+    ("faq/field_study_course", "faq/field_study_course"),
+    # "total time then?" after the course load: the program's length, not the course load again
+    ("faq/course_load", None),
+])
+def test_a_whole_program_question_after_a_part_asks_the_part_and_after_the_schedule_asks_the_program(
+        last, expected) -> None:
+    parse = {**faq("duration", 0.8), "in_focus": {**reading(last, 0.85), "leans": True}}
+    found = resolve(parse, canonical, last=last)
+    assert (found.asked[0].label if found else None) == expected

@@ -303,8 +303,11 @@ def focus(store: KnowledgeStore, topic: str | None) -> str | None:
     if topic.startswith("field_study"):
         return "the field study"
     variants = store.answer_variants(topic)
-    if not variants or not any(v.covered for v in variants):
+    if not variants:
         return None
+    if not any(v.covered for v in variants):
+        # "I don't have that; the Student Services Office can answer": "do they have a fax?", "who handles that?"
+        return _FOCUS[CONTACT]
     return "the " + variants[0].title.lower()
 
 
