@@ -334,6 +334,13 @@ def test_a_later_question_leans_on_the_last_one_that_does_not_lean_when_it_point
     ("for the field study, who is my supervisor at the site? is there a final paper?",
      ["the field study: who is my supervisor at the site?", "the field study: is there a final paper?"]),
     ("For the MIM, how many credits?", []),  # one question, read whole
+    # Texting's "n" for "and", "hw" for "how".
+    ("hw many credits do i need for the online mls n how long til i graduate",
+     ["hw many credits do i need for the online mls", "how long til i graduate"]),
+    # A request said in full before a second question.
+    ("Good afternoon. I would like to know what specializations exist for online MLS students. Also, is it ALA "
+     "accredited?", ["I would like to know what specializations exist for online MLS students.",
+                     "is it ALA accredited?"]),
 ])
 def test_more_ways_of_putting_several_questions_in_one_message(text, questions) -> None:
     assert Finder(max_questions=5, min_words=2, max_follow_up_words=8).questions(text) == questions

@@ -68,19 +68,20 @@ QUESTIONS, CRISIS_LEVEL, STORY = "questions", "crisis_level", "story"
 CRISIS_CONFIDENCE = "crisis_confidence"  # the classifier's own confidence in the crisis reading
 
 _WH = {"what", "what's", "whats", "when", "when's", "where", "where's", "who", "who's", "whom", "which", "why",
-       "how", "how's"}
+       "how", "how's", "hw", "wat"}  # "hw", "wat": texting's "how", "what"
 _AUX = {"is", "are", "was", "were", "do", "does", "did", "can", "could", "will", "would", "should", "shall",
         "may", "might", "must", "am", "have", "has", "isn't", "aren't", "don't", "doesn't", "can't", "cant"}
 # After an auxiliary, a subject: "and do I ...", "and is the MIM ...", "and are there ...".
 _SUBJECTS = {"i", "you", "we", "they", "it", "there", "the", "a", "an", "this", "that", "my", "our", "your",
              "these", "those", "he", "she", "online", "mls", "mim", "classes", "courses", "students", "one"}
 _REQUESTS = re.compile(r"^(?:(?:and|also|plus|so|then)\s+)?(?:tell me|let me know|i'?d like to know|i want to know|"
-                       r"i need to know|i wonder|i was wondering|wondering|can you tell me|could you tell me|"
-                       r"please tell me|what about|how about|(?:please\s+)?(?:advise|explain|describe|clarify|confirm)|"
+                       r"i would like to know|i need to know|i wonder|i was wondering|wondering|can you tell me|"
+                       r"could you tell me|please tell me|what about|how about|"
+                       r"(?:please\s+)?(?:advise|explain|describe|clarify|confirm)|"
                        r"(?:can|could|would)\s+you\s+(?:please\s+)?(?:let\s+me\s+know|explain|describe|clarify|confirm|"
                        r"list)|i'?d\s+(?:like|love|appreciate)\s+(?:some\s+)?(?:info|information|details))\b",
                        re.IGNORECASE)
-_JOINERS = {"and", "also", "plus", "&", "+", "then", "so", "but"}
+_JOINERS = {"and", "n", "also", "plus", "&", "+", "then", "so", "but"}  # "n": texting's "and"
 # Words a question may open with before it asks: "hey, does the MLS ...", "ok so what about ...".
 _OPENERS = {"hey", "hi", "hello", "ok", "okay", "um", "umm", "uh", "well", "oh", "right", "sorry", "quick",
             "question", "btw", "also", "actually", "honestly", "hmm", "yeah", "yes", "no", "thanks", "cool",
