@@ -505,3 +505,17 @@ def test_the_other_program_applies_to_a_question_read_with_the_focus(store, disp
                           "entities": []})
     run(ActionAnswerFaq(store), dispatcher, t)
     assert "librar" in texts(dispatcher) and "data scientists" not in texts(dispatcher)
+
+
+@pytest.mark.parametrize(("idiom", "opening"), [
+    (None, "utter_sorry_to_hear"),  # "my dad died in the spring ... when are the next sessions?"
+    ({"grave": True}, "utter_story_heard"),  # "I've overdosed on coffee reading your website lol. what tech?"
+])
+def test_a_story_read_like_a_crisis_gets_condolences_unless_idioms_explain_it(store, dispatcher, idiom,
+                                                                              opening) -> None:
+    t = tracker("story, then: what technology do I need?", "faq", topic="technology")
+    t.latest_message.update({"story": True, "crisis_level": "uncertain", "idiom": idiom, "questions": [
+        {"label": "faq/technology", "confidence": 0.99, "text": "what technology do I need?"}]})
+    run(ActionAnswerFaq(store), dispatcher, t)
+    said = [m.get("response") for m in dispatcher.messages]
+    assert said[0] == opening and "utter_crisis_line" in said
