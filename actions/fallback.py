@@ -38,6 +38,11 @@ class ActionHandleMisunderstanding(KnowledgeAction):
         step = misunderstanding.step(misunderstanding.streak(tracker.events), tracker.get_slot(misunderstanding.SLOT),
                              unsure=unsure, has_choices=bool(choices))
         guess = misunderstanding.only_guess(tracker.latest_message, self.store) if step == "did_you_mean" else None
+        rival = misunderstanding.guess_rival(tracker.latest_message, self.store) if guess else None
+        if rival:  # a covered topic or a missing one named: both answers, the second saying who can answer it
+            answered = self.answer(dispatcher, tracker,
+                                   turn.Turn([turn.Asked(f"faq/{guess}"), turn.Asked(f"faq/{rival}")]), list)
+            return answered + [SlotSet("handoff_offered", False), SlotSet(misunderstanding.SLOT, None)]
         if guess:  # one covered topic or "not on the page": that topic's answer, then who knows the rest
             answered = self.answer(dispatcher, tracker, turn.Turn([turn.Asked(f"faq/{guess}")]), list,
                                    closing=Reply(response="utter_guess_closing", values=contact_values(self.store)))

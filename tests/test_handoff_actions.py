@@ -108,8 +108,6 @@ def test_first_unsure_guess_with_likely_topics_already_asks_did_you_mean(store, 
     ([("faq/careers", 0.3), ("faq/not_covered", 0.68)], False),  # the topic too unlikely
     ([("faq/careers", 0.5), ("faq/duration", 0.45)], False),  # two covered topics: did you mean
     ([("faq/careers", 0.5), ("faq/not_covered", 0.3)], False),  # the two together too unsure
-    # "can I take summers off and just do fall/spring?": the summers, or another pace (not on the page)
-    ([("faq/careers", 0.585), ("faq/part_time", 0.415)], True),
 ])
 def test_one_covered_topic_beside_not_covered_is_answered_with_who_knows_the_rest(store, dispatcher, ranking,
                                                                                   answered) -> None:
@@ -127,10 +125,27 @@ def test_one_covered_topic_beside_not_covered_is_answered_with_who_knows_the_res
         assert "utter_guess_closing" not in responses(dispatcher)
 
 
+@pytest.mark.parametrize(("ranking", "missing"), [
+    # "can I take summers off and just do fall/spring?": the summers, or another pace (not on the page)
+    ([("faq/summer", 0.585), ("faq/part_time", 0.415)], "studying part-time"),
+    # "what's the price difference between online and on campus?": the comparison, or tuition
+    ([("faq/online_vs_campus", 0.5), ("faq/tuition", 0.45)], "tuition"),
+])
+def test_a_covered_topic_beside_a_missing_one_named_gets_both_answers(store, dispatcher, ranking, missing) -> None:
+    parse = {"intent_ranking": [{"name": "nlu_fallback", "confidence": 0.6}, {"name": "faq", "confidence": 0.99}],
+             "response_selector": {"faq": {"ranking": [{"intent_response_key": key, "confidence": confidence}
+                                                       for key, confidence in ranking]}}}
+    run(ActionHandleMisunderstanding(store), dispatcher, tracker("q", "nlu_fallback", **parse))
+    said = " ".join(str(v) for m in dispatcher.messages for v in m.values() if isinstance(v, str))
+    assert "utter_guess_closing" not in responses(dispatcher) and not any(m.get("buttons") for m in dispatcher.messages)
+    assert missing in said and "301-405-2038" in said
+    assert said.index(missing) > len(said) // 3, "the covered topic's answer first"
+
+
 @pytest.mark.parametrize(("ranking", "answered"), [
     # "I sent my transcripts last week, how do I find out if they arrived?": materials, not on the page or status
     ([("faq/application_materials", 0.357), ("faq/not_covered", 0.335), ("faq/application_status", 0.26)], True),
-    ([("faq/tuition", 0.6), ("faq/financial_aid", 0.35)], True),
+    ([("faq/tuition", 0.6), ("faq/financial_aid", 0.35)], True),  # two missing things: "I don't have that"
     ([("faq/application_materials", 0.4), ("faq/not_covered", 0.3), ("faq/duration", 0.25)], False),  # one covered
     ([("faq/tuition", 0.4), ("faq/financial_aid", 0.3), ("faq/gre", 0.1)], False),  # too unsure together
 ])

@@ -54,6 +54,12 @@ from bot.nlu.idioms import plain
     ("would it help me shoot up the ladder at a nonprofit?", "would it help me climb the ladder at a nonprofit?",
      False),
     ("This job is slowly killing my soul. How long is the MIM?", "This job is hard on me. How long is the MIM?", True),
+    ("this job's killing my soul. all online?", "this job is hard on me. all online?", True),
+    ("I shot myself in the foot by missing the deadline", "I made a mistake by missing the deadline", False),
+    ("My job is a dead end and I need out", "My job is going nowhere and I need out", False),
+    ("stuck in a dead-end job", "stuck in a going-nowhere job", False),
+    ("my salary could really shoot up with this degree", "my salary could really rise with this degree", False),
+    ("hoping to shoot up to management", "hoping to rise to management", False),
 ])
 def test_idioms_are_said_plainly(text, said, grave) -> None:
     found = plain(text)
@@ -88,6 +94,9 @@ def test_idioms_are_said_plainly(text, said, grave) -> None:
     "one more week of my job and I'm dead and I mean that literally",
     "I'll be dead by the field study, so it doesn't matter",
     "I overdosed on caffeine pills", "he's going to shoot up the school", "someone wants to shoot up the office",
+    "I overdosed on caffeine powder an hour ago and feel awful", "I overdosed on red bull and adderall",
+    "overdosed on coffee and my heart is racing", "I overdosed on coffee and vodka last night",
+    "my life is a dead end", "I shot myself", "he is going to shoot up the office tomorrow",
 ])
 def test_a_crisis_said_directly_and_plain_questions_are_left_alone(text) -> None:
     assert plain(text) is None

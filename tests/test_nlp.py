@@ -173,6 +173,24 @@ def read_as_crisis(text: str, intent: str) -> bool:
     ("I know when I'll do it now, I wrote a note for my wife", True),
     ("I've written the note to my recommender, when will I hear back?", False),
     ("I know exactly how I'm going to do it: two courses a term while working", False),
+    # the third review: notes to someone and times named are no farewell; a death, then joining the one who died
+    ("I've written the note to my boss and I know when I'm going to do it: the day I get admitted.", False),
+    ("I wrote the note for my resignation and I know when I'll do it: the week orientation starts.", False),
+    ("I've written the note and I know when I'm going to do it, right after I'm admitted", False),
+    ("my mom died last month and I want to join her", True),
+    ("since my sister died I keep thinking about joining her", True),
+    ("my mom passed and I want to join her in the program", False),
+    ("I've written the note. I know how I'm going to do it.", True), ("note's written. tonight's the night.", True),
+    ("I've left a note on the kitchen table and I'm doing it tonight", True),
+    ("I wrote letters to my kids and picked the day.", True),
+    ("I left a note for my recommender explaining how to do it", False),
+    ("I'm writing a note to my professor about how to do it", False),
+    ("I left a note on my supervisor's desk about the schedule; when I'll do it depends on the course load.", False),
+    ("tonight's the night I submit my application!", False),
+    ("I figured out how I'm going to do it. Tonight.", True),
+    ("I figured out how I'm going to do it: two courses a term", False),
+    ("by the time they call back it'll be too late", True),
+    ("by the time they call back it'll be too late to apply for fall", False),
 ])
 def test_a_jump_or_a_farewell_told_is_a_crisis_whatever_the_classifier_said(text, told) -> None:
     assert read_as_crisis(text, "faq") is told

@@ -181,6 +181,14 @@ def test_a_crisis_with_a_harmless_reading_in_context_is_uncertain_and_takes_that
     assert found.get("in_focus")["label"] == "faq/orientation_visit"
 
 
+def test_a_crisis_read_as_a_contact_question_with_the_office_in_focus_stays_certain() -> None:
+    # after "I don't have that; the Student Services Office can answer": "they can call my mom after I'm gone"
+    focused = labelled("the Student Services Office can call my mom after I'm gone", "ask_contact", 0.9, IN_FOCUS)
+    focused.set(LEANS, True)
+    found = collect(labelled("they can call my mom after I'm gone", "crisis", 0.9), focused)
+    assert found.get("crisis_level") == "certain"
+
+
 def test_a_crisis_named_in_words_stays_certain_whatever_else_it_asks() -> None:
     found = collect(labelled("I want to kill myself, who do I call?", "crisis", 1.0, phrase=True),
                     labelled("who do I call?", "ask_contact", 0.9, QUESTION))
@@ -334,9 +342,9 @@ def test_a_later_question_leans_on_the_last_one_that_does_not_lean_when_it_point
     ("for the field study, who is my supervisor at the site? is there a final paper?",
      ["the field study: who is my supervisor at the site?", "the field study: is there a final paper?"]),
     ("For the MIM, how many credits?", []),  # one question, read whole
-    # Texting's "n" for "and", "hw" for "how".
-    ("hw many credits do i need for the online mls n how long til i graduate",
-     ["hw many credits do i need for the online mls", "how long til i graduate"]),
+    # Texting's "n" for "and".
+    ("how many credits do i need for the online mls n how long til i graduate",
+     ["how many credits do i need for the online mls", "how long til i graduate"]),
     # A request said in full before a second question.
     ("Good afternoon. I would like to know what specializations exist for online MLS students. Also, is it ALA "
      "accredited?", ["I would like to know what specializations exist for online MLS students.",

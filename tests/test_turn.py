@@ -183,3 +183,9 @@ def test_a_whole_program_question_after_a_part_asks_the_part_and_after_the_sched
     parse = {**faq("duration", 0.8), "in_focus": {**reading(last, 0.85), "leans": True}}
     found = resolve(parse, canonical, last=last)
     assert (found.asked[0].label if found else None) == expected
+
+
+def test_credits_asked_after_the_course_load_ask_the_course_load() -> None:
+    # "how many credits per semester is that?" after the course load: two courses, not the program's 36
+    parse = {**faq("credits", 0.8), "in_focus": {**reading("faq/course_load", 0.99), "leans": True}}
+    assert resolve(parse, canonical, last="faq/course_load").asked[0].label == "faq/course_load"

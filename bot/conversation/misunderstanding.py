@@ -173,6 +173,18 @@ def only_guess(parse: dict[str, Any], store: KnowledgeStore) -> str | None:
     return guess if _covered(store, guess) and confidence >= MIN_GUESS_TOPIC else None
 
 
+def guess_rival(parse: dict[str, Any], store: KnowledgeStore) -> str | None:
+    """The topic off the page that ``only_guess``'s topic beat, when it is one the page names as missing.
+
+    "what's the price difference between online and on campus?" (the comparison, or tuition): the comparison is
+    answered, and "I don't have information about tuition and fees" with who can answer; never the comparison alone.
+    """
+    rivals = _two_rivals(parse)
+    if not only_guess(parse, store) or rivals[1][0] == CATCH_ALL_TOPIC:
+        return None
+    return rivals[1][0]
+
+
 def not_on_page(parse: dict[str, Any], store: KnowledgeStore) -> str | None:
     """The first of the topics (up to three) a hesitant message hesitated between when the page covers none.
 
@@ -188,7 +200,9 @@ def not_on_page(parse: dict[str, Any], store: KnowledgeStore) -> str | None:
             break
     if weight < MIN_GUESS_FAQ or held < MIN_GUESS_PAIR or any(_covered(store, topic) for topic in rivals):
         return None
-    return rivals[0]
+    # Two different missing things named (tuition or the GRE): the page lacks whichever was meant.
+    named = {topic for topic in rivals[:2] if topic != CATCH_ALL_TOPIC}
+    return CATCH_ALL_TOPIC if len(named) > 1 else rivals[0]
 
 
 def _covered(store: KnowledgeStore, topic: str) -> bool:

@@ -27,11 +27,11 @@ MAX_QUESTIONS = 3
 FOLLOW_UP = "follow_up"
 # Questions the program as a whole answers, which a pointer may ask of a part of it (the field study's credits).
 WHOLE_PROGRAM = frozenset({"faq/credits", "faq/duration"})
-# Topics that are themselves the whole program's schedule: read with one of them, such a question still asks the
-# program ("total time then?" after the class schedule: its length, not the course load again). Not the summers,
-# whose answer gives each course's credits ("how many credits each?").
-WHOLE_SCHEDULE = frozenset({"faq/course_load", "faq/cohort", "faq/class_format", "faq/credits",
-                            "faq/duration", "faq/same_requirements"})
+# Topics that are themselves the whole program's schedule: read with one of them, the program's length is still the
+# program's ("total time then?" after the class schedule: its length, not the course load again). Credits are not:
+# "how many credits per semester is that?" after the course load asks the course load.
+WHOLE_SCHEDULE = frozenset({"faq/course_load", "faq/cohort", "faq/class_format", "faq/same_requirements"})
+LENGTH = "faq/duration"
 UNPLACED = ("nlu_fallback", "out_of_scope")
 PUSHBACK = "pushback"
 # Entities a follow-up asks the last topic again of: a program, or the sessions' campus or time zone.
@@ -189,7 +189,7 @@ def takes_the_focus(parse: dict[str, Any], label: str, focused: dict[str, Any], 
     if (focused["label"] == label or not answers(focused["label"])
             or focused["confidence"] < MIN_IN_FOCUS_CONFIDENCE or not covered(focused["label"])):
         return False
-    if label in WHOLE_PROGRAM and focused["label"] in WHOLE_SCHEDULE:
+    if label == LENGTH and focused.get("leans") and focused["label"] in WHOLE_SCHEDULE:
         return False
     if focused.get("leans") and (focused["label"] != last or label in WHOLE_PROGRAM
                                  or focused["confidence"] > confidence(parse)):

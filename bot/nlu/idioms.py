@@ -20,10 +20,13 @@ import re
 from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
-# No drug named in the rest of the sentence ("overdosed on work and pills" stays a crisis).
+# No drug named in the rest of the sentence ("overdosed on work and pills" stays a crisis), nor a time or the body's
+# alarm ("overdosed on caffeine powder an hour ago and feel awful").
 _NO_DRUG_AHEAD = r"(?![^.?!]*\b(?:pills?|tablets?|meds|medications?|medicine|drugs?|tylenol|paracetamol|" \
                  r"acetaminophen|ibuprofen|advil|aspirin|insulin|heroin|fentanyl|opioids?|painkillers?|alcohol|" \
-                 r"antidepressants?|sleeping|xanax|benadryl)\b)"
+                 r"antidepressants?|sleeping|xanax|benadryl|adderall|stimulants?|powder|ago|heart|chest|dizzy|" \
+                 r"vomit\w*|throwing\s+up|hospital|er|911|awful|sick|purpose|intentionally|vodka|whiske?y|beer|wine|" \
+                 r"booze|liquor|tequila|rum|shots)\b)"
 # Nothing grave in the rest of the sentence ("I'll be dead by graduation, I don't plan to be around", "I'd kill for a
 # way to make it stop"): the idioms that borrow dying or killing stay unread before these; being dead by a time,
 # nowhere after it ("I'll be dead by year two. I'm not planning on being here").
@@ -68,7 +71,7 @@ IDIOMS: Tuple[Idiom, ...] = (
     _idiom(r"dead\s+in\s+the\s+water", r"stuck"),
     _idiom(r"(?:i'?d|id|i\s+would|i\s+will|i'?ll)\s+(?:literally\s+|honestly\s+|just\s+)?die\s+happy",
            r"I'd be thrilled"),
-    _idiom(rf"({_THING})\s+(?:is|'s|s)\s+(?:slowly\s+|literally\s+|really\s+)?(?:killing|murdering)\s+(?:me|my\s+soul)",
+    _idiom(rf"({_THING})(?:\s+is|'s|\s+s)\s+(?:slowly\s+|literally\s+|really\s+)?(?:killing|murdering)\s+(?:me|my\s+soul)",
            r"\1 is hard on me"),
     _idiom(r"kill\s+me\s+now", r"oh no"),
     # Doing anything for a chance: "I'd jump off a cliff for a chance to work at the Library of Congress".
@@ -115,6 +118,16 @@ IDIOMS: Tuple[Idiom, ...] = (
            r"collections?|awareness)\s+(?:about|on|dealing\s+with|covering|around|related\s+to)\s+(?:teen\s+)?"
            r"(?:suicide|self[\s-]harm)(?:\s+and\s+self[\s-]harm)?", r"\1 on hard topics"),
     _idiom(r"shooting\s+for", r"aiming for", grave=False),
+    _idiom(r"sh(?:ot|oot|ooting)\s+myself\s+in\s+the\s+foot", r"made a mistake", grave=False),
+    # A job going nowhere ("my job is a dead end", "a dead-end job"), never a life.
+    _idiom(r"((?:job|career|position|role|work)\s+(?:is|was|feels\s+like)\s+)(?:a\s+)?dead[\s-]+end",
+           r"\1going nowhere", grave=False),
+    _idiom(r"dead[\s-]+end(?=\s+(?:job|jobs|career|position|role)\b)", r"going-nowhere", grave=False),
+    # Rising: "my salary could really shoot up with this degree", "shoot up to management".
+    _idiom(r"((?:salary|salaries|pay|income|earnings|career|prospects|chances|demand)\s+(?:\w+\s+){0,2}?)"
+           r"shoot(?:s|ing)?\s+up\b", r"\1rise", grave=False),
+    _idiom(r"shoot(?:s|ing)?\s+up\s+to\s+(management|the\s+top|director|senior|a\s+manager)", r"rise to \1",
+           grave=False),
     # Rising fast at work: "would it help me shoot up the ladder at a nonprofit?" (never "shoot up the school").
     _idiom(r"shoot(?:ing|s)?\s+up\s+the\s+((?:career\s+|corporate\s+)?(?:ladder|ranks))", r"climb the \1",
            grave=False),

@@ -61,6 +61,9 @@ CRISIS_SENTENCE = "crisis_sentence"  # on the parse: the sentence of a longer me
 IDIOM = "idiom"  # on the parse: the message spoke in idioms; "grave" when one of them spoke of dying
 # Intents rules answer with a fixed response, which an in-focus reading may replace (QuestionCollector).
 HANDOFF = "request_human"
+# Readings with the focus that never explain a crisis reading away: asking who to contact, for a person, or what the
+# page does not say (after an off-page answer the office is in focus: "they can call my mom after I'm gone").
+_NOT_EXPLAINING = frozenset({"ask_contact", HANDOFF, "faq/not_covered"})
 SMALL_TALK = frozenset({"greet", "goodbye", "thank", "bot_challenge", "ask_capabilities", "out_of_scope",
                         "affirm", "deny", "stop", "skip"})
 # What the collector adds to the parse.
@@ -68,7 +71,7 @@ QUESTIONS, CRISIS_LEVEL, STORY = "questions", "crisis_level", "story"
 CRISIS_CONFIDENCE = "crisis_confidence"  # the classifier's own confidence in the crisis reading
 
 _WH = {"what", "what's", "whats", "when", "when's", "where", "where's", "who", "who's", "whom", "which", "why",
-       "how", "how's", "hw", "wat"}  # "hw", "wat": texting's "how", "what"
+       "how", "how's", "wat"}  # "wat": texting's "what" (not "hw", also homework)
 _AUX = {"is", "are", "was", "were", "do", "does", "did", "can", "could", "will", "would", "should", "shall",
         "may", "might", "must", "am", "have", "has", "isn't", "aren't", "don't", "doesn't", "can't", "cant"}
 # After an auxiliary, a subject: "and do I ...", "and is the MIM ...", "and are there ...".
@@ -983,8 +986,10 @@ class QuestionCollector(GraphComponent):
             leaning = (focused if focused is not None and (focused.get(SHORT, True) or explained)
                        and (focused.get(LEANS) or explained) else None)
             # Not when the message names a means or a danger ("then thats it. ive got the rope ready" after the
-            # orientation visit), unless idioms explain it.
-            if self._harmless(leaning, pushback=True) and not grave:
+            # orientation visit), unless idioms explain it. Nor a reading that asks who to contact, for a person or
+            # what the page does not say: with the office in focus, "they won't reach me in time" reads as one.
+            if (self._harmless(leaning, pushback=True) and not grave
+                    and reading(leaning)["label"] not in _NOT_EXPLAINING):
                 harmless = leaning  # "is there any way around it?" right after the orientation visit
             # Grief, then a question: the classifier is sure of a crisis in many such messages ("my brother
             # died suddenly and i cant start this year. who do i call"); beside a program question a sure reading

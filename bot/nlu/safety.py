@@ -71,6 +71,9 @@ FAREWELL = re.compile(
     r"|\b(?:won'?t|wont|will\s+not)\s+(?:need|be\s+needing)\s+(?:anything|any\s+of\s+(?:it|this|them)|"
     r"my\s+(?:meds|medication|pills|things|stuff))\s+(?:after|past|beyond)\s+(?:tonight|today|this\s+weekend|tomorrow)\b"
     r"(?!['\u2019]s)(?![^.?!]*\?)"
+    r"|\bby\s+the\s+time\s+(?:they|you|someone|anyone|he|she)\s+(?:call\w*\s+(?:me\s+)?back|answer\w*|respond\w*|"
+    r"repl\w*|get\w*\s+back(?:\s+to\s+me)?)[,\s]*(?:i'?ll|i\s+will|it'?ll|it\s+will)\s+be\s+(?:gone|dead|too\s+late)\b"
+    r"(?!\s+(?:on|for|to)\b)"
     rf"|\btell\s+my\s+\w+\s+(?:that\s+)?{_LOVED}\s*(?:[.!,;]|and\b|for\s+everything|$)"
     r"|\b(?:he|she|they|my\s+(?:sister|brother|mom|dad|son|daughter|kids|friend|roommate|neighbou?r))\s+can\s+have\s+"
     r"(?:my\s+\w+\s+and\s+my\s+(?:cat|dog|car|laptop|things|stuff|savings)|everything\s+i\s+(?:own|have))",
@@ -78,6 +81,18 @@ FAREWELL = re.compile(
 # An end told, in words too common to stand alone in the phrase list: "this is goodbye" (not "goodbye to my
 # weekends"), "thinking about ending things" (not "with my employer"), "giving my stuff away" (not before a move),
 # "I'm not safe right now" (said of oneself, not of the roads), lying or standing on the tracks.
+# A note or letters written and the way or the time decided, within a sentence or two: "I've written the note and I
+# know exactly how I'm going to do it", "note's written. tonight's the night", "I wrote letters to my kids and picked
+# the day". Not a note to or for someone or about something ("the note to my boss", "a note for my resignation"), nor
+# a time named after "do it" ("I know when I'm going to do it: the day I get admitted").
+_NOTE = (r"\b(?:(?:written|wrote|left)\s+(?:the|a|my)\s+(?:goodbye\s+|last\s+|final\s+|suicide\s+)?(?:note|letter)s?|"
+         r"(?:wrote|written|left)\s+(?:goodbye\s+)?(?:notes|letters)(?:\s+to\s+my\s+(?:kids|children|family|parents|"
+         r"wife|husband|partner|mom|dad|friends))?|note'?s\s+(?:written|done|ready))\b")
+_NOTE_TO_SOMEONE = r"(?!\s+(?:to|for|with|about|from)\b)"
+_DECIDED = (r"\b(?:(?:how|when)\s+(?:i'?m\s+(?:going\s+to|gonna)|i\s+am\s+(?:going\s+to|gonna)|i'?ll|i\s+will)\s+"
+            r"do\s+it\b(?!\s*[:,]?\s*(?:the|right|after|before|once|when|as\s+soon|by|two|three|depends|is|will))|"
+            r"(?:picked|chose|chosen|set)\s+(?:the|a)\s+(?:day|date|night)|tonight'?s\s+the\s+night|"
+            r"(?:i'?m|i\s+am)\s+doing\s+it\s+(?:tonight|tomorrow|today|this\s+weekend))")
 ENDING = re.compile(
     r"\bthis\s+is\s+goodbye\b(?!\s+to\b)"
     r"|\b(?:thinking\s+(?:about|of)|decided\s+to|going\s+to|gonna|plan(?:ning)?\s+to|want\s+to)\s+end(?:ing)?\s+things\b"
@@ -89,10 +104,14 @@ ENDING = re.compile(
     r"(?!\s+(?:for|to)\b)"
     # A note written and the way to do it decided, together: "I've written the note and I know exactly how I'm going
     # to do it" (not "I've written the note to my recommender", nor "I know how I'm going to do it: two courses").
-    r"|\b(?:written|wrote|left|leaving|writing)\s+(?:the|a|my)\s+(?:goodbye\s+|last\s+|final\s+)?note\b[^.?!]*?"
-    r"\b(?:how|when)\s+(?:i'?m\s+(?:going\s+to|gonna)|i'?ll|i\s+will|to)\s+do\s+it\b"
-    r"|\b(?:how|when)\s+(?:i'?m\s+(?:going\s+to|gonna)|i'?ll|i\s+will)\s+do\s+it\b[^.?!]*?"
-    r"\b(?:written|wrote|left)\s+(?:the|a|my)\s+(?:goodbye\s+|last\s+|final\s+)?note\b",
+    r"|\b(?:figured\s+out|decided|know\s+exactly|planned(?:\s+out)?)\s+how\s+(?:i'?m\s+(?:going\s+to|gonna)|i'?ll|"
+    r"i\s+will)\s+do\s+it\b[\s.,!]{0,3}(?:tonight|tomorrow|this\s+weekend|today)\b"
+    rf"|{_NOTE}{_NOTE_TO_SOMEONE}[\s\S]{{0,80}}?{_DECIDED}"
+    rf"|{_DECIDED}[\s\S]{{0,80}}?{_NOTE}"
+    # A death told, then wanting to join the one who died: "my mom died last month and I want to join her".
+    r"|\b(?:died|passed(?:\s+away)?|death|lost\s+(?:my|our))\b[^.?!]*?\b(?:want(?:ing)?|wanna|going|ready|plan\w*|"
+    r"thinking\s+(?:about|of)|think\s+about)\s+(?:to\s+)?(?:join(?:ing)?|be(?:ing)?\s+with)\s+(?:her|him|them)\b"
+    r"(?!\s+(?:in|at|for|on|as)\b)",
     re.IGNORECASE)
 # Told in words, whatever the classifier reads: an overdose taken, a jump from a height, a farewell, an end.
 TOLD = (MEANS_TAKEN, JUMP, FAREWELL, ENDING)
