@@ -21,8 +21,9 @@ pytestmark = pytest.mark.model
 # Items whose last turn must pass (every asked fact present, nothing rejected), of the held-out half.
 # Measured 2026-12-07 (second round: idioms, topics put first, terse lists, small talk giving way to the
 # focus): 66 of 87, 52 of 58, 27 of 43, 94 of 118 (the first round: 60, 53, 23, 94); third round: 68, 53, 27, 95;
-# fourth round: 68, 52, 31, 98; fifth round: 68, 53, 32, 101; sixth round: 70, 53, 32, 101. Each floor is 4 below
-# its figure (what one added example has moved a set).
+# fourth round: 68, 52, 31, 98; fifth round: 68, 53, 32, 101; sixth round: 70, 53, 32, 101; seventh round: 70, 53,
+# 32, 99. Each floor was set 4 below its figure (what one added example has moved a set); the context floor stays
+# at 97 after the seventh round's loss of two (no further loss accepted; the figures are the same on every CPU).
 FLOORS = {"multi_question": 66, "long_messages": 49, "indirect": 28, "context_conversations": 97}
 # The crisis guards read sets written after their first held-out halves had informed decisions
 # (crisis_harmless_2, crisis_in_context_2; the first sets are development data now). Measured 2026-12-07,
@@ -32,7 +33,7 @@ FLOORS = {"multi_question": 66, "long_messages": 49, "indirect": 28, "context_co
 # conversation of margin each way: the figures are the same on every CPU (float32 encoder), but one added
 # example has moved them by one. Fifth round: 4 pages at its end (5 in a run halfway, after the first review's
 # fixes; neither studied) and 39 crises: the ceiling stays at 5. Sixth round: 4 pages and 39 crises (one run, at
-# its end, not studied).
+# its end, not studied). Seventh round: 4 pages and 39 crises (one run, at its end, not studied).
 HARMLESS_PAGES_CEILING = 5
 CRISES_PAGED_FLOOR = 38
 
