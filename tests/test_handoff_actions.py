@@ -101,6 +101,18 @@ def test_first_unsure_guess_with_likely_topics_already_asks_did_you_mean(store, 
     assert responses(dispatcher)[-1] == "utter_out_of_scope", "judged off-topic: no guessing on the first miss"
 
 
+def hesitant(ranking: list[tuple[str, float]], faq: float = 0.99) -> dict:
+    """A parse the classifier hesitated on (nlu_fallback first), the FAQ weight ``faq``, topics ranked so."""
+    return {"intent_ranking": [{"name": "nlu_fallback", "confidence": 0.6}, {"name": "faq", "confidence": faq}],
+            "response_selector": {"faq": {"ranking": [{"intent_response_key": key, "confidence": confidence}
+                                                      for key, confidence in ranking]}}}
+
+
+def said_in(dispatcher) -> str:
+    """Every text and template value the dispatcher was given, in order."""
+    return " ".join(str(v) for m in dispatcher.messages for v in m.values() if isinstance(v, str))
+
+
 @pytest.mark.parametrize(("ranking", "answered"), [
     # "is the MIM only useful if I want to work at a tech company?": the careers, or not on the page
     ([("faq/careers", 0.557), ("faq/not_covered", 0.429)], True),
@@ -111,14 +123,12 @@ def test_first_unsure_guess_with_likely_topics_already_asks_did_you_mean(store, 
 ])
 def test_one_covered_topic_beside_not_covered_is_answered_with_who_knows_the_rest(store, dispatcher, ranking,
                                                                                   answered) -> None:
-    parse = {"intent_ranking": [{"name": "nlu_fallback", "confidence": 0.6}, {"name": "faq", "confidence": 0.99}],
-             "response_selector": {"faq": {"ranking": [{"intent_response_key": key, "confidence": confidence}
-                                                       for key, confidence in ranking]}}}
+    parse = hesitant(ranking)
     events = run(ActionHandleMisunderstanding(store), dispatcher,
                  tracker("is the MIM only useful if I want to work at a tech company?", "nlu_fallback", **parse))
     if answered:
         assert responses(dispatcher)[-1] == "utter_guess_closing"
-        said = " ".join(str(v) for m in dispatcher.messages for v in m.values() if isinstance(v, str))
+        said = said_in(dispatcher)
         assert "data scientists" in said
         assert SlotSet("last_misunderstanding", None) in events
     else:
@@ -132,11 +142,9 @@ def test_one_covered_topic_beside_not_covered_is_answered_with_who_knows_the_res
     ([("faq/online_vs_campus", 0.5), ("faq/tuition", 0.45)], "tuition"),
 ])
 def test_a_covered_topic_beside_a_missing_one_named_gets_both_answers(store, dispatcher, ranking, missing) -> None:
-    parse = {"intent_ranking": [{"name": "nlu_fallback", "confidence": 0.6}, {"name": "faq", "confidence": 0.99}],
-             "response_selector": {"faq": {"ranking": [{"intent_response_key": key, "confidence": confidence}
-                                                       for key, confidence in ranking]}}}
+    parse = hesitant(ranking)
     run(ActionHandleMisunderstanding(store), dispatcher, tracker("q", "nlu_fallback", **parse))
-    said = " ".join(str(v) for m in dispatcher.messages for v in m.values() if isinstance(v, str))
+    said = said_in(dispatcher)
     assert "utter_guess_closing" not in responses(dispatcher) and not any(m.get("buttons") for m in dispatcher.messages)
     assert missing in said and "301-405-2038" in said
     assert said.index(missing) > len(said) // 3, "the covered topic's answer first"
@@ -151,13 +159,11 @@ def test_a_covered_topic_beside_a_missing_one_named_gets_both_answers(store, dis
 ])
 def test_topics_the_page_does_not_cover_are_answered_without_did_you_mean(store, dispatcher, ranking,
                                                                           answered) -> None:
-    parse = {"intent_ranking": [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "faq", "confidence": 0.6}],
-             "response_selector": {"faq": {"ranking": [{"intent_response_key": key, "confidence": confidence}
-                                                       for key, confidence in ranking]}}}
+    parse = hesitant(ranking, faq=0.6)
     events = run(ActionHandleMisunderstanding(store), dispatcher,
                  tracker("I sent my transcripts last week, how do I find out if they arrived?", "nlu_fallback",
                          **parse))
-    said = " ".join(str(v) for m in dispatcher.messages for v in m.values() if isinstance(v, str))
+    said = said_in(dispatcher)
     if answered:
         assert not any(m.get("buttons") for m in dispatcher.messages), "no did-you-mean buttons"
         assert "301-405-2038" in said
