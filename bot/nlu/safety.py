@@ -78,9 +78,6 @@ FAREWELL = re.compile(
     r"|\b(?:he|she|they|my\s+(?:sister|brother|mom|dad|son|daughter|kids|friend|roommate|neighbou?r))\s+can\s+have\s+"
     r"(?:my\s+\w+\s+and\s+my\s+(?:cat|dog|car|laptop|things|stuff|savings)|everything\s+i\s+(?:own|have))",
     re.IGNORECASE)
-# An end told, in words too common to stand alone in the phrase list: "this is goodbye" (not "goodbye to my
-# weekends"), "thinking about ending things" (not "with my employer"), "giving my stuff away" (not before a move),
-# "I'm not safe right now" (said of oneself, not of the roads), lying or standing on the tracks.
 # A note or letters written and the way or the time decided, within a sentence or two: "I've written the note and I
 # know exactly how I'm going to do it", "note's written. tonight's the night", "I wrote letters to my kids and picked
 # the day". Not a note to or for someone or about something ("the note to my boss", "a note for my resignation"), nor
@@ -93,6 +90,10 @@ _DECIDED = (r"\b(?:(?:how|when)\s+(?:i'?m\s+(?:going\s+to|gonna)|i\s+am\s+(?:goi
             r"do\s+it\b(?!\s*[:,]?\s*(?:the|right|after|before|once|when|as\s+soon|by|two|three|depends|is|will))|"
             r"(?:picked|chose|chosen|set)\s+(?:the|a)\s+(?:day|date|night)|tonight'?s\s+the\s+night|"
             r"(?:i'?m|i\s+am)\s+doing\s+it\s+(?:tonight|tomorrow|today|this\s+weekend))")
+# An end told, in words too common to stand alone in the phrase list: "this is goodbye" (not "goodbye to my
+# weekends"), "thinking about ending things" (not "with my employer"), "giving my stuff away" (not before a move),
+# "I'm not safe right now" (said of oneself, not of the roads), lying or standing on the tracks; a plan, a note
+# (``_NOTE``) or wanting to join one who died.
 ENDING = re.compile(
     r"\bthis\s+is\s+goodbye\b(?!\s+to\b)"
     r"|\b(?:thinking\s+(?:about|of)|decided\s+to|going\s+to|gonna|plan(?:ning)?\s+to|want\s+to)\s+end(?:ing)?\s+things\b"
@@ -102,8 +103,8 @@ ENDING = re.compile(
     r"|\b(?:i'?m|im|i\s+am)\s+not\s+safe\s+(?:right\s+now|now|tonight|anymore)\b|\bdon'?t\s+feel\s+safe\s+right\s+now\b"
     r"|\b(?:lying|laying|standing|sitting|waiting)\s+on\s+the\s+(?:train\s+|railway\s+|railroad\s+|subway\s+)?tracks\b"
     r"(?!\s+(?:for|to)\b)"
-    # A note written and the way to do it decided, together: "I've written the note and I know exactly how I'm going
-    # to do it" (not "I've written the note to my recommender", nor "I know how I'm going to do it: two courses").
+    # The way decided and a near time: "I figured out how I'm going to do it. Tonight." (not "I figured out how I'm
+    # going to do it: two courses a term"); then a note written with the way or the day decided (``_NOTE``).
     r"|\b(?:figured\s+out|decided|know\s+exactly|planned(?:\s+out)?)\s+how\s+(?:i'?m\s+(?:going\s+to|gonna)|i'?ll|"
     r"i\s+will)\s+do\s+it\b[\s.,!]{0,3}(?:tonight|tomorrow|this\s+weekend|today)\b"
     rf"|{_NOTE}{_NOTE_TO_SOMEONE}[\s\S]{{0,80}}?{_DECIDED}"
