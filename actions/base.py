@@ -166,10 +166,11 @@ class KnowledgeAction(UsesStore, Action, abc.ABC):
         The 988 line follows when the message read like a crisis but asked a program question; the focus is
         what the next message's "it" means.
         """
-        if found is not None and found.story:
-            # Condolences when the story read like a crisis (grief), else thanks: also when idioms explain the crisis
-            # reading ("I've overdosed on coffee reading your website lol"), which is no hardship to be sorry for.
-            hard = found.crisis_line and not tracker.latest_message.get("idiom")
+        parse = tracker.latest_message
+        if found.story if found is not None else parse.get("story"):
+            # Condolences when the story tells of a loss or read like a crisis, else thanks: also when idioms explain
+            # the crisis reading ("I've overdosed on coffee reading your website lol"), no hardship to be sorry for.
+            hard = parse.get("loss") or (found is not None and found.crisis_line and not parse.get("idiom"))
             dispatcher.utter_message(response="utter_sorry_to_hear" if hard else "utter_story_heard")
         if found is None or not (found.asked or found.not_understood):
             replies = own()  # nothing the turn reads as a program question: the action's own answer

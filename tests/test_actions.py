@@ -519,3 +519,15 @@ def test_a_story_read_like_a_crisis_gets_condolences_unless_idioms_explain_it(st
     run(ActionAnswerFaq(store), dispatcher, t)
     said = [m.get("response") for m in dispatcher.messages]
     assert said[0] == opening and "utter_crisis_line" in said
+
+
+@pytest.mark.parametrize(("loss", "opening"), [
+    (True, "utter_sorry_to_hear"),  # "My grandfather passed away last week ... Can I push my start back a year?"
+    (False, "utter_story_heard"),  # "I've been a circulation clerk for six years ... how many classes at once?"
+])
+def test_a_story_answered_as_one_question_is_acknowledged_with_condolences_for_a_loss(store, dispatcher, loss,
+                                                                                      opening) -> None:
+    t = tracker("story, then: how many classes at once?", "faq", topic="course_load")
+    t.latest_message.update({"story": True, "loss": loss})
+    run(ActionAnswerFaq(store), dispatcher, t)
+    assert dispatcher.messages[0].get("response") == opening and len(dispatcher.messages) >= 2

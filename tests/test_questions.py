@@ -147,6 +147,16 @@ def test_the_finder_adds_a_message_per_question_and_one_read_with_the_focus() ->
         ("how long is the program and what about summer?", IN_FOCUS, 0)]
 
 
+@pytest.mark.parametrize(("text", "loss"), [
+    ("My grandfather passed away last week and I can't think straight. Can I push my start back a year?", True),
+    ("I've been a circulation clerk for six years and I work nights. How many classes would I take at once?", False),
+])
+def test_a_story_telling_of_a_loss_is_marked_for_condolences(text, loss) -> None:
+    message = Message(data={TEXT: text})
+    QuestionFinder(QuestionFinder.get_default_config()).process([message])
+    assert message.get("story") and bool(message.get("loss")) is loss
+
+
 def labelled(text: str, intent: str, confidence: float, kind: str | None = None, topic: str | None = None,
              phrase: bool = False) -> Message:
     data = {TEXT: text, INTENT: {"name": intent, "confidence": confidence}}

@@ -68,6 +68,7 @@ SMALL_TALK = frozenset({"greet", "goodbye", "thank", "bot_challenge", "ask_capab
                         "affirm", "deny", "stop", "skip"})
 # What the collector adds to the parse.
 QUESTIONS, CRISIS_LEVEL, STORY = "questions", "crisis_level", "story"
+LOSS = "loss"  # on the parse of a story: it tells of a death, an illness or a loss (``_GRIEF``)
 CRISIS_CONFIDENCE = "crisis_confidence"  # the classifier's own confidence in the crisis reading
 
 _WH = {"what", "what's", "whats", "when", "when's", "where", "where's", "who", "who's", "whom", "which", "why",
@@ -655,8 +656,10 @@ class QuestionFinder(GraphComponent):
                 extra.append(Message(data={TEXT: said.text, PARENT: index, KIND: PLAIN, "metadata": metadata}))
                 text = said.text
             questions, story = self.finder.read_story(text)
-            if story:  # a story before (or around) the question: acknowledged
+            if story:  # a story before (or around) the question: acknowledged, with condolences for a loss told
                 message.set(STORY, True, add_to_output=True)
+                if _GRIEF.search(text):
+                    message.set(LOSS, True, add_to_output=True)
             for number, (question, leaning) in enumerate(zip(questions, self.finder.leaning(questions))):
                 extra.append(Message(data={TEXT: question, PARENT: index, KIND: QUESTION, NUMBER: number,
                                            "metadata": metadata}))
