@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from dataclasses import replace
+from unittest.mock import patch
 
 import pytest
 import sqlalchemy as sa
@@ -346,6 +348,7 @@ def test_a_topic_asked_for_the_other_program(store, dispatcher) -> None:
     ("how do I reach student services?", "utter_contact"),
     ("whats their number", "utter_contact_phone"),  # a number asked for: the phone, not the fax too
     ("phone and fax please", "utter_contact"),
+    ("do they have an email?", "utter_contact_no_email"),  # the page gives none: said, then the phone and fax
 ])
 def test_contact(store, dispatcher, text, response) -> None:
     run(ActionContact(store), dispatcher, tracker(text, "ask_contact"))
@@ -531,3 +534,11 @@ def test_a_story_answered_as_one_question_is_acknowledged_with_condolences_for_a
     t.latest_message.update({"story": True, "loss": loss})
     run(ActionAnswerFaq(store), dispatcher, t)
     assert dispatcher.messages[0].get("response") == opening and len(dispatcher.messages) >= 2
+
+
+def test_an_email_asked_for_is_given_once_staff_add_one_to_the_knowledge_files(store, dispatcher) -> None:
+    office = store.contact("student_services")
+    with patch.object(type(store), "contact", return_value=replace(office, email="ischooladmission@example.edu")):
+        run(ActionContact(store), dispatcher, tracker("what's their email address?", "ask_contact"))
+    assert dispatcher.messages[0]["response"] == "utter_contact_email"
+    assert dispatcher.messages[0]["email"] == "ischooladmission@example.edu"

@@ -263,17 +263,26 @@ def course_line(course: Course) -> str:
 # A question for the office's phone alone ("whats their number", "who do I call?"): the fax is left out.
 _ASKS_PHONE = re.compile(r"\b(?:phone|number|call|ring|dial)\b", re.IGNORECASE)
 _ASKS_FAX = re.compile(r"\bfax", re.IGNORECASE)
+_ASKS_EMAIL = re.compile(r"\be-?mail", re.IGNORECASE)
 
 
 def contact(store: KnowledgeStore, asked: str = "") -> Reply:
-    """The Student Services Office's details: the phone alone when ``asked`` asks for a number, not the fax."""
+    """The Student Services Office's details: the phone alone when ``asked`` asks for a number, not the fax.
+
+    Asked for an email ("do they have an email?"): the address when the office has one in the knowledge files,
+    else that the programs page gives none, then the phone and fax.
+    """
     office = store.contact(STUDENT_SERVICES)
     if office is None:
         return Reply(response="utter_default")
     phone_only = bool(_ASKS_PHONE.search(asked)) and not _ASKS_FAX.search(asked)
-    return Reply(response="utter_contact_phone" if phone_only else "utter_contact", values={
+    response = "utter_contact_phone" if phone_only else "utter_contact"
+    if _ASKS_EMAIL.search(asked):
+        response = "utter_contact_email" if office.email else "utter_contact_no_email"
+    return Reply(response=response, values={
         "name": office.name, "purpose": office.purpose, "phone": office.phone, "fax": office.fax,
-        "source": office.source, "as_of": f"{office.reviewed:%b} {office.reviewed.day}, {office.reviewed.year}"},
+        "email": office.email, "source": office.source,
+        "as_of": f"{office.reviewed:%b} {office.reviewed.day}, {office.reviewed.year}"},
         slots={"last_topic": CONTACT, "pending_topic": None})
 
 
