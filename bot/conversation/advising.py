@@ -270,7 +270,7 @@ def contact(store: KnowledgeStore, asked: str = "") -> Reply:
     """The Student Services Office's details: the phone alone when ``asked`` asks for a number, not the fax.
 
     Asked for an email ("do they have an email?"): the address when the office has one in the knowledge files,
-    else that the programs page gives none, then the phone and fax.
+    else that the programs page lists none, then the phone and fax.
     """
     office = store.contact(STUDENT_SERVICES)
     if office is None:
