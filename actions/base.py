@@ -166,11 +166,11 @@ class KnowledgeAction(UsesStore, Action, abc.ABC):
         The 988 line follows when the message read like a crisis but asked a program question; the focus is
         what the next message's "it" means.
         """
-        parse = tracker.latest_message
-        if found.story if found is not None else parse.get("story"):
+        message = tracker.latest_message  # not ``parse``: that name is the module bot.conversation.parse here
+        if found.story if found is not None else message.get("story"):
             # Condolences when the story tells of a loss or read like a crisis, else thanks: also when idioms explain
             # the crisis reading ("I've overdosed on coffee reading your website lol"), no hardship to be sorry for.
-            hard = parse.get("loss") or (found is not None and found.crisis_line and not parse.get("idiom"))
+            hard = message.get("loss") or (found is not None and found.crisis_line and not message.get("idiom"))
             dispatcher.utter_message(response="utter_sorry_to_hear" if hard else "utter_story_heard")
         if found is None or not (found.asked or found.not_understood):
             replies = own()  # nothing the turn reads as a program question: the action's own answer
@@ -209,7 +209,7 @@ class KnowledgeAction(UsesStore, Action, abc.ABC):
         """Whether the page answers a label: an FAQ topic with a covered answer, or a topic's own intent."""
         if "/" not in label:
             return True
-        return any(v.covered for v in self.store.answer_variants(label.split("/", 1)[1]))
+        return advising.covered(self.store, label.split("/", 1)[1])
 
     @staticmethod
     def say(dispatcher: CollectingDispatcher, reply: Reply) -> List[Dict[Text, Any]]:

@@ -23,8 +23,7 @@ class ActionHandleMisunderstanding(KnowledgeAction):
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         found = self.turn(tracker)
         if found is not None and found.asked:  # its questions, or its reading with the focus, are understood
-            answered = self.answer(dispatcher, tracker, found, list)
-            return answered + [SlotSet("handoff_offered", False), SlotSet(misunderstanding.SLOT, None)]
+            return self.answered(self.answer(dispatcher, tracker, found, list))
         unsure = tracker.latest_message.get("intent", {}).get("name") == "nlu_fallback"
         topic = tracker.get_slot("pending_topic") or tracker.get_slot("last_topic")
         if topic and self.entity(tracker, "program") and misunderstanding.names_a_program(
@@ -33,24 +32,21 @@ class ActionHandleMisunderstanding(KnowledgeAction):
             events: List[Dict[Text, Any]] = []
             for reply in self.follow_up(tracker):
                 events += self.say(dispatcher, reply)
-            return events + [SlotSet("handoff_offered", False), SlotSet(misunderstanding.SLOT, None)]
+            return self.answered(events)
         choices = misunderstanding.choices(tracker.latest_message, self.store)
         step = misunderstanding.step(misunderstanding.streak(tracker.events), tracker.get_slot(misunderstanding.SLOT),
                              unsure=unsure, has_choices=bool(choices))
-        guess = misunderstanding.only_guess(tracker.latest_message, self.store) if step == "did_you_mean" else None
-        rival = misunderstanding.guess_rival(tracker.latest_message, self.store) if guess else None
-        if rival:  # a covered topic or a missing one named: both answers, the second saying who can answer it
-            answered = self.answer(dispatcher, tracker,
-                                   turn.Turn([turn.Asked(f"faq/{guess}"), turn.Asked(f"faq/{rival}")]), list)
-            return answered + [SlotSet("handoff_offered", False), SlotSet(misunderstanding.SLOT, None)]
-        if guess:  # one covered topic or "not on the page": that topic's answer, then who knows the rest
-            answered = self.answer(dispatcher, tracker, turn.Turn([turn.Asked(f"faq/{guess}")]), list,
-                                   closing=Reply(response="utter_guess_closing", values=contact_values(self.store)))
-            return answered + [SlotSet("handoff_offered", False), SlotSet(misunderstanding.SLOT, None)]
+        guess = misunderstanding.guess(tracker.latest_message, self.store) if step == "did_you_mean" else None
+        if guess:
+            # One covered topic beside one off the page: its answer, then the missing one's ("I don't have ...")
+            # when it is named, else who can answer the rest.
+            asked = [turn.Asked(f"faq/{t}") for t in (guess.topic, guess.missing) if t]
+            closing = None if guess.missing else Reply(response="utter_guess_closing",
+                                                       values=contact_values(self.store))
+            return self.answered(self.answer(dispatcher, tracker, turn.Turn(asked), list, closing=closing))
         nothing = misunderstanding.not_on_page(tracker.latest_message, self.store) if step == "did_you_mean" else None
         if nothing:  # hesitating between topics the page does not cover: it does not say, and who can answer
-            answered = self.answer(dispatcher, tracker, turn.Turn([turn.Asked(f"faq/{nothing}")]), list)
-            return answered + [SlotSet("handoff_offered", False), SlotSet(misunderstanding.SLOT, None)]
+            return self.answered(self.answer(dispatcher, tracker, turn.Turn([turn.Asked(f"faq/{nothing}")]), list))
         if step == "did_you_mean":
             # The domain's response carries the "none of these" button; the topics go before it.
             template = domain["responses"]["utter_did_you_mean"][0]
@@ -60,3 +56,8 @@ class ActionHandleMisunderstanding(KnowledgeAction):
             dispatcher.utter_message(response=f"utter_{step}", **contact_values(self.store))
         # The rules accept a "yes" or "no" right after the offer of a person, and only then.
         return [SlotSet("handoff_offered", step == "offer_person"), SlotSet(misunderstanding.SLOT, step)]
+
+    @staticmethod
+    def answered(events: List[Dict[Text, Any]]) -> List[Dict[Text, Any]]:
+        """The events of a message answered after all: the run of misunderstandings, and any offer, is over."""
+        return events + [SlotSet("handoff_offered", False), SlotSet(misunderstanding.SLOT, None)]

@@ -303,6 +303,11 @@ _FOCUS = {SCHEDULE: "the class schedule", SPECIALIZATIONS: "the specializations"
           "credits": "the degree"}
 
 
+def covered(store: KnowledgeStore, topic: str) -> bool:
+    """Whether the programs page answers an FAQ topic: it has a covered answer."""
+    return any(v.covered for v in store.answer_variants(topic))
+
+
 def focus(store: KnowledgeStore, topic: str | None) -> str | None:
     """The phrase a follow-up's "it" stands for after ``topic`` ('the field study'); None for none."""
     if not topic:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from bot.conversation.advising import INTENT_TOPICS
+from bot.conversation.advising import INTENT_TOPICS, covered
 from bot.conversation.parse import CATCH_ALL_TOPIC, RETRIEVAL_INTENT, faq_topic
 from bot.knowledge.store import KnowledgeStore
 
@@ -150,39 +150,31 @@ def choices(parse: dict[str, Any], store: KnowledgeStore) -> list[Choice]:
     return found
 
 
-def _two_rivals(parse: dict[str, Any]) -> list[tuple[str, float]]:
-    """The two topics a hesitant message hesitated between, when together they hold the ranking; else none."""
+@dataclass(frozen=True)
+class Guess:
+    """The covered topic a hesitant message meant, and the topic off the page it beat when one is named."""
+
+    topic: str
+    missing: str | None = None
+
+
+def guess(parse: dict[str, Any], store: KnowledgeStore) -> Guess | None:
+    """The one covered topic a hesitant message meant, when its only rival is a topic the page does not cover.
+
+    "is the MIM only useful if I want to work at a tech company?" (the careers, or not on the page): the careers,
+    then who can answer the rest. "what's the price difference between online and on campus?" (the comparison, or
+    tuition): the comparison and ``missing`` tuition, so "I don't have information about tuition and fees" follows;
+    never the comparison alone.
+    """
     weight, topics = faq_ranking(parse)
     topics = topics[:2]
     if weight < MIN_GUESS_FAQ or len(topics) < 2 or sum(t.get("confidence", 0.0) for t in topics) < MIN_GUESS_PAIR:
-        return []
-    return [((t.get("intent_response_key") or "").split("/", 1)[-1], t.get("confidence", 0.0)) for t in topics]
-
-
-def only_guess(parse: dict[str, Any], store: KnowledgeStore) -> str | None:
-    """The one covered topic a hesitant message meant, when its only rival is a topic the page does not cover.
-
-    "can I take summers off and just do fall/spring?": the summer courses, or studying at another pace (not on the
-    page); the answer closes with who can answer the rest.
-    """
-    rivals = _two_rivals(parse)
+        return None
+    (first, confidence), (second, _) = [(_topic(t), t.get("confidence", 0.0)) for t in topics]
     # not on the page second: ranked first, no answer that only sounds like one is given
-    if not rivals or _covered(store, rivals[1][0]):
+    if covered(store, second) or not covered(store, first) or confidence < MIN_GUESS_TOPIC:
         return None
-    guess, confidence = rivals[0]
-    return guess if _covered(store, guess) and confidence >= MIN_GUESS_TOPIC else None
-
-
-def guess_rival(parse: dict[str, Any], store: KnowledgeStore) -> str | None:
-    """The topic off the page that ``only_guess``'s topic beat, when it is one the page names as missing.
-
-    "what's the price difference between online and on campus?" (the comparison, or tuition): the comparison is
-    answered, and "I don't have information about tuition and fees" with who can answer; never the comparison alone.
-    """
-    rivals = _two_rivals(parse)
-    if not only_guess(parse, store) or rivals[1][0] == CATCH_ALL_TOPIC:
-        return None
-    return rivals[1][0]
+    return Guess(first, None if second == CATCH_ALL_TOPIC else second)
 
 
 def not_on_page(parse: dict[str, Any], store: KnowledgeStore) -> str | None:
@@ -194,16 +186,17 @@ def not_on_page(parse: dict[str, Any], store: KnowledgeStore) -> str | None:
     weight, topics = faq_ranking(parse)
     held, rivals = 0.0, []
     for topic in topics[:MAX_CHOICES]:
-        rivals.append((topic.get("intent_response_key") or "").split("/", 1)[-1])
+        rivals.append(_topic(topic))
         held += topic.get("confidence", 0.0)
         if held >= MIN_GUESS_PAIR:
             break
-    if weight < MIN_GUESS_FAQ or held < MIN_GUESS_PAIR or any(_covered(store, topic) for topic in rivals):
+    if weight < MIN_GUESS_FAQ or held < MIN_GUESS_PAIR or any(covered(store, topic) for topic in rivals):
         return None
     # Two different missing things named (tuition or the GRE): the page lacks whichever was meant.
     named = {topic for topic in rivals[:2] if topic != CATCH_ALL_TOPIC}
     return CATCH_ALL_TOPIC if len(named) > 1 else rivals[0]
 
 
-def _covered(store: KnowledgeStore, topic: str) -> bool:
-    return any(v.covered for v in store.answer_variants(topic))
+def _topic(ranked: dict[str, Any]) -> str:
+    """The topic of a response-selector ranking entry ('faq/careers' -> 'careers')."""
+    return (ranked.get("intent_response_key") or "").split("/", 1)[-1]

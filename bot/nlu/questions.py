@@ -34,7 +34,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.conversation.parse import full_label
+from bot.conversation.parse import CATCH_ALL_TOPIC, RETRIEVAL_INTENT, full_label
 from bot.conversation.turn import (
     FOCUS_SEPARATOR,
     MAX_FOCUSES,
@@ -63,7 +63,7 @@ IDIOM = "idiom"  # on the parse: the message spoke in idioms; "grave" when one o
 HANDOFF = "request_human"
 # Readings with the focus that never explain a crisis reading away: asking who to contact, for a person, or what the
 # page does not say (after an off-page answer the office is in focus: "they can call my mom after I'm gone").
-_NOT_EXPLAINING = frozenset({"ask_contact", HANDOFF, "faq/not_covered"})
+_NOT_EXPLAINING = frozenset({"ask_contact", HANDOFF, f"{RETRIEVAL_INTENT}/{CATCH_ALL_TOPIC}"})
 SMALL_TALK = frozenset({"greet", "goodbye", "thank", "bot_challenge", "ask_capabilities", "out_of_scope",
                         "affirm", "deny", "stop", "skip"})
 # What the collector adds to the parse.
