@@ -60,6 +60,20 @@ from bot.nlu.idioms import plain
     ("stuck in a dead-end job", "stuck in a going-nowhere job", False),
     ("my salary could really shoot up with this degree", "my salary could really rise with this degree", False),
     ("hoping to shoot up to management", "hoping to rise to management", False),
+    ("with my two kids, if it is many it will kill me.", "with my two kids, if it is many it would be too much for me.",
+     True),
+    ("that schedule would literally kill me", "that schedule would be too much for me", True),
+    ("deadlines are eating me alive this semester", "deadlines keep me very busy this semester", True),
+    ("Bury me under the reading pile. Are summers off?", "swamp me with the reading pile. Are summers off?", False),
+    ("I'd hate for that to hurt me.", "I'd hate for that to count against me.", False),
+    ("would it hurt me with employers?", "would it count against me with employers?", False),
+    # Crises seen at work, in the plural: events of the job.
+    ("I'm a clerk in an emergency room, gunshot wounds and overdoses every shift. Which specialization?",
+     "I'm a clerk in an emergency room, cases and cases every shift. Which specialization?", True),
+    ("I am working as a dispatcher, many calls about crashes and suicide attempts.",
+     "I am working as a dispatcher, many calls about cases and cases.", True),
+    ("I do crime data entry for the sheriff's office, arrest reports, weapons logs.",
+     "I do records entry for the sheriff's office, records, records.", True),
 ])
 def test_idioms_are_said_plainly(text, said, grave) -> None:
     found = plain(text)
@@ -97,6 +111,11 @@ def test_idioms_are_said_plainly(text, said, grave) -> None:
     "I overdosed on caffeine powder an hour ago and feel awful", "I overdosed on red bull and adderall",
     "overdosed on coffee and my heart is racing", "I overdosed on coffee and vodka last night",
     "my life is a dead end", "I shot myself", "he is going to shoot up the office tomorrow",
+    "my dad will kill me if I fail", "that would kill me, I have the pills ready", "guilt is eating me alive",
+    "he is going to hurt me", "it will hurt me if I tell him, he said he'd end it",
+    # Their own attempts or wishes beside the work: never said plainly.
+    "I work nights and after my two suicide attempts I want to die",
+    "I'm a nurse and I want to end my life, I see overdoses every shift",
 ])
 def test_a_crisis_said_directly_and_plain_questions_are_left_alone(text) -> None:
     assert plain(text) is None

@@ -78,13 +78,21 @@ _AUX = {"is", "are", "was", "were", "do", "does", "did", "can", "could", "will",
 # After an auxiliary, a subject: "and do I ...", "and is the MIM ...", "and are there ...".
 _SUBJECTS = {"i", "you", "we", "they", "it", "there", "the", "a", "an", "this", "that", "my", "our", "your",
              "these", "those", "he", "she", "online", "mls", "mim", "classes", "courses", "students", "one"}
+# Asking in a statement's word order: "I was also wondering whether ...", "I need a number I can call", "I want to
+# confirm 2 points:". The things asked for are what a reply can give (a number, a list, details), never what a story
+# wants ("I need a degree that ...", "I'd like a career in data"). Worries are told, not asked: a sentence that asks
+# is not screened alone for a crisis ("I'm worried he will hurt me").
+_ASKED_FOR = (r"(?:an?|the|some|your|any)\s+(?:\w+\s+){0,2}?(?:number|phone|telephone|contact|contacts|e-?mail|address|"
+              r"list|link|breakdown|overview|rundown|summary|details|info|information)s?")
 _REQUESTS = re.compile(r"^(?:(?:and|also|plus|so|then)\s+)?(?:tell me|let me know|i'?d like to know|i want to know|"
-                       r"i would like to know|i need to know|i wonder|i was wondering|wondering|can you tell me|"
+                       r"i would like to know|i need to know|i wonder|i\s+(?:was|am|'m)\s+(?:also\s+|just\s+|really\s+)?"
+                       r"wondering|wondering|can you tell me|"
                        r"could you tell me|please tell me|what about|how about|"
                        r"(?:please\s+)?(?:advise|explain|describe|clarify|confirm)|"
                        r"(?:can|could|would)\s+you\s+(?:please\s+)?(?:let\s+me\s+know|explain|describe|clarify|confirm|"
-                       r"list)|i'?d\s+(?:like|love|appreciate)\s+(?:some\s+)?(?:info|information|details))\b",
-                       re.IGNORECASE)
+                       r"list)|i'?d\s+(?:like|love|appreciate)\s+(?:some\s+)?(?:info|information|details)|"
+                       r"i\s+(?:also\s+|just\s+|really\s+)?(?:need|want|would\s+like|'d\s+like)\s+(?:to\s+(?:confirm|check|ask|"
+                       r"clarify|find\s+out|understand)|" + _ASKED_FOR + r"))\b", re.IGNORECASE)
 _JOINERS = {"and", "n", "also", "plus", "&", "+", "then", "so", "but"}  # "n": texting's "and"
 # Words a question may open with before it asks: "hey, does the MLS ...", "ok so what about ...".
 _OPENERS = {"hey", "hi", "hello", "ok", "okay", "um", "umm", "uh", "well", "oh", "right", "sorry", "quick",
@@ -145,7 +153,7 @@ _HEAD = re.compile(r"^\s*(?P<head>[^:?!.;,]*[A-Za-z][^:?!.;,]*?)\s*(?::|\s[-\u20
                    re.DOTALL)
 MAX_HEAD_WORDS = 6
 # A list of topics in one terse question, and the phrase after its last topic that applies to all of them.
-_LIST = re.compile(r"\s*,\s*(?:and\s+|&\s+)?|\s*\+\s*|\s+&\s+|\s+/\s+|\s+and\s+", re.IGNORECASE)
+_LIST = re.compile(r"\s*,?\s+as\s+well\s+as\s+|\s*,\s*(?:and\s+|&\s+)?|\s*\+\s*|\s+&\s+|\s+/\s+|\s+and\s+", re.IGNORECASE)
 _TAIL = re.compile(r"\s(?:for|of|in|at|about|with|during|per)\s.+$", re.IGNORECASE)
 MAX_ITEM_WORDS = 3
 # "cost + length of online mls": a list as surely as a comma makes one ("&" is not: "Q & A", "pros & cons")
@@ -153,14 +161,15 @@ _MARKS_A_LIST = re.compile(r"\s\+\s")
 # A request or "what is" before a list of things asked ("could you tell me the credit value, the on-site hours and
 # the course number?"): each thing is asked with it, up to MAX_REQUESTED_WORDS words each. Not a comparison
 # ("what is the difference between the MLS and the MIM" asks once).
-_ASKS_FOR = re.compile(r"^(?:(?:could|can|would)\s+you\s+(?:please\s+)?(?:tell\s+me|let\s+me\s+know|list)|"
+_ASKS_FOR = re.compile(r"^(?:(?:could|can|would)\s+you\s+(?:please\s+)?(?:tell\s+me|let\s+me\s+know|list|clarify|explain|"
+                       r"describe|confirm|give\s+me|share)|"
                        r"(?:please\s+)?tell\s+me|i'?d\s+like\s+to\s+know|i\s+(?:want|need)\s+to\s+know|"
                        r"what\s+(?:is|are)|what'?s)\s+", re.IGNORECASE)
 # Words a reply or a story opens its parts with, never a list of questions: "ok, thanks", "my loans, my job".
 _NOT_ASKED = {"please", "thanks", "thank", "thx", "bye", "cheers", "my", "our", "i'm", "im", "me", "all", "nothing",
               "no", "not"}
 _COMPARES = re.compile(r"\b(?:between|differen\w*|compar\w*|vs\.?|versus)\b", re.IGNORECASE)
-MAX_REQUESTED_WORDS = 8
+MAX_REQUESTED_WORDS = 12
 # Questions counted off in one line: "1) credits 2) classes per semester 3) length", "1. equipment 2. LMS", "(a) the
 # specialization, (b) typical roles, and (c) program length".
 _COUNTED = re.compile(r"(?:^|(?<=\s))\(?(?:\d{1,2}[).]|[a-e]\))\s+")
@@ -302,7 +311,11 @@ class Finder:
             if pattern is _LEAD and _NOT_A_TOPIC.search(topic):
                 continue
             if head and _COUNTING_HEAD.match(topic):
-                return self._read(head.group("body"))  # "two things: is ..., and how many ...?" names no topic
+                # "two things: is ..., and how many ...?" names no topic; "3 questions: number of credits, tuition per
+                # year, and if the GRE is mandatory." counts a list off, its things as long as requested ones.
+                found = self._read(head.group("body"))
+                listed = [] if len(found[0]) > 1 else self._items(head.group("body"), listed=True)
+                return (listed[:self.max_questions], 0) if len(listed) > 1 else found
             if head and len(topic.split()) <= MAX_HEAD_WORDS and topic.split()[0].lower() not in (
                     _WH | _AUX | _WHO | {"me", "us", "myself"}):
                 found, statements = self._read(head.group("body"))
@@ -373,7 +386,7 @@ class Finder:
                  else preface.rstrip(":-\u2013\u2014 ") + ": ")
         return [topic + (p if p.endswith("?") else f"{p}?") for p in parts]
 
-    def _items(self, text: str, unmarked: bool = False) -> List[str]:
+    def _items(self, text: str, unmarked: bool = False, listed: bool = False) -> List[str]:
         """A terse question listing topics ("credits + tuition for the online MLS?"), one question per topic.
 
         Each topic is a few words, none opening like a question ("how many credits and courses?" asks once);
@@ -382,45 +395,66 @@ class Finder:
         credit value, the on-site hours and the course number?"). ``unmarked``: a sentence with neither a
         question mark nor a question's word order is a list only of three things or more (or with a phrase
         after the last), none opening with a pronoun, a greeting or a courtesy ("ok, thanks" is a reply).
+        ``listed``: a preface counted the things ("3 questions:"), which may then be as long as requested ones.
         """
-        core = text.strip().rstrip("?").strip()
-        if not text.strip().endswith("?") and not core.count(",") and not _MARKS_A_LIST.search(core):
+        core = text.strip().rstrip("?.").strip()
+        if not (listed or text.strip().endswith("?") or core.count(",") or _MARKS_A_LIST.search(core)):
             return []
         asks_for = _ASKS_FOR.match(core) if core.count(",") and not _COMPARES.search(core) else None
-        prefix, most = (asks_for.group(0), MAX_REQUESTED_WORDS) if asks_for else ("", MAX_ITEM_WORDS)
+        prefix, most = (asks_for.group(0), MAX_REQUESTED_WORDS) if asks_for else (
+            "", MAX_REQUESTED_WORDS if listed else MAX_ITEM_WORDS)
         parts = [p.strip() for p in _LIST.split(core[len(prefix):]) if p and p.strip()]
         if len(parts) < 2:
             return []
         *first, last = parts
-        tail = _TAIL.search(last)
+        # A phrase after the last thing applies to all ("credits + length of the online MLS"), not when the things
+        # requested each have their own ("the duration of the online MLS, as well as the number of courses ...").
+        tail = None if asks_for and any(_TAIL.search(p) for p in first) else _TAIL.search(last)
         shared = tail.group(0) if tail else ""
         items = first + [last[:tail.start()] if tail else last]
         if any(not p or len(p.split()) > most or p.split()[0].lower() in _WH | _AUX for p in items):
             return []
-        if unmarked and (len(items) < 3 and not shared or any(
+        if unmarked and not listed and (len(items) < 3 and not shared or any(
                 p.split()[0].lower() in _OPENERS | _WHO | _NOT_ASKED for p in items)):
             return []  # "ok, thanks", "College Park, MD", "my loans, my job, ...": no list of questions
         return [f"{prefix}{p}{shared}?" for p in items]
 
-    def leaning(self, questions: List[str]) -> List[Optional[str]]:
+    def leaning(self, questions: List[str], told: Optional[str] = None) -> List[Optional[str]]:
         """Each question of a message read after the question it leans on, or None where it leans on none.
 
         A later question leans on the last one before it that does not lean itself when it points ("info
         sessions for the MLS? where are the in-person ones"), is a question word and a few words ("what
         time of year") or a few words only ("in-person locations?"): its reading with that question says
-        what it asks about.
+        what it asks about. The first question leans on the sentence ``told`` before it when it is a few words
+        that point ("My library system only hires people with an ALA-accredited degree. Is this one, ...").
         """
         found: List[Optional[str]] = []
         anchor: Optional[str] = None
         for question in questions:
             asked = [t.lower_ for t in self.nlp.make_doc(question)
                      if not t.is_punct and t.lower_ not in _JOINERS and t.lower_ not in _OPENERS]
+            if anchor is None and not found and told and asked and len(asked) <= MAX_LEANING_WORDS and any(
+                    w in _POINTERS for w in asked):
+                found.append(f"{question} {told}")
+                continue
             leans = anchor is not None and bool(asked) and (
                 any(w in _LEANING_POINTERS for w in asked) or len(asked) <= MAX_LEANING_WORDS - 1
                 or (len(asked) <= MAX_LEANING_WORDS and _past_preposition(asked)[0] in _WH))
             found.append(f"{question} {anchor}" if leans else None)
             anchor = anchor if leans else question
         return found
+
+    def told_before(self, text: str, question: str) -> Optional[str]:
+        """The sentence right before ``question`` in ``text`` when it asks nothing, else None."""
+        start = text.find(question)
+        if start <= 0:
+            return None
+        sentences = list(self.nlp(text[:start].strip()).sents)
+        if not sentences:
+            return None
+        last = sentences[-1]
+        words = [t.lower_ for t in last if not t.is_punct]
+        return last.text.strip() if len(words) >= MIN_STATEMENT_WORDS and not is_question(words, last.text) else None
 
     def statements(self, text: str) -> List[str]:
         """The sentences of a text of several sentences that ask nothing, up to ``MAX_STATEMENTS``.
@@ -652,7 +686,7 @@ class QuestionFinder(GraphComponent):
             metadata = message.get("metadata") or {}
             said = idioms.plain(text)
             if said is not None:  # read as meant, and its questions and focus from that reading
-                message.set(IDIOM, {"grave": said.grave}, add_to_output=True)
+                message.set(IDIOM, {"grave": said.grave, "of_a_load": said.of_a_load}, add_to_output=True)
                 extra.append(Message(data={TEXT: said.text, PARENT: index, KIND: PLAIN, "metadata": metadata}))
                 text = said.text
             questions, story = self.finder.read_story(text)
@@ -660,7 +694,8 @@ class QuestionFinder(GraphComponent):
                 message.set(STORY, True, add_to_output=True)
                 if _GRIEF.search(text):
                     message.set(LOSS, True, add_to_output=True)
-            for number, (question, leaning) in enumerate(zip(questions, self.finder.leaning(questions))):
+            told = self.finder.told_before(text, questions[0]) if questions else None
+            for number, (question, leaning) in enumerate(zip(questions, self.finder.leaning(questions, told))):
                 extra.append(Message(data={TEXT: question, PARENT: index, KIND: QUESTION, NUMBER: number,
                                            "metadata": metadata}))
                 if leaning:
@@ -749,6 +784,8 @@ class QuestionCollector(GraphComponent):
         # than max_out_of_scope sure, one that is min_focus_over_out_of_scope sure.
         # min_sentence_crisis: how sure the classifier must be that one sentence of a longer message is a crisis
         # (naming one in words is enough) for the message to be one (``_crisis_in_a_sentence``).
+        # max_plain_crisis: idioms said of a load or a job explain a crisis reading away when their plain words read
+        # as a crisis less surely than this, and not first ("deadlines keep me very busy this semester ngl": 0.31).
         # min_sure_question: a message read as a program question this sure is not read as pushing back because
         # one of its parts is ("... die happy ... at the Library of Congress. is that an option??").
         return {"crisis_intent": "crisis", "min_question_confidence": 0.5, "max_named_crisis": 0.2,
@@ -756,7 +793,7 @@ class QuestionCollector(GraphComponent):
                 "max_handoff_confidence": 0.8, "min_focus_over_handoff": 0.98,
                 "min_focus_over_small_talk": 0.9, "min_sentence_crisis": 0.9, "max_terse_words": 3,
                 "min_focus_over_terse": 0.95, "max_out_of_scope": 0.9, "min_focus_over_out_of_scope": 0.99,
-                "min_sure_question": 0.95}
+                "min_sure_question": 0.95, "max_plain_crisis": 0.5}
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         self.config = config
@@ -812,7 +849,16 @@ class QuestionCollector(GraphComponent):
         grave = bool((message.get(IDIOM) or {}).get("grave"))
         if plain_crisis:
             return False
-        if (crisis and grave and not self._harmless(plain)) or plain_intent.get("name") == self.config["crisis_intent"]:
+        # Idioms of dying said of a load or a job, their plain words all but free of a crisis ("deadlines are eating
+        # me alive this semester"): read plainly, with the 988 line, like one beside a program question. Never one
+        # said of a life ("I'd rather die than keep doing this").
+        plain_ranked = max((float(r.get("confidence") or 0.0) for r in plain.get(INTENT_RANKING_KEY) or []
+                            if r.get("name") == self.config["crisis_intent"]), default=0.0)
+        cleared = (bool((message.get(IDIOM) or {}).get("of_a_load"))
+                   and plain_intent.get("name") != self.config["crisis_intent"] and plain_ranked < float(
+            self.config["max_plain_crisis"]) and not _GRAVE.search(plain.get(TEXT) or ""))
+        if (crisis and grave and not self._harmless(plain) and not cleared) or (
+                plain_intent.get("name") == self.config["crisis_intent"]):
             return True  # a program question among its readings may still be answered (``_crisis_level``)
         if crisis:
             message.set(CRISIS_CONFIDENCE, round(own_crisis_confidence(message), 4), add_to_output=True)

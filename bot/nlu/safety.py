@@ -114,8 +114,17 @@ ENDING = re.compile(
     r"thinking\s+(?:about|of)|think\s+about)\s+(?:to\s+)?(?:join(?:ing)?|be(?:ing)?\s+with)\s+(?:her|him|them)\b"
     r"(?!\s+(?:in|at|for|on|as)\b)",
     re.IGNORECASE)
-# Told in words, whatever the classifier reads: an overdose taken, a jump from a height, a farewell, an end.
-TOLD = (MEANS_TAKEN, JUMP, FAREWELL, ENDING)
+# A means kept at hand: "I have pills saved up", "been stockpiling my meds", "hoarding painkillers", "my pills are
+# lined up". Not money or a prescription kept ("saved up for tuition", "my meds ready in my bag for the trip").
+_KEPT = (r"(?:saved(?:\s+up)?|stockpiled|stashed|hoarded|hidden|lined\s+up|counted\s+out|ready(?!\s+(?:in\s+(?:my|the|a)\s+"
+         r"(?:bag|purse|backpack|car|suitcase)|for\s+(?:the|my)\s+(?:trip|flight|travel|morning|week|visit))))")
+MEANS_KEPT = re.compile(
+    rf"\b(?:sav(?:e|ed|ing)\s+up|stockpil\w+|stash\w*|hoard\w*)\s+(?:up\s+)?(?:(?:all\s+)?(?:my|a\s+bunch\s+of|some|enough|"
+    rf"a\s+lot\s+of|the|these|those|his|her)\s+)?(?:\w+\s+)?{MEANS}\b"
+    rf"|\b{MEANS}\s+(?:(?:are|is|all)\s+)?{_KEPT}\b", re.IGNORECASE)
+# Told in words, whatever the classifier reads: an overdose taken, a jump from a height, a farewell, an end, a means
+# kept at hand.
+TOLD = (MEANS_TAKEN, JUMP, FAREWELL, ENDING, MEANS_KEPT)
 CRISIS_PHRASE = "crisis_phrase"  # on a message that names a crisis in words
 OVERRIDDEN = "crisis_overrode"  # the intent the classifier had given a message this component made a crisis
 
