@@ -317,6 +317,18 @@ def test_a_later_question_leans_on_the_last_one_that_does_not_lean_when_it_point
     assert FINDER.leaning(questions) == leaning
 
 
+@pytest.mark.parametrize(("text", "leaning"), [
+    # A first question of a few words that points leans on the sentence told before it.
+    ("My library only hires people with an ALA-accredited degree. Is this one, and is the diploma the same?",
+     ["Is this one My library only hires people with an ALA-accredited degree.", None]),
+    ("I have a BA in history. Does that count?", ["Does that count? I have a BA in history."]),
+    ("I have a BA in history. How many credits is the MLS?", [None]),  # a question of its own
+])
+def test_a_first_question_pointing_leans_on_the_sentence_told_before_it(text, leaning) -> None:
+    questions = FINDER.questions(text)
+    assert FINDER.leaning(questions, FINDER.told_before(text, questions[0])) == leaning
+
+
 @pytest.mark.parametrize(("text", "questions"), [
     # A greeting before a topic put first: each question is read with the topic.
     ("Hi! For the MLS field study: how many credits, how many hours on site, and which course is it?",
@@ -359,6 +371,23 @@ def test_a_later_question_leans_on_the_last_one_that_does_not_lean_when_it_point
     ("Good afternoon. I would like to know what specializations exist for online MLS students. Also, is it ALA "
      "accredited?", ["I would like to know what specializations exist for online MLS students.",
                      "is it ALA accredited?"]),
+    # Asking in a statement's word order, for something a reply can give.
+    ("Could you tell me how the online lectures work? Also I need a number I can call.",
+     ["Could you tell me how the online lectures work?", "I need a number I can call."]),
+    ("I would like a telephone contact for admissions. And I was also wondering whether the courses are live.",
+     ["I would like a telephone contact for admissions.", "I was also wondering whether the courses are live."]),
+    ("I need a degree that lets me keep working. How many courses per semester?", ["How many courses per semester?"]),
+    # "As well as" joins things requested; each has its own phrase, none shared.
+    ("Could you clarify the overall duration of the online MLS, as well as the number of courses a student is "
+     "expected to carry each term?",
+     ["Could you clarify the overall duration of the online MLS?",
+      "Could you clarify the number of courses a student is expected to carry each term?"]),
+    # A preface that counts the questions makes a list of what follows.
+    ("3 questions: number of credits, tuition per year, and if the GRE is mandatory.",
+     ["number of credits?", "tuition per year?", "if the GRE is mandatory?"]),
+    ("two things: the credits and the length", ["the credits?", "the length?"]),
+    ("Hi! I want to confirm 2 points: 1) accreditation by ALA 2) if online graduates receive the same diploma",
+     ["accreditation by ALA?", "if online graduates receive the same diploma?"]),
 ])
 def test_more_ways_of_putting_several_questions_in_one_message(text, questions) -> None:
     assert Finder(max_questions=5, min_words=2, max_follow_up_words=8).questions(text) == questions
