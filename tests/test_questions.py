@@ -388,6 +388,13 @@ def test_a_first_question_pointing_leans_on_the_sentence_told_before_it(text, le
     ("two things: the credits and the length", ["the credits?", "the length?"]),
     ("Hi! I want to confirm 2 points: 1) accreditation by ALA 2) if online graduates receive the same diploma",
      ["accreditation by ALA?", "if online graduates receive the same diploma?"]),
+    # A few words asking beside a question are a question too; a head telling about the writer is no topic.
+    ("Credits needed to graduate MLS online. Work placement mandatory? thx",
+     ["Credits needed to graduate MLS online.", "Work placement mandatory?"]),
+    ("I'm making a budget: what's the total price and how many credits would I be paying for?",
+     ["what's the total price", "how many credits would I be paying for?"]),
+    ("I'm curious about the field study: who supervises me, and is there a report?",
+     ["I'm curious about the field study: who supervises me", "I'm curious about the field study: is there a report?"]),
 ])
 def test_more_ways_of_putting_several_questions_in_one_message(text, questions) -> None:
     assert Finder(max_questions=5, min_words=2, max_follow_up_words=8).questions(text) == questions

@@ -189,3 +189,12 @@ def test_credits_asked_after_the_course_load_ask_the_course_load() -> None:
     # "how many credits per semester is that?" after the course load: two courses, not the program's 36
     parse = {**faq("credits", 0.8), "in_focus": {**reading("faq/course_load", 0.99), "leans": True}}
     assert resolve(parse, canonical, last="faq/course_load").asked[0].label == "faq/course_load"
+
+
+def test_a_terse_sentence_beside_a_question_counts_only_when_all_but_sure() -> None:
+    # "Credits needed to graduate MLS online. Work placement mandatory?"; "Long day at work." asks nothing.
+    def parse(confidence: float) -> dict:
+        terse = {**reading("faq/credits", confidence), "terse": True}
+        return {**faq("field_study"), "questions": [terse, reading("faq/field_study")]}
+    assert [a.label for a in resolve(parse(0.95), canonical).asked] == ["faq/credits", "faq/field_study"]
+    assert resolve(parse(0.6), canonical) is None  # the message's own answer, the field study

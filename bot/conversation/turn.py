@@ -18,6 +18,9 @@ from bot.conversation.parse import RETRIEVAL_INTENT, full_label, means_the_other
 # A question's own reading counts when the classifier is at least this sure of it (its intent's confidence,
 # times the topic's share for an FAQ topic); below, the part is named as not understood.
 MIN_QUESTION_CONFIDENCE = 0.3
+# A few words that ask in no question's form beside a question ("Credits needed to graduate MLS online. Work placement
+# mandatory?") count only when the classifier is all but sure of them: "Long day at work." asks nothing.
+MIN_TERSE_CONFIDENCE = 0.9
 # The in-focus reading replaces the message's own when it is a program question this sure.
 MIN_IN_FOCUS_CONFIDENCE = 0.5
 # The focus slot after an answer to several questions holds each subject ("the orientation visit | the course
@@ -103,6 +106,8 @@ def resolve(parse: dict[str, Any], canonical: Callable[[str], Optional[str]],
     not_understood: list[str] = []
     surest = 0.0
     for reading in readings:
+        if reading.get("terse") and not (answers(reading["label"]) and reading["confidence"] >= MIN_TERSE_CONFIDENCE):
+            continue
         if answers(reading["label"]) and reading["confidence"] >= MIN_QUESTION_CONFIDENCE:
             program = named_program(reading.get("entities") or [], canonical) or whole_program
             asked.append(Asked(reading["label"], program, reading.get("text") or ""))

@@ -71,6 +71,11 @@ IDIOMS: Tuple[Idiom, ...] = (
     _idiom(r"(?:i'?d|i\s+would|i'?m\s+gonna|i'?m\s+going\s+to|i\s+will|i'?ll)\s+(?:just\s+|literally\s+)?die"
            r"(?=\s+(?:if|of\s+(?:embarrassment|shame|boredom|laughter))\b)", r"I'd be embarrassed"),
     _idiom(r"(?:be|is|are|was|will\s+be)\s+the\s+death\s+of\s+me", r"be very hard for me"),
+    # Only ahead, of a thing: "the Beltway traffic will be the end of me" ("this is the end of me", "tonight will be
+    # the end of me" stay as they are).
+    _idiom(r"((?:the|this|that|my)\s+(?:\w+\s+)?(?:traffic|commute|drive|flight|travel|trip|beltway|workload|"
+           r"schedule|readings?|deadlines?|homework|pace))\s+(?:will|would|'ll|'d|is\s+(?:going\s+to|gonna))\s+be\s+the\s+"
+           r"end\s+of\s+me" + _NO_GRAVE_AHEAD, r"\1 will be very hard for me", of_a_load=True),
     _idiom(r"dead\s+in\s+the\s+water", r"stuck"),
     _idiom(r"(?:i'?d|id|i\s+would|i\s+will|i'?ll)\s+(?:literally\s+|honestly\s+|just\s+)?die\s+happy",
            r"I'd be thrilled"),

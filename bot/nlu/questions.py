@@ -55,6 +55,7 @@ FALLBACK = "nlu_fallback"
 IN_MESSAGE, NUMBER = "in_message", "question_number"
 PLAIN = "plain"  # the message with its idioms in plain words (bot/nlu/idioms.py)
 ASKS_ALOUD = "asks"  # on a question's reading: said as a question (``asks_aloud``), named when not understood
+TERSE = "terse"  # on a question's reading: a few words that ask in no question's form ("Credits needed to graduate.")
 STATEMENT = "statement"  # a sentence of a story, screened for a crisis on its own
 SUBJECT = "subject"  # the thing a message pushes back on, named ("the summer classes"), read as a requirement
 CRISIS_SENTENCE = "crisis_sentence"  # on the parse: the sentence of a longer message that reads as a crisis
@@ -63,7 +64,8 @@ IDIOM = "idiom"  # on the parse: the message spoke in idioms; "grave" when one o
 HANDOFF = "request_human"
 # Readings with the focus that never explain a crisis reading away: asking who to contact, for a person, or what the
 # page does not say (after an off-page answer the office is in focus: "they can call my mom after I'm gone").
-_NOT_EXPLAINING = frozenset({"ask_contact", HANDOFF, f"{RETRIEVAL_INTENT}/{CATCH_ALL_TOPIC}"})
+_CATCH_ALL = f"{RETRIEVAL_INTENT}/{CATCH_ALL_TOPIC}"
+_NOT_EXPLAINING = frozenset({"ask_contact", HANDOFF, _CATCH_ALL})
 SMALL_TALK = frozenset({"greet", "goodbye", "thank", "bot_challenge", "ask_capabilities", "out_of_scope",
                         "affirm", "deny", "stop", "skip"})
 # What the collector adds to the parse.
@@ -84,7 +86,7 @@ _SUBJECTS = {"i", "you", "we", "they", "it", "there", "the", "a", "an", "this", 
 # is not screened alone for a crisis ("I'm worried he will hurt me").
 _ASKED_FOR = (r"(?:an?|the|some|your|any)\s+(?:\w+\s+){0,2}?(?:number|phone|telephone|contact|contacts|e-?mail|address|"
               r"list|link|breakdown|overview|rundown|summary|details|info|information)s?")
-_REQUESTS = re.compile(r"^(?:(?:and|also|plus|so|then)\s+)?(?:tell me|let me know|i'?d like to know|i want to know|"
+_REQUESTS = re.compile(r"^(?:(?:and|also|plus|so|then)\s+)?(?:tell me|let me know|i'?d (?:like|love) to know|i want to know|"
                        r"i would like to know|i need to know|i wonder|i\s+(?:was|am|'m)\s+(?:also\s+|just\s+|really\s+)?"
                        r"wondering|wondering|can you tell me|"
                        r"could you tell me|please tell me|what about|how about|"
@@ -236,6 +238,16 @@ _NOT_NOUNS = {"is", "was", "are", "were", "will", "would", "could", "can", "shou
               "applies", "still", "really", "just", "only", "all", "way", "sound", "sounds", "seems", "seem", "needed"}
 MAX_LEANING_WORDS = 4
 # A greeting before a topic put first ("Hi! For the MLS field study: how many credits, ...").
+# A head put first that tells about the writer is no topic: "I'm making a budget: what's the total price ...?"; unless
+# it names one ("I'm curious about the field study: ...").
+_NAMES_A_TOPIC = re.compile(r"\b(?:about|regarding|concerning|re|interested\s+in|for\s+the|on\s+the|in\s+the)\b",
+                            re.IGNORECASE)
+_TELLING = {"me", "us", "myself", "i'm", "im", "i've", "ive", "i'd", "we're", "we've", "my", "our"}
+# A few words that ask without a question's word order, beside a question ("Credits needed to graduate MLS online.
+# Work placement mandatory?"): no pronoun, no courtesy, no reply.
+_NOT_TERSE = _WHO | _NOT_ASKED | _OPENERS | _TELLING | {"if", "because", "since", "so", "but", "and", "or", "just", "as",
+                                                        "when", "while", "after", "before", "that", "this", "it", "its",
+                                                        "it's", "he's", "she's", "they're", "you're", "we", "got"}
 _GREETING = re.compile(r"^\s*(?:(?:hi|hello|hey|hiya|good\s+(?:morning|afternoon|evening)|greetings)"
                        r"(?=[\s,!.]|$)[\s,!.\-\u2013\u2014]*)+", re.IGNORECASE)
 
@@ -316,8 +328,12 @@ class Finder:
                 found = self._read(head.group("body"))
                 listed = [] if len(found[0]) > 1 else self._items(head.group("body"), listed=True)
                 return (listed[:self.max_questions], 0) if len(listed) > 1 else found
+            if head and topic.split()[0].lower() in _TELLING and not _NAMES_A_TOPIC.search(topic):
+                # Told, then asked: "I'm making a budget: ..." is no topic ("I'm curious about the field study: ..." is).
+                found, statements = self._read(head.group("body"))
+                return found, statements + len(topic.split())
             if head and len(topic.split()) <= MAX_HEAD_WORDS and topic.split()[0].lower() not in (
-                    _WH | _AUX | _WHO | {"me", "us", "myself"}):
+                    _WH | _AUX | _WHO):
                 found, statements = self._read(head.group("body"))
                 return [q if topic.lower() in q.lower() else f"{topic}: {q}" for q in found], statements
         return self._read(text)
@@ -325,6 +341,7 @@ class Finder:
     def _read(self, text: str) -> Tuple[List[str], int]:
         doc = self.nlp(text)
         found: List[str] = []
+        terse: List[Tuple[int, str, int]] = []  # a sentence of a few words that may ask: where, what, its words
         statements = 0
         asked_last = False  # whether the sentence before was a question
         for sentence in doc.sents:
@@ -346,7 +363,14 @@ class Finder:
                     found.append(clause.text.strip())
                 else:
                     statements += len(words)
+                    if len(clauses) == 1 and _terse(words):
+                        terse.append((len(found), clause.text.strip(), len(words)))
             asked_last = len(found) > before
+        if found and terse:
+            # Terse sentences asking beside questions are questions too, in their place.
+            for place, said, length in reversed(terse):
+                found.insert(place, said)
+                statements -= length
         if len(found) > 1 or (found and statements):
             return found[:self.max_questions], statements
         # A terse list is one sentence that asks nothing in a question's word order ("class format, tech
@@ -442,6 +466,15 @@ class Finder:
                 or (len(asked) <= MAX_LEANING_WORDS and _past_preposition(asked)[0] in _WH))
             found.append(f"{question} {anchor}" if leans else None)
             anchor = anchor if leans else question
+        return found
+
+    def terse(self, text: str) -> set:
+        """The sentences of ``text`` that ask in a few words without a question's form (``_terse``)."""
+        found = set()
+        for sentence in self.nlp(text).sents:
+            words = [t.lower_ for t in sentence if not t.is_punct]
+            if len(self._clauses(sentence)) == 1 and _terse(words) and not is_question(words, sentence.text):
+                found.add(sentence.text.strip())
         return found
 
     def told_before(self, text: str, question: str) -> Optional[str]:
@@ -609,6 +642,11 @@ def _singular(word: str) -> str:
     return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
 
 
+def _terse(words: List[str]) -> bool:
+    """Whether a sentence that is no question is a few words that may ask ("Credits needed to graduate MLS online.")."""
+    return 0 < len(words) <= SHORT_CLAUSE_WORDS and not set(words) & _NOT_TERSE
+
+
 def asks_aloud(text: str) -> bool:
     """Whether a part of a message is a question said as one, worth naming if it can't be answered.
 
@@ -695,9 +733,10 @@ class QuestionFinder(GraphComponent):
                 if _GRIEF.search(text):
                     message.set(LOSS, True, add_to_output=True)
             told = self.finder.told_before(text, questions[0]) if questions else None
+            terse = self.finder.terse(text) if questions else set()
             for number, (question, leaning) in enumerate(zip(questions, self.finder.leaning(questions, told))):
                 extra.append(Message(data={TEXT: question, PARENT: index, KIND: QUESTION, NUMBER: number,
-                                           "metadata": metadata}))
+                                           TERSE: question in terse, "metadata": metadata}))
                 if leaning:
                     extra.append(Message(data={TEXT: leaning, PARENT: index, KIND: IN_MESSAGE, NUMBER: number,
                                                "metadata": metadata}))
@@ -877,14 +916,19 @@ class QuestionCollector(GraphComponent):
         have?" after the MIM's credits) takes the other's topic.
         """
         own = {**reading(question), ASKS_ALOUD: asks_aloud(question.get(TEXT) or "")}
+        if question.get(TERSE):
+            own[TERSE] = True
         if leaning is None:
             return own
         found = reading(leaning)
         if (not answers(found["label"]) or found["confidence"] < float(self.config["min_question_confidence"])
                 or own["crisis_phrase"] or own["label"] == self.config["crisis_intent"]):
             return own
-        # Unsure as the turn counts it (bot/conversation/turn.py): a question it would answer keeps its reading.
-        unsure = not answers(own["label"]) or own["confidence"] < MIN_QUESTION_CONFIDENCE
+        # Unsure as the turn counts it (bot/conversation/turn.py): a question it would answer keeps its reading. One
+        # read alone as what the page does not say gives way to a reading after the question it points at ("when do
+        # you usually hold them" after the information sessions), which names what it asks about.
+        unsure = not answers(own["label"]) or own["confidence"] < MIN_QUESTION_CONFIDENCE or (
+            own["label"] == _CATCH_ALL and found["label"] != _CATCH_ALL)
         return {**found, "text": own["text"]} if unsure else own
 
     def _focus_over_small_talk(self, message: Message, focused: Optional[Message]) -> None:
