@@ -113,7 +113,8 @@ def test_idioms_are_said_plainly(text, said, grave) -> None:
     "I overdosed on caffeine powder an hour ago and feel awful", "I overdosed on red bull and adderall",
     "overdosed on coffee and my heart is racing", "I overdosed on coffee and vodka last night",
     "my life is a dead end", "I shot myself", "he is going to shoot up the office tomorrow",
-    "my dad will kill me if I fail", "this will be the end of me", "that would kill me, I have the pills ready", "guilt is eating me alive",
+    "my dad will kill me if I fail", "this will be the end of me", "that would kill me, I have the pills ready",
+    "guilt is eating me alive",
     "he is going to hurt me", "it will hurt me if I tell him, he said he'd end it",
     # Their own attempts or wishes beside the work: never said plainly.
     "I work nights and after my two suicide attempts I want to die",

@@ -22,6 +22,8 @@ from bot.nlu.questions import (
     QuestionFinder,
     asks_aloud,
     is_question,
+    reading,
+    settle_on_focus,
 )
 from bot.nlu.safety import CRISIS_PHRASE
 
@@ -648,3 +650,25 @@ def test_no_thing_pushed_back_on_is_read_beside_grave_words() -> None:
                        ("can I skip the orientation? I have a work trip", True)):
         out = finder.process([Message(data={TEXT: text})])
         assert any(m.get(KIND) == "subject" for m in out) is read
+
+
+def _hesitant(focus: str, topics: list) -> Message:
+    return Message(data={
+        "text": "q", "focus": focus, "intent": {"name": "nlu_fallback", "confidence": 0.0},
+        "intent_ranking": [{"name": "nlu_fallback", "confidence": 0.0}, {"name": "faq", "confidence": 1.0}],
+        "response_selector": {"faq": {"response": {"intent_response_key": topics[0][0], "confidence": topics[0][1]},
+                                      "ranking": [{"intent_response_key": k, "confidence": c} for k, c in topics]}}})
+
+
+@pytest.mark.parametrize(("focus", "topics", "settled"), [
+    ("the field study", [("faq/credits", 0.46), ("faq/field_study_course", 0.3), ("faq/not_covered", 0.18)],
+     "faq/field_study_course"),
+    ("the technology requirements", [("faq/deadlines", 0.39), ("faq/not_covered", 0.36), ("faq/technology", 0.24)],
+     "faq/technology"),
+    ("the field study", [("faq/credits", 0.5), ("faq/tuition", 0.4), ("faq/field_study_hours", 0.1)], None),  # unsure
+    ("the course load", [("faq/credits", 0.5), ("faq/tuition", 0.4), ("faq/duration", 0.1)], None),  # none about it
+])
+def test_a_hesitant_reading_with_the_focus_settles_on_the_topic_about_the_focus(focus, topics, settled) -> None:
+    message = _hesitant(focus, topics)
+    settle_on_focus(message, 0.2)
+    assert (reading(message)["label"] if message.get("settled") else None) == settled

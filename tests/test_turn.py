@@ -198,3 +198,20 @@ def test_a_terse_sentence_beside_a_question_counts_only_when_all_but_sure() -> N
         return {**faq("field_study"), "questions": [terse, reading("faq/field_study")]}
     assert [a.label for a in resolve(parse(0.95), canonical).asked] == ["faq/credits", "faq/field_study"]
     assert resolve(parse(0.6), canonical) is None  # the message's own answer, the field study
+
+
+def test_a_reading_settled_on_the_focus_is_taken_only_when_it_points_and_asks_something_new() -> None:
+    # "How many credit hours it counts?" after the field study: its course (3 credits), not the program's 36.
+    def parse(label: str, leans: bool = True) -> dict:
+        return {"text": "q", **faq("credits"), "in_focus": {**reading(label, 0.46), "leans": leans, "settled": True}}
+    assert resolve(parse("faq/field_study_course"), canonical, last="faq/field_study").asked[0].label == (
+        "faq/field_study_course")
+    assert resolve(parse("faq/field_study_course", leans=False), canonical, last="faq/field_study") is None
+    assert resolve(parse("faq/field_study_course"), canonical, last="faq/field_study_course") is None
+
+
+def test_one_question_surer_than_a_whole_read_as_off_the_page_is_answered() -> None:
+    # "rip my hamster. info session dates?": the sessions, not "I don't have that".
+    parse = {"text": "q", **faq("not_covered", 0.5), "questions": [reading("ask_info_sessions", 0.99)]}
+    found = resolve(parse, canonical, covered=lambda label: label != "faq/not_covered")
+    assert [a.label for a in found.asked] == ["ask_info_sessions"]

@@ -21,8 +21,10 @@ MIN_QUESTION_CONFIDENCE = 0.3
 # A few words that ask in no question's form beside a question ("Credits needed to graduate MLS online. Work placement
 # mandatory?") count only when the classifier is all but sure of them: "Long day at work." asks nothing.
 MIN_TERSE_CONFIDENCE = 0.9
-# The in-focus reading replaces the message's own when it is a program question this sure.
+# The in-focus reading replaces the message's own when it is a program question this sure; one the NLU settled on the
+# topic about the focus (bot/nlu/questions.py, ``settle_on_focus``) this sure, and only when it points at the focus.
 MIN_IN_FOCUS_CONFIDENCE = 0.5
+MIN_SETTLED_CONFIDENCE = 0.2
 # The focus slot after an answer to several questions holds each subject ("the orientation visit | the course
 # load"); the NLU reads a follow-up with each and keeps the surest reading (bot/nlu/questions.py).
 FOCUS_SEPARATOR, MAX_FOCUSES = " | ", 3
@@ -118,7 +120,10 @@ def resolve(parse: dict[str, Any], canonical: Callable[[str], Optional[str]],
     # One question told among a story is read alone when that is surer than the whole message: the story's
     # words pull the whole elsewhere ("... data skills I don't have. What specialization would I complete?").
     distinct = len(_once(asked))
-    story_question = bool(parse.get("story")) and distinct == 1 and surest > confidence(parse)
+    # So is the one question beside a few words told when the whole reads as what the page does not say ("rip my
+    # hamster. info session dates?").
+    story_question = (bool(parse.get("story")) or (answers(label) and not covered(label))) and distinct == 1 and (
+        surest > confidence(parse))
     focused = parse.get("in_focus")
     # One question in parts that points at the focus reads surer with it than the whole message or any part alone
     # ("only the in-person ones, where are they?" after the information sessions: not the field study's sites).
@@ -191,8 +196,14 @@ def takes_the_focus(parse: dict[str, Any], label: str, focused: dict[str, Any], 
     It does when it points at the focus (and asks more than the last topic again) or when the message's own
     reading answers nothing the page covers.
     """
+    # A settled reading counts when it points at the focus and asks something new of it: it is less sure than the
+    # message's own reading, and the last answer again is rarely what a student asks ("is there any way to slow it
+    # down?" after the class format: the one set pace, with the part-time answer).
+    settled = bool(focused.get("settled"))
     if (focused["label"] == label or not answers(focused["label"])
-            or focused["confidence"] < MIN_IN_FOCUS_CONFIDENCE or not covered(focused["label"])):
+            or (settled and (not focused.get("leans") or focused["label"] == last))
+            or focused["confidence"] < (MIN_SETTLED_CONFIDENCE if settled else MIN_IN_FOCUS_CONFIDENCE)
+            or not covered(focused["label"])):
         return False
     if label == LENGTH and focused.get("leans") and focused["label"] in WHOLE_SCHEDULE:
         return False

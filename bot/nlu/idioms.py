@@ -89,7 +89,8 @@ IDIOMS: Tuple[Idiom, ...] = (
     # or grief).
     _idiom(rf"({_THING}|(?:all\s+(?:the|these|my)\s+)?(?:deadlines|exams|finals|classes|assignments|papers|bills|"
            r"readings|shifts|work|school|emails|meetings))\s+(?:is|are|'s|'re|has\s+been|have\s+been|keeps?)\s+"
-           r"(?:literally\s+|just\s+|really\s+)?eating\s+me\s+alive" + _NO_GRAVE_AHEAD, r"\1 keep me very busy", of_a_load=True),
+           r"(?:literally\s+|just\s+|really\s+)?eating\s+me\s+alive" + _NO_GRAVE_AHEAD, r"\1 keep me very busy",
+           of_a_load=True),
     _idiom(r"kill\s+me\s+now", r"oh no"),
     # Doing anything for a chance: "I'd jump off a cliff for a chance to work at the Library of Congress".
     _idiom(r"(?:i'?d|id|i\s+would)\s+(?:literally\s+|honestly\s+)?jump\s+off\s+(?:a|the)\s+(?:cliff|bridge|building|roof)\s+for"
@@ -196,7 +197,8 @@ _SEEN_AT_WORK = re.compile(r"\b(?:gunshot\s+wounds|overdoses|suicides|suicide\s+
 # Records of such events are work wherever they are named: "crime data entry", "weapons logs", "homicide case files".
 _RECORDS = re.compile(r"\b(?:crime|weapons?|arrest|homicide|assault|overdose|death|trauma|suicide)\s+(?:data|logs?|"
                       r"reports?|records?|(?:case\s+)?files?|statistics|stats)\b", re.IGNORECASE)
-_OWN = re.compile(r"\b(?:my|our)\s+(?:\w+\s+){0,2}?(?:suicide|overdose|attempt)|\bi\s+(?:want|wanna|will|'ll|plan|tried|"
+_OWN = re.compile(r"\b(?:my|our)\s+(?:\w+\s+){0,2}?(?:suicide|overdose|attempt)|"
+                  r"\bi\s+(?:want|wanna|will|'ll|plan|tried|"
                   r"attempted|am\s+going|'m\s+going|'m\s+gonna)\b|" + _GRAVE_AFTER.replace("around|here|", "")
                   + r"|myself", re.IGNORECASE)
 

@@ -55,6 +55,8 @@ FALLBACK = "nlu_fallback"
 IN_MESSAGE, NUMBER = "in_message", "question_number"
 PLAIN = "plain"  # the message with its idioms in plain words (bot/nlu/idioms.py)
 ASKS_ALOUD = "asks"  # on a question's reading: said as a question (``asks_aloud``), named when not understood
+FOCUS = "focus"  # on a message read with the focus: which one ("the field study")
+SETTLED = "settled"  # on an in-focus reading: its hesitant topic settled on the one about the focus
 TERSE = "terse"  # on a question's reading: a few words that ask in no question's form ("Credits needed to graduate.")
 STATEMENT = "statement"  # a sentence of a story, screened for a crisis on its own
 SUBJECT = "subject"  # the thing a message pushes back on, named ("the summer classes"), read as a requirement
@@ -86,9 +88,9 @@ _SUBJECTS = {"i", "you", "we", "they", "it", "there", "the", "a", "an", "this", 
 # is not screened alone for a crisis ("I'm worried he will hurt me").
 _ASKED_FOR = (r"(?:an?|the|some|your|any)\s+(?:\w+\s+){0,2}?(?:number|phone|telephone|contact|contacts|e-?mail|address|"
               r"list|link|breakdown|overview|rundown|summary|details|info|information)s?")
-_REQUESTS = re.compile(r"^(?:(?:and|also|plus|so|then)\s+)?(?:tell me|let me know|i'?d (?:like|love) to know|i want to know|"
-                       r"i would like to know|i need to know|i wonder|i\s+(?:was|am|'m)\s+(?:also\s+|just\s+|really\s+)?"
-                       r"wondering|wondering|can you tell me|"
+_REQUESTS = re.compile(r"^(?:(?:and|also|plus|so|then)\s+)?(?:tell me|let me know|i'?d (?:like|love) to know|"
+                       r"i want to know|i would like to know|i need to know|i wonder|"
+                       r"i\s+(?:was|am|'m)\s+(?:also\s+|just\s+|really\s+)?wondering|wondering|can you tell me|"
                        r"could you tell me|please tell me|what about|how about|"
                        r"(?:please\s+)?(?:advise|explain|describe|clarify|confirm)|"
                        r"(?:can|could|would)\s+you\s+(?:please\s+)?(?:let\s+me\s+know|explain|describe|clarify|confirm|"
@@ -155,7 +157,8 @@ _HEAD = re.compile(r"^\s*(?P<head>[^:?!.;,]*[A-Za-z][^:?!.;,]*?)\s*(?::|\s[-\u20
                    re.DOTALL)
 MAX_HEAD_WORDS = 6
 # A list of topics in one terse question, and the phrase after its last topic that applies to all of them.
-_LIST = re.compile(r"\s*,?\s+as\s+well\s+as\s+|\s*,\s*(?:and\s+|&\s+)?|\s*\+\s*|\s+&\s+|\s+/\s+|\s+and\s+", re.IGNORECASE)
+_LIST = re.compile(r"\s*,?\s+as\s+well\s+as\s+|\s*,\s*(?:and\s+|&\s+)?|\s*\+\s*|\s+&\s+|\s+/\s+|\s+and\s+",
+                   re.IGNORECASE)
 _TAIL = re.compile(r"\s(?:for|of|in|at|about|with|during|per)\s.+$", re.IGNORECASE)
 MAX_ITEM_WORDS = 3
 # "cost + length of online mls": a list as surely as a comma makes one ("&" is not: "Q & A", "pros & cons")
@@ -163,8 +166,8 @@ _MARKS_A_LIST = re.compile(r"\s\+\s")
 # A request or "what is" before a list of things asked ("could you tell me the credit value, the on-site hours and
 # the course number?"): each thing is asked with it, up to MAX_REQUESTED_WORDS words each. Not a comparison
 # ("what is the difference between the MLS and the MIM" asks once).
-_ASKS_FOR = re.compile(r"^(?:(?:could|can|would)\s+you\s+(?:please\s+)?(?:tell\s+me|let\s+me\s+know|list|clarify|explain|"
-                       r"describe|confirm|give\s+me|share)|"
+_ASKS_FOR = re.compile(r"^(?:(?:could|can|would)\s+you\s+(?:please\s+)?(?:tell\s+me|let\s+me\s+know|list|clarify|"
+                       r"explain|describe|confirm|give\s+me|share)|"
                        r"(?:please\s+)?tell\s+me|i'?d\s+like\s+to\s+know|i\s+(?:want|need)\s+to\s+know|"
                        r"what\s+(?:is|are)|what'?s)\s+", re.IGNORECASE)
 # Words a reply or a story opens its parts with, never a list of questions: "ok, thanks", "my loans, my job".
@@ -245,9 +248,9 @@ _NAMES_A_TOPIC = re.compile(r"\b(?:about|regarding|concerning|re|interested\s+in
 _TELLING = {"me", "us", "myself", "i'm", "im", "i've", "ive", "i'd", "we're", "we've", "my", "our"}
 # A few words that ask without a question's word order, beside a question ("Credits needed to graduate MLS online.
 # Work placement mandatory?"): no pronoun, no courtesy, no reply.
-_NOT_TERSE = _WHO | _NOT_ASKED | _OPENERS | _TELLING | {"if", "because", "since", "so", "but", "and", "or", "just", "as",
-                                                        "when", "while", "after", "before", "that", "this", "it", "its",
-                                                        "it's", "he's", "she's", "they're", "you're", "we", "got"}
+_NOT_TERSE = _WHO | _NOT_ASKED | _OPENERS | _TELLING | {
+    "if", "because", "since", "so", "but", "and", "or", "just", "as", "when", "while", "after", "before", "that",
+    "this", "it", "its", "it's", "he's", "she's", "they're", "you're", "we", "got"}
 _GREETING = re.compile(r"^\s*(?:(?:hi|hello|hey|hiya|good\s+(?:morning|afternoon|evening)|greetings)"
                        r"(?=[\s,!.]|$)[\s,!.\-\u2013\u2014]*)+", re.IGNORECASE)
 
@@ -329,7 +332,8 @@ class Finder:
                 listed = [] if len(found[0]) > 1 else self._items(head.group("body"), listed=True)
                 return (listed[:self.max_questions], 0) if len(listed) > 1 else found
             if head and topic.split()[0].lower() in _TELLING and not _NAMES_A_TOPIC.search(topic):
-                # Told, then asked: "I'm making a budget: ..." is no topic ("I'm curious about the field study: ..." is).
+                # Told, then asked: "I'm making a budget: ..." is no topic ("I'm curious about the field study: ..."
+                # is).
                 found, statements = self._read(head.group("body"))
                 return found, statements + len(topic.split())
             if head and len(topic.split()) <= MAX_HEAD_WORDS and topic.split()[0].lower() not in (
@@ -763,7 +767,7 @@ class QuestionFinder(GraphComponent):
                     read = (read[0], read[1], False) if read else None
                 if read:
                     extra.append(Message(data={TEXT: read[0], PARENT: index, KIND: IN_FOCUS, LEANS: read[1],
-                                               SHORT: read[2], "metadata": metadata}))
+                                               SHORT: read[2], FOCUS: one, "metadata": metadata}))
         return messages + extra
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
@@ -789,6 +793,39 @@ def _sureness(message: Message) -> Tuple[bool, float]:
     """A reading's rank among readings with the focus: a program answer first, then the surer."""
     found = reading(message)
     return answers(found["label"]), found["confidence"]
+
+
+_FOCUS_STOP = {"the", "a", "an", "of", "and", "for", "to", "in", "on", "program", "programs", "online", "office"}
+SETTLED_TOPICS = 3
+
+
+def settle_on_focus(message: Message, floor: float) -> None:
+    """A reading with the focus that hesitates between topics takes the likeliest one about the focus.
+
+    "How many credit hours the field study counts?" hesitates between the field study's course (0.46) and the
+    program's credits (0.30); "Is there a deadline for having the technology requirements in place?" between
+    deadlines, what the page does not say and the technology (0.24). The message points at the focus, so a topic
+    about it (the focus's words in the topic's name: "field study" in field_study_course) among the first three,
+    ranked at least ``floor``, is what it asks. Only when the FAQ intent leads; the reading is marked settled and
+    keeps the topic's own confidence, so it never makes a crisis reading uncertain (that needs a sure question).
+    """
+    intent = message.get(INTENT) or {}
+    ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != FALLBACK]
+    if intent.get("name") != FALLBACK or not ranking or ranking[0].get("name") != RETRIEVAL_INTENT:
+        return
+    words = {_singular(w) for w in re.findall(r"[a-z]+", (message.get(FOCUS) or "").lower())} - _FOCUS_STOP
+    selector = (message.get(RESPONSE_SELECTOR) or {}).get(RETRIEVAL_INTENT) or {}
+    for entry in (selector.get("ranking") or [])[:SETTLED_TOPICS]:
+        key = str(entry.get("intent_response_key") or "")
+        topic = {_singular(w) for w in key.partition("/")[2].split("_")}
+        if float(entry.get("confidence") or 0.0) >= floor and words and words & topic:
+            message.set(INTENT, dict(ranking[0]), add_to_output=True)
+            message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+            message.set(RESPONSE_SELECTOR, {**(message.get(RESPONSE_SELECTOR) or {}), RETRIEVAL_INTENT: {
+                **selector, "response": {**(selector.get("response") or {}), "intent_response_key": key,
+                                         "confidence": entry.get("confidence")}}}, add_to_output=True)
+            message.set(SETTLED, True)
+            return
 
 
 def take_reading(message: Message, reading_: Message, with_entities: bool = False) -> None:
@@ -825,6 +862,8 @@ class QuestionCollector(GraphComponent):
         # (naming one in words is enough) for the message to be one (``_crisis_in_a_sentence``).
         # max_plain_crisis: idioms said of a load or a job explain a crisis reading away when their plain words read
         # as a crisis less surely than this, and not first ("deadlines keep me very busy this semester ngl": 0.31).
+        # min_settled_topic: a hesitant reading with the focus settles on a topic about the focus ranked at least
+        # this sure among its first three (``settle_on_focus``).
         # min_sure_question: a message read as a program question this sure is not read as pushing back because
         # one of its parts is ("... die happy ... at the Library of Congress. is that an option??").
         return {"crisis_intent": "crisis", "min_question_confidence": 0.5, "max_named_crisis": 0.2,
@@ -832,7 +871,7 @@ class QuestionCollector(GraphComponent):
                 "max_handoff_confidence": 0.8, "min_focus_over_handoff": 0.98,
                 "min_focus_over_small_talk": 0.9, "min_sentence_crisis": 0.9, "max_terse_words": 3,
                 "min_focus_over_terse": 0.95, "max_out_of_scope": 0.9, "min_focus_over_out_of_scope": 0.99,
-                "min_sure_question": 0.95, "max_plain_crisis": 0.5}
+                "min_sure_question": 0.95, "max_plain_crisis": 0.5, "min_settled_topic": 0.2}
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         self.config = config
@@ -851,6 +890,9 @@ class QuestionCollector(GraphComponent):
                 extra.setdefault(message.get(PARENT), []).append(message)
         for index, message in enumerate(own):
             questions = [m for m in extra.get(index, []) if m.get(KIND) == QUESTION]
+            for one in extra.get(index, []):
+                if one.get(KIND) == IN_FOCUS:
+                    settle_on_focus(one, float(self.config["min_settled_topic"]))
             focused = max((m for m in extra.get(index, []) if m.get(KIND) == IN_FOCUS), key=_sureness, default=None)
             plain = next((m for m in extra.get(index, []) if m.get(KIND) == PLAIN), None)
             explained = plain is not None and self._said_plainly(message, plain)
@@ -863,7 +905,8 @@ class QuestionCollector(GraphComponent):
                 message.set(QUESTIONS, [self._question(m, leaning.get(m.get(NUMBER))) for m in questions],
                             add_to_output=True)
             if focused is not None:
-                message.set(IN_FOCUS, {**reading(focused), LEANS: bool(focused.get(LEANS))}, add_to_output=True)
+                message.set(IN_FOCUS, {**reading(focused), LEANS: bool(focused.get(LEANS)),
+                                       **({SETTLED: True} if focused.get(SETTLED) else {})}, add_to_output=True)
             subject = next((m for m in extra.get(index, []) if m.get(KIND) == SUBJECT), None)
             if subject is not None:
                 message.set(SUBJECT, reading(subject), add_to_output=True)

@@ -116,7 +116,8 @@ ENDING = re.compile(
     re.IGNORECASE)
 # A means kept at hand: "I have pills saved up", "been stockpiling my meds", "hoarding painkillers", "my pills are
 # lined up". Not money or a prescription kept ("saved up for tuition", "my meds ready in my bag for the trip").
-_KEPT = (r"(?:saved(?:\s+up)?|stockpiled|stashed|hoarded|hidden|lined\s+up|counted\s+out|ready(?!\s+(?:in\s+(?:my|the|a)\s+"
+_KEPT = (r"(?:saved(?:\s+up)?|stockpiled|stashed|hoarded|hidden|lined\s+up|counted\s+out|"
+         r"ready(?!\s+(?:in\s+(?:my|the|a)\s+"
          r"(?:bag|purse|backpack|car|suitcase)|for\s+(?:the|my)\s+(?:trip|flight|travel|morning|week|visit))))")
 MEANS_KEPT = re.compile(
     rf"\b(?:sav(?:e|ed|ing)\s+up|stockpil\w+|stash\w*|hoard\w*)\s+(?:up\s+)?(?:(?:all\s+)?(?:my|a\s+bunch\s+of|some|enough|"
