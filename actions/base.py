@@ -152,7 +152,7 @@ class KnowledgeAction(UsesStore, Action, abc.ABC):
         last_label = next((intent for intent, topic in advising.INTENT_TOPICS.items() if topic == last),
                           f"faq/{last}" if last else None)
         return turn.resolve(tracker.latest_message, lambda text: self.store.resolve("program", text), self.covered,
-                            last_label)
+                            last_label, nearby=self.says_nearby)
 
     def answer_turn(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                     own: Callable[[], List[Reply]]) -> List[Dict[Text, Any]]:
@@ -210,6 +210,10 @@ class KnowledgeAction(UsesStore, Action, abc.ABC):
         if "/" not in label:
             return True
         return advising.covered(self.store, label.split("/", 1)[1])
+
+    def says_nearby(self, label: str) -> bool:
+        """Whether an FAQ label the page does not cover is answered with what the page says nearby."""
+        return "/" in label and advising.says_nearby(self.store, label.split("/", 1)[1])
 
     @staticmethod
     def say(dispatcher: CollectingDispatcher, reply: Reply) -> List[Dict[Text, Any]]:

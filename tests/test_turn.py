@@ -208,6 +208,13 @@ def test_a_reading_settled_on_the_focus_is_taken_only_when_it_points_and_asks_so
         "faq/field_study_course")
     assert resolve(parse("faq/field_study_course", leans=False), canonical, last="faq/field_study") is None
     assert resolve(parse("faq/field_study_course"), canonical, last="faq/field_study_course") is None
+    # The last topic again in place of an answer the page does not give, unless that answer says what it gives nearby.
+    off_page = {"text": "q", **faq("deadlines"), "in_focus": {**reading("faq/technology", 0.24), "leans": True,
+                                                               "settled": True}}
+    assert resolve(off_page, canonical, covered=lambda label: label != "faq/deadlines",
+                   last="faq/technology").asked[0].label == "faq/technology"
+    assert resolve(off_page, canonical, covered=lambda label: label != "faq/deadlines", last="faq/technology",
+                   nearby=lambda label: True) is None
 
 
 def test_one_question_surer_than_a_whole_read_as_off_the_page_is_answered() -> None:

@@ -308,6 +308,11 @@ def covered(store: KnowledgeStore, topic: str) -> bool:
     return any(v.covered for v in store.answer_variants(topic))
 
 
+def says_nearby(store: KnowledgeStore, topic: str) -> bool:
+    """Whether the answer to a topic the page does not cover gives what the page says nearby (part-time: the pace)."""
+    return any(not v.covered and v.text.strip() for v in store.answer_variants(topic))
+
+
 def focus(store: KnowledgeStore, topic: str | None) -> str | None:
     """The phrase a follow-up's "it" stands for after ``topic`` ('the field study'); None for none."""
     if not topic:

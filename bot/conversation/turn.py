@@ -90,11 +90,13 @@ def confidence(parse: dict[str, Any]) -> float:
 
 
 def resolve(parse: dict[str, Any], canonical: Callable[[str], Optional[str]],
-            covered: Callable[[str], bool] = lambda label: True, last: Optional[str] = None) -> Optional[Turn]:
+            covered: Callable[[str], bool] = lambda label: True, last: Optional[str] = None,
+            nearby: Callable[[str], bool] = lambda label: False) -> Optional[Turn]:
     """The turn's questions, or None when the message is one plain question (see the module's docstring).
 
     ``canonical`` maps a program as written ('library science') to its code ('MLS'); ``covered`` tells
-    whether a label is answered by the page (a topic marked not covered gets "I don't have that").
+    whether a label is answered by the page (a topic marked not covered gets "I don't have that"), ``nearby``
+    whether such an answer also gives what the page says close to it (part-time study: the one set pace).
     A follow-up is read with the focus when it points at it ("how many credits is it?"), or when its own
     reading answers nothing ("is there a final report?" read alone: not on the page). A reading with the
     focus that only asks the last topic again (``last``, e.g. 'faq/cohort') does not replace a question
@@ -153,7 +155,7 @@ def resolve(parse: dict[str, Any], canonical: Callable[[str], Optional[str]],
     follow_up_of_focus = (label == FOLLOW_UP and not narrowing and bool(focused and focused.get("leans"))
                           and not means_the_other(parse.get("text") or ""))
     if focused and (label != FOLLOW_UP or follow_up_of_focus) and takes_the_focus(parse, label, focused, covered,
-                                                                                   last):
+                                                                                   last, nearby):
         return _with_focus(focused, canonical, whole_program, crisis_line)
     if asked and not_understood and not parse.get("story") and answers(label) and covered(label):
         # One question understood beside a part asked that is not ("is there a written assignment?" beside who
@@ -190,18 +192,19 @@ def _once(asked: list[Asked]) -> list[Asked]:
 
 
 def takes_the_focus(parse: dict[str, Any], label: str, focused: dict[str, Any], covered: Callable[[str], bool],
-                    last: Optional[str]) -> bool:
+                    last: Optional[str], nearby: Callable[[str], bool] = lambda label: False) -> bool:
     """Whether the in-focus reading, a sure and covered program question, replaces the message's own label.
 
     It does when it points at the focus (and asks more than the last topic again) or when the message's own
     reading answers nothing the page covers.
     """
-    # A settled reading counts when it points at the focus and asks something new of it: it is less sure than the
-    # message's own reading, and the last answer again is rarely what a student asks ("is there any way to slow it
-    # down?" after the class format: the one set pace, with the part-time answer).
+    # A settled reading counts when it points at the focus. It asks the last topic again only in place of an answer
+    # the page does not give ("is that a whole-year thing or shorter?" after the field study's hours: its one
+    # semester), not of one that says what the page gives nearby ("is there any way to slow it down?" after the
+    # class format: the one set pace, with the part-time answer) nor of one the page covers.
     settled = bool(focused.get("settled"))
-    if (focused["label"] == label or not answers(focused["label"])
-            or (settled and (not focused.get("leans") or focused["label"] == last))
+    if (focused["label"] == label or not answers(focused["label"]) or (settled and (not focused.get("leans") or (
+            focused["label"] == last and (covered(label) or nearby(label)))))
             or focused["confidence"] < (MIN_SETTLED_CONFIDENCE if settled else MIN_IN_FOCUS_CONFIDENCE)
             or not covered(focused["label"])):
         return False
