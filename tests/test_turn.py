@@ -207,7 +207,13 @@ def test_a_reading_settled_on_the_focus_is_taken_only_when_it_points_and_asks_so
     assert resolve(parse("faq/field_study_course"), canonical, last="faq/field_study").asked[0].label == (
         "faq/field_study_course")
     assert resolve(parse("faq/field_study_course", leans=False), canonical, last="faq/field_study") is None
-    assert resolve(parse("faq/field_study_course"), canonical, last="faq/field_study_course") is None
+    # The last topic again: in place of a question about the whole program ("is that a whole-year thing?"), not of
+    # another covered one.
+    assert resolve(parse("faq/field_study_course"), canonical, last="faq/field_study_course").asked[0].label == (
+        "faq/field_study_course")
+    cohort = {"text": "q", **faq("cohort"), "in_focus": {**reading("faq/field_study_course", 0.46), "leans": True,
+                                                          "settled": True}}
+    assert resolve(cohort, canonical, last="faq/field_study_course") is None
     # The last topic again in place of an answer the page does not give, unless that answer says what it gives nearby.
     off_page = {"text": "q", **faq("deadlines"), "in_focus": {**reading("faq/technology", 0.24), "leans": True,
                                                                "settled": True}}

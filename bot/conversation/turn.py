@@ -198,13 +198,14 @@ def takes_the_focus(parse: dict[str, Any], label: str, focused: dict[str, Any], 
     It does when it points at the focus (and asks more than the last topic again) or when the message's own
     reading answers nothing the page covers.
     """
-    # A settled reading counts when it points at the focus. It asks the last topic again only in place of an answer
-    # the page does not give ("is that a whole-year thing or shorter?" after the field study's hours: its one
-    # semester), not of one that says what the page gives nearby ("is there any way to slow it down?" after the
-    # class format: the one set pace, with the part-time answer) nor of one the page covers.
+    # A settled reading counts when it points at the focus. It asks the last topic again only in place of a question
+    # about the whole program ("is that a whole-year thing or shorter?" after the field study's hours: its one
+    # semester) or of an answer the page does not give ("Is there a deadline for having that in place?" after the
+    # technology), not of one that says what the page gives nearby ("is there any way to slow it down?" after the
+    # class format: the one set pace, with the part-time answer) nor of another the page covers.
     settled = bool(focused.get("settled"))
-    if (focused["label"] == label or not answers(focused["label"]) or (settled and (not focused.get("leans") or (
-            focused["label"] == last and (covered(label) or nearby(label)))))
+    again = settled and focused["label"] == last and label not in WHOLE_PROGRAM and (covered(label) or nearby(label))
+    if (focused["label"] == label or not answers(focused["label"]) or (settled and not focused.get("leans")) or again
             or focused["confidence"] < (MIN_SETTLED_CONFIDENCE if settled else MIN_IN_FOCUS_CONFIDENCE)
             or not covered(focused["label"])):
         return False
