@@ -64,7 +64,9 @@ from bot.nlu.idioms import plain
      True),
     ("that schedule would literally kill me", "that schedule would be too much for me", True),
     ("deadlines are eating me alive this semester", "deadlines keep me very busy this semester", True),
-    ("Bury me under the reading pile. Are summers off?", "swamp me with the reading pile. Are summers off?", False),
+    ("Bury me under the reading pile. Are summers off?", "swamp me with the reading pile. Are summers off?", True),
+    ("that'll kill me lol", "that would be too much for me lol", True),
+    ("it's eating me alive", "it keep me very busy", True),
     ("I'd hate for that to hurt me.", "I'd hate for that to count against me.", False),
     ("would it hurt me with employers?", "would it count against me with employers?", False),
     ("lol the Beltway traffic will be the end of me. just once?", "lol the Beltway traffic will be very hard for me. "
@@ -115,7 +117,11 @@ def test_idioms_are_said_plainly(text, said, grave) -> None:
     "my life is a dead end", "I shot myself", "he is going to shoot up the office tomorrow",
     "my dad will kill me if I fail", "this will be the end of me", "that would kill me, I have the pills ready",
     "guilt is eating me alive",
-    "he is going to hurt me", "it will hurt me if I tell him, he said he'd end it",
+    "he is going to hurt me", "it will hurt me if I tell him, he said he'd end it", "it will hurt me when he gets home",
+    # Crises told beside a job, in any sentence: never said plainly.
+    "I'm a nurse, overdoses every shift, and lately I envy them.",
+    "I'm a dispatcher, I take calls about suicide attempts every shift. Last night I made one myself.",
+    "I'm an ER tech, deaths every shift. nobody would notice if I was one of them.",
     # Their own attempts or wishes beside the work: never said plainly.
     "I work nights and after my two suicide attempts I want to die",
     "I'm a nurse and I want to end my life, I see overdoses every shift",

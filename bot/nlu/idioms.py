@@ -56,13 +56,10 @@ class Idiom:
     pattern: re.Pattern[str]
     plain: str
     grave: bool
-    # Its grave words are said of a load or a job, never of the writer's life ("deadlines are eating me alive"): when
-    # the plain words read as no crisis at all, neither is the message (bot/nlu/questions.py).
-    of_a_load: bool = False
 
 
-def _idiom(pattern: str, plain: str, grave: bool = True, of_a_load: bool = False) -> Idiom:
-    return Idiom(re.compile(rf"(?<![\w'-]){pattern}(?![\w-])", re.IGNORECASE), plain, grave, of_a_load)
+def _idiom(pattern: str, plain: str, grave: bool = True) -> Idiom:
+    return Idiom(re.compile(rf"(?<![\w'-]){pattern}(?![\w-])", re.IGNORECASE), plain, grave)
 
 
 IDIOMS: Tuple[Idiom, ...] = (
@@ -75,22 +72,21 @@ IDIOMS: Tuple[Idiom, ...] = (
     # the end of me" stay as they are).
     _idiom(r"((?:the|this|that|my)\s+(?:\w+\s+)?(?:traffic|commute|drive|flight|travel|trip|beltway|workload|"
            r"schedule|readings?|deadlines?|homework|pace))\s+(?:will|would|'ll|'d|is\s+(?:going\s+to|gonna))\s+be\s+the\s+"
-           r"end\s+of\s+me" + _NO_GRAVE_AHEAD, r"\1 will be very hard for me", of_a_load=True),
+           r"end\s+of\s+me" + _NO_GRAVE_AHEAD, r"\1 will be very hard for me"),
     _idiom(r"dead\s+in\s+the\s+water", r"stuck"),
     _idiom(r"(?:i'?d|id|i\s+would|i\s+will|i'?ll)\s+(?:literally\s+|honestly\s+|just\s+)?die\s+happy",
            r"I'd be thrilled"),
     _idiom(rf"({_THING})(?:\s+is|'s|\s+s)\s+(?:slowly\s+|literally\s+|really\s+)?(?:killing|murdering)\s+(?:me|my\s+soul)",
-           r"\1 is hard on me", of_a_load=True),
+           r"\1 is hard on me"),
     # A thing that will or would be too much: "if it is many it will kill me", "that schedule would kill me".
-    _idiom(rf"({_THING}|(?:that|this|the)\s+(?:schedule|pace|workload|commute|course\s+load|load))\s+(?:will|would|'ll|'d|"
-           r"is\s+(?:going\s+to|gonna)|might|could)\s+(?:literally\s+|totally\s+|probably\s+|honestly\s+|actually\s+)?"
-           r"kill\s+me" + _NO_GRAVE_AHEAD, r"\1 would be too much for me", of_a_load=True),
+    _idiom(rf"({_THING}|(?:that|this|the)\s+(?:schedule|pace|workload|commute|course\s+load|load))(?:\s+(?:will|would|"
+           r"is\s+(?:going\s+to|gonna)|might|could)|'ll|'d)\s+(?:literally\s+|totally\s+|probably\s+|honestly\s+|actually\s+)?"
+           r"kill\s+me" + _NO_GRAVE_AHEAD, r"\1 would be too much for me"),
     # Overwhelmed by a load: "deadlines are eating me alive", "this job is eating me alive" (never a person, nor guilt
     # or grief).
     _idiom(rf"({_THING}|(?:all\s+(?:the|these|my)\s+)?(?:deadlines|exams|finals|classes|assignments|papers|bills|"
-           r"readings|shifts|work|school|emails|meetings))\s+(?:is|are|'s|'re|has\s+been|have\s+been|keeps?)\s+"
-           r"(?:literally\s+|just\s+|really\s+)?eating\s+me\s+alive" + _NO_GRAVE_AHEAD, r"\1 keep me very busy",
-           of_a_load=True),
+           r"readings|shifts|work|school|emails|meetings))(?:\s+(?:is|are|has\s+been|have\s+been|keeps?)|'s|'re)\s+"
+           r"(?:literally\s+|just\s+|really\s+)?eating\s+me\s+alive" + _NO_GRAVE_AHEAD, r"\1 keep me very busy"),
     _idiom(r"kill\s+me\s+now", r"oh no"),
     # Doing anything for a chance: "I'd jump off a cliff for a chance to work at the Library of Congress".
     _idiom(r"(?:i'?d|id|i\s+would)\s+(?:literally\s+|honestly\s+)?jump\s+off\s+(?:a|the)\s+(?:cliff|bridge|building|roof)\s+for"
@@ -163,13 +159,15 @@ IDIOMS: Tuple[Idiom, ...] = (
     # Dark humour about a pile of work: "bury me under the reading pile".
     _idiom(r"bury\s+me\s+(?:under|in|beneath)(?=\s+(?:the\s+|a\s+|my\s+|all\s+(?:the\s+|my\s+|these\s+)?)?(?:\w+\s+)?"
            r"(?:readings?|reading\s+(?:pile|lists?)|books|work|coursework|homework|papers|assignments|paperwork|pile|"
-           r"stack|emails|deadlines)\b)" + _NO_GRAVE_AHEAD, r"swamp me with", grave=False),
-    # A thing that could harm one's chances: "I'd hate for that to hurt me", "would it hurt me with employers?".
-    _idiom(r"((?:for\s+)?(?:it|that|this)\s+(?:to|would|will|could|might|'d|'ll)\s+)hurt\s+me"
-           r"(?=\s*(?:[.?!,]|$|\s+(?:with|when|in|on|later|professionally|career-wise|at)\b))" + _NO_GRAVE_AHEAD,
+           r"stack|emails|deadlines)\b)" + _NO_GRAVE_AHEAD, r"swamp me with"),
+    # A thing that could harm one's chances: "I'd hate for that to hurt me", "would it hurt me with employers?"; never
+    # a person, nor a time ("it will hurt me when he gets home").
+    _idiom(r"((?:hate|want|like)\s+for\s+(?:it|that|this)\s+to\s+)hurt\s+me(?=\s*(?:[.?!,]|$))" + _NO_GRAVE_AHEAD,
            r"\1count against me", grave=False),
-    _idiom(r"(would|will|could|might|does|can)\s+(it|that|this)\s+hurt\s+me(?=\s*(?:[.?!,]|$|\s+(?:with|when|in|"
-           r"on|later|professionally|at)\b))" + _NO_GRAVE_AHEAD, r"\1 \2 count against me", grave=False),
+    _idiom(r"(would|will|could|might|does|can)\s+(it|that|this)\s+hurt\s+me(?=\s+(?:with\s+(?:employers|hiring|"
+           r"recruiters|libraries|my\s+career)|professionally|career-wise|in\s+(?:my\s+career|the\s+job\s+market|"
+           r"interviews|hiring)|when\s+(?:i\s+)?apply(?:ing)?)\b)" + _NO_GRAVE_AHEAD, r"\1 \2 count against me",
+           grave=False),
     _idiom(r"bury(?:ing)?\s+myself\s+in(?=\s+(?:\w+\s+)?(?:readings?|books|work|coursework|homework|papers|"
            r"studies|studying|assignments)\b)", r"spend all my time on", grave=False),
     # Too much of something that is no drug: "an overdose of readings", "overdosed on true crime documentaries". The
@@ -185,8 +183,9 @@ IDIOMS: Tuple[Idiom, ...] = (
 
 # Crises seen at work, in the plural ("I'm a registration clerk in an emergency room, gunshot wounds, overdoses and
 # cardiac arrests every shift", "I work as a dispatcher, many calls about crashes and suicide attempts"): events of
-# the job, said plainly as cases. Only in a sentence that names the writer's work, and never one that speaks
-# of the writer's own attempts or wishes ("my two suicide attempts", "I want to ...").
+# the job, said plainly as cases. Only in a sentence that names the writer's work, and never in a message that
+# speaks of the writer's own attempts, wishes or plans in any of its sentences ("my two suicide attempts", "I want
+# to ...", "lately I envy them").
 _AT_WORK = re.compile(r"\b(?:i'?m|im|i\s+am)\s+(?:working\s+as\s+|a\s+|an\s+)|\bi\s+(?:work|worked|have\s+worked|'ve\s+"
                       r"worked|do|handle|process|log|file|answer)\s+(?:as|in|at|for|on|with|the|calls|data|records)\b|"
                       r"\b(?:every|each|per|on|my|a|the)\s+shifts?\b|\bcalls?\s+(?:about|for|from)\b|\bat\s+work\b|"
@@ -197,20 +196,25 @@ _SEEN_AT_WORK = re.compile(r"\b(?:gunshot\s+wounds|overdoses|suicides|suicide\s+
 # Records of such events are work wherever they are named: "crime data entry", "weapons logs", "homicide case files".
 _RECORDS = re.compile(r"\b(?:crime|weapons?|arrest|homicide|assault|overdose|death|trauma|suicide)\s+(?:data|logs?|"
                       r"reports?|records?|(?:case\s+)?files?|statistics|stats)\b", re.IGNORECASE)
-_OWN = re.compile(r"\b(?:my|our)\s+(?:\w+\s+){0,2}?(?:suicide|overdose|attempt)|"
-                  r"\bi\s+(?:want|wanna|will|'ll|plan|tried|"
-                  r"attempted|am\s+going|'m\s+going|'m\s+gonna)\b|" + _GRAVE_AFTER.replace("around|here|", "")
-                  + r"|myself", re.IGNORECASE)
+_OWN = re.compile(r"\b(?:my|our)\s+(?:\w+\s+){0,2}?(?:suicide|overdose|attempt)|\b(?:envy|wish|next|notice|"
+                  r"thought\s+about|thinking\s+about|how\s+easy|how\s+much\s+it\s+takes|make\s+it|one\s+of\s+them|"
+                  r"myself|morphine|sleep\s+forever)\b|"
+                  r"\bi(?:\s+(?:want|wanna|will|plan|tried|attempted|am\s+going|am\s+gonna)|'ll|'m\s+going|"
+                  r"'m\s+gonna|m\s+going)\b|\b(?:" + _GRAVE_AFTER.replace("around|here|", "") + r")\b", re.IGNORECASE)
 
 
 def _at_work(text: str) -> str:
-    """The crises a sentence names as events of the writer's work, said as cases (see ``_AT_WORK``)."""
+    """The crises a message names as events of the writer's work, said as cases (see ``_AT_WORK``).
+
+    Never in a message that speaks anywhere of the writer's own attempts, wishes or a plan (``_OWN``): "I'm a
+    dispatcher, calls about suicide attempts every shift. Last night I made one myself." stays as it is.
+    """
+    if _OWN.search(_RECORDS.sub("", _SEEN_AT_WORK.sub("", text))):
+        return text
     said = []
     for one in re.split(r"(?<=[.!?])\s+", text):
-        if not _OWN.search(_RECORDS.sub("", _SEEN_AT_WORK.sub("", one))):
-            one = _RECORDS.sub("records", one)
-            one = _SEEN_AT_WORK.sub("cases", one) if _AT_WORK.search(one) else one
-        said.append(one)
+        one = _RECORDS.sub("records", one)
+        said.append(_SEEN_AT_WORK.sub("cases", one) if _AT_WORK.search(one) else one)
     return " ".join(said)
 
 
@@ -220,22 +224,20 @@ class Plain:
 
     text: str
     grave: bool
-    of_a_load: bool = False  # every grave idiom in it was said of a load or a job (``Idiom.of_a_load``)
 
 
 def plain(text: str) -> Optional[Plain]:
     """``text`` with its idioms in plain words, or None when it has none (or only words kept as they are)."""
-    grave, of_a_load, changed = False, True, text
+    grave, changed = False, text
     for idiom in IDIOMS:
         rewritten, count = idiom.pattern.subn(idiom.plain, changed)
         if count and rewritten != changed:
             changed, grave = rewritten, grave or idiom.grave
-            of_a_load = of_a_load and (idiom.of_a_load or not idiom.grave)
     at_work = _at_work(changed)
     if at_work != changed:
         changed, grave = at_work, True
     changed = re.sub(r"\s{2,}", " ", changed).strip()
-    return Plain(changed, grave, grave and of_a_load) if changed != text.strip() else None
+    return Plain(changed, grave) if changed != text.strip() else None
 
 
 def found(text: str) -> List[str]:

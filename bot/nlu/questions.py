@@ -90,12 +90,13 @@ _ASKED_FOR = (r"(?:an?|the|some|your|any)\s+(?:\w+\s+){0,2}?(?:number|phone|tele
               r"list|link|breakdown|overview|rundown|summary|details|info|information)s?")
 _REQUESTS = re.compile(r"^(?:(?:and|also|plus|so|then)\s+)?(?:tell me|let me know|i'?d (?:like|love) to know|"
                        r"i want to know|i would like to know|i need to know|i wonder|"
-                       r"i\s+(?:was|am|'m)\s+(?:also\s+|just\s+|really\s+)?wondering|wondering|can you tell me|"
+                       r"i(?:\s+(?:was|am)|'m|m)\s+(?:also\s+|just\s+|really\s+)?wondering|wondering|can you tell me|"
                        r"could you tell me|please tell me|what about|how about|"
                        r"(?:please\s+)?(?:advise|explain|describe|clarify|confirm)|"
                        r"(?:can|could|would)\s+you\s+(?:please\s+)?(?:let\s+me\s+know|explain|describe|clarify|confirm|"
                        r"list)|i'?d\s+(?:like|love|appreciate)\s+(?:some\s+)?(?:info|information|details)|"
-                       r"i\s+(?:also\s+|just\s+|really\s+)?(?:need|want|would\s+like|'d\s+like)\s+(?:to\s+(?:confirm|check|ask|"
+                       r"i(?:\s+(?:also\s+|just\s+|really\s+)?(?:need|want|would\s+like)|'d\s+(?:also\s+)?like)\s+"
+                       r"(?:to\s+(?:confirm|check|ask|"
                        r"clarify|find\s+out|understand)|" + _ASKED_FOR + r"))\b", re.IGNORECASE)
 _JOINERS = {"and", "n", "also", "plus", "&", "+", "then", "so", "but"}  # "n": texting's "and"
 # Words a question may open with before it asks: "hey, does the MLS ...", "ok so what about ...".
@@ -157,7 +158,7 @@ _HEAD = re.compile(r"^\s*(?P<head>[^:?!.;,]*[A-Za-z][^:?!.;,]*?)\s*(?::|\s[-\u20
                    re.DOTALL)
 MAX_HEAD_WORDS = 6
 # A list of topics in one terse question, and the phrase after its last topic that applies to all of them.
-_LIST = re.compile(r"\s*,?\s+as\s+well\s+as\s+|\s*,\s*(?:and\s+|&\s+)?|\s*\+\s*|\s+&\s+|\s+/\s+|\s+and\s+",
+_LIST = re.compile(r"(?:\s*,\s*|\s+)as\s+well\s+as\s+|\s*,\s*(?:and\s+|&\s+)?|\s*\+\s*|\s+&\s+|\s+/\s+|\s+and\s+",
                    re.IGNORECASE)
 _TAIL = re.compile(r"\s(?:for|of|in|at|about|with|during|per)\s.+$", re.IGNORECASE)
 MAX_ITEM_WORDS = 3
@@ -329,7 +330,7 @@ class Finder:
                 # "two things: is ..., and how many ...?" names no topic; "3 questions: number of credits, tuition per
                 # year, and if the GRE is mandatory." counts a list off, its things as long as requested ones.
                 found = self._read(head.group("body"))
-                listed = [] if len(found[0]) > 1 else self._items(head.group("body"), listed=True)
+                listed = [] if found[0] else self._items(head.group("body"), listed=True)
                 return (listed[:self.max_questions], 0) if len(listed) > 1 else found
             if head and topic.split()[0].lower() in _TELLING and not _NAMES_A_TOPIC.search(topic):
                 # Told, then asked: "I'm making a budget: ..." is no topic ("I'm curious about the field study: ..."
@@ -442,8 +443,8 @@ class Finder:
         items = first + [last[:tail.start()] if tail else last]
         if any(not p or len(p.split()) > most or p.split()[0].lower() in _WH | _AUX for p in items):
             return []
-        if unmarked and not listed and (len(items) < 3 and not shared or any(
-                p.split()[0].lower() in _OPENERS | _WHO | _NOT_ASKED for p in items)):
+        if (unmarked or listed) and (len(items) < 3 and not shared and not listed or any(
+                p.split()[0].lower() in _OPENERS | _WHO | _NOT_ASKED | _TELLING for p in items)):
             return []  # "ok, thanks", "College Park, MD", "my loans, my job, ...": no list of questions
         return [f"{prefix}{p}{shared}?" for p in items]
 
@@ -461,9 +462,9 @@ class Finder:
         for question in questions:
             asked = [t.lower_ for t in self.nlp.make_doc(question)
                      if not t.is_punct and t.lower_ not in _JOINERS and t.lower_ not in _OPENERS]
-            if anchor is None and not found and told and asked and len(asked) <= MAX_LEANING_WORDS and any(
-                    w in _POINTERS for w in asked):
+            if anchor is None and not found and told and self.points(question):
                 found.append(f"{question} {told}")
+                anchor = question  # later questions may lean on it
                 continue
             leans = anchor is not None and bool(asked) and (
                 any(w in _LEANING_POINTERS for w in asked) or len(asked) <= MAX_LEANING_WORDS - 1
@@ -480,6 +481,12 @@ class Finder:
             if len(self._clauses(sentence)) == 1 and _terse(words) and not is_question(words, sentence.text):
                 found.add(sentence.text.strip())
         return found
+
+    def points(self, question: str) -> bool:
+        """Whether a question is a few words that point ("Is this one"): it may lean on the sentence before it."""
+        asked = [t.lower_ for t in self.nlp.make_doc(question)
+                 if not t.is_punct and t.lower_ not in _JOINERS and t.lower_ not in _OPENERS]
+        return bool(asked) and len(asked) <= MAX_LEANING_WORDS and any(w in _POINTERS for w in asked)
 
     def told_before(self, text: str, question: str) -> Optional[str]:
         """The sentence right before ``question`` in ``text`` when it asks nothing, else None."""
@@ -728,7 +735,7 @@ class QuestionFinder(GraphComponent):
             metadata = message.get("metadata") or {}
             said = idioms.plain(text)
             if said is not None:  # read as meant, and its questions and focus from that reading
-                message.set(IDIOM, {"grave": said.grave, "of_a_load": said.of_a_load}, add_to_output=True)
+                message.set(IDIOM, {"grave": said.grave}, add_to_output=True)
                 extra.append(Message(data={TEXT: said.text, PARENT: index, KIND: PLAIN, "metadata": metadata}))
                 text = said.text
             questions, story = self.finder.read_story(text)
@@ -736,8 +743,9 @@ class QuestionFinder(GraphComponent):
                 message.set(STORY, True, add_to_output=True)
                 if _GRIEF.search(text):
                     message.set(LOSS, True, add_to_output=True)
-            told = self.finder.told_before(text, questions[0]) if questions else None
-            terse = self.finder.terse(text) if questions else set()
+            pointing = bool(questions) and self.finder.points(questions[0])
+            told = self.finder.told_before(text, questions[0]) if pointing else None
+            terse = self.finder.terse(text) if len(questions) > 1 else set()
             for number, (question, leaning) in enumerate(zip(questions, self.finder.leaning(questions, told))):
                 extra.append(Message(data={TEXT: question, PARENT: index, KIND: QUESTION, NUMBER: number,
                                            TERSE: question in terse, "metadata": metadata}))
@@ -860,8 +868,6 @@ class QuestionCollector(GraphComponent):
         # than max_out_of_scope sure, one that is min_focus_over_out_of_scope sure.
         # min_sentence_crisis: how sure the classifier must be that one sentence of a longer message is a crisis
         # (naming one in words is enough) for the message to be one (``_crisis_in_a_sentence``).
-        # max_plain_crisis: idioms said of a load or a job explain a crisis reading away when their plain words read
-        # as a crisis less surely than this, and not first ("deadlines keep me very busy this semester ngl": 0.31).
         # min_settled_topic: a hesitant reading with the focus settles on a topic about the focus ranked at least
         # this sure among its first three (``settle_on_focus``).
         # min_sure_question: a message read as a program question this sure is not read as pushing back because
@@ -871,7 +877,7 @@ class QuestionCollector(GraphComponent):
                 "max_handoff_confidence": 0.8, "min_focus_over_handoff": 0.98,
                 "min_focus_over_small_talk": 0.9, "min_sentence_crisis": 0.9, "max_terse_words": 3,
                 "min_focus_over_terse": 0.95, "max_out_of_scope": 0.9, "min_focus_over_out_of_scope": 0.99,
-                "min_sure_question": 0.95, "max_plain_crisis": 0.5, "min_settled_topic": 0.2}
+                "min_sure_question": 0.95, "min_settled_topic": 0.2}
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         self.config = config
@@ -931,16 +937,7 @@ class QuestionCollector(GraphComponent):
         grave = bool((message.get(IDIOM) or {}).get("grave"))
         if plain_crisis:
             return False
-        # Idioms of dying said of a load or a job, their plain words all but free of a crisis ("deadlines are eating
-        # me alive this semester"): read plainly, with the 988 line, like one beside a program question. Never one
-        # said of a life ("I'd rather die than keep doing this").
-        plain_ranked = max((float(r.get("confidence") or 0.0) for r in plain.get(INTENT_RANKING_KEY) or []
-                            if r.get("name") == self.config["crisis_intent"]), default=0.0)
-        cleared = (bool((message.get(IDIOM) or {}).get("of_a_load"))
-                   and plain_intent.get("name") != self.config["crisis_intent"] and plain_ranked < float(
-            self.config["max_plain_crisis"]) and not _GRAVE.search(plain.get(TEXT) or ""))
-        if (crisis and grave and not self._harmless(plain) and not cleared) or (
-                plain_intent.get("name") == self.config["crisis_intent"]):
+        if (crisis and grave and not self._harmless(plain)) or plain_intent.get("name") == self.config["crisis_intent"]:
             return True  # a program question among its readings may still be answered (``_crisis_level``)
         if crisis:
             message.set(CRISIS_CONFIDENCE, round(own_crisis_confidence(message), 4), add_to_output=True)
@@ -1079,9 +1076,13 @@ class QuestionCollector(GraphComponent):
         the focus, or beside words idioms explain, never beside a crisis ("any exceptions? I'm thinking about
         ending things").
         """
-        if message is None or message.get(CRISIS_PHRASE):
+        # Never a reading settled on the focus (less sure than it looks), nor one of what the page does not say: a
+        # crisis said in words the classifier cannot place reads as that ("I just want to go to sleep forever").
+        if message is None or message.get(CRISIS_PHRASE) or message.get(SETTLED):
             return False
         found = reading(message)
+        if found["label"] == _CATCH_ALL:
+            return False
         floor = float(self.config["min_question_confidence"])
         return (answers(found["label"]) or (pushback and found["label"] == PUSHBACK)) and found["confidence"] >= floor
 
