@@ -191,6 +191,15 @@ def read_as_crisis(text: str, intent: str) -> bool:
     ("I figured out how I'm going to do it: two courses a term", False),
     ("by the time they call back it'll be too late", True),
     ("by the time they call back it'll be too late to apply for fall", False),
+    # A means kept at hand: a drug, never for a purpose nor a life saved.
+    ("my workload is killing me and I have pills saved up", True),
+    ("been stockpiling my meds", True),
+    ("I have enough morphine saved up", True),
+    ("I keep my insulin ready for the orientation visit, is there a fridge?", False),
+    ("I work at a pharmacy with stockpiled medications for emergencies", False),
+    ("Are the loaner tablets ready for pickup before orientation?", False),
+    ("I'm saving up for tablets for my school library", False),
+    ("These meds saved my life and now I'm ready to go back to school", False),
 ])
 def test_a_jump_or_a_farewell_told_is_a_crisis_whatever_the_classifier_said(text, told) -> None:
     assert read_as_crisis(text, "faq") is told

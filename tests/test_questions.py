@@ -672,3 +672,19 @@ def test_a_hesitant_reading_with_the_focus_settles_on_the_topic_about_the_focus(
     message = _hesitant(focus, topics)
     settle_on_focus(message, 0.2)
     assert (reading(message)["label"] if message.get("settled") else None) == settled
+
+
+def test_idioms_leaving_words_read_as_what_the_page_does_not_say_keep_a_crisis_certain() -> None:
+    # "the workload will kill me. I just want to go to sleep forever": the plain words read as "not on the page".
+    message = labelled("the workload will kill me. I just want to go to sleep forever", "crisis", 0.95)
+    message.set(questions_module.IDIOM, {"grave": True})
+    plain = labelled("the workload would be too much for me. I just want to go to sleep forever", "faq", 0.85,
+                     questions_module.PLAIN, topic="not_covered")
+    assert collect(message, plain).get("crisis_level") == "certain"
+
+
+def test_a_reading_settled_on_the_focus_never_makes_a_crisis_uncertain() -> None:
+    focused = leaning("the field study: I won't make it that long", "field_study_hours", 0.6)
+    focused.set(questions_module.SETTLED, True)
+    found = collect(labelled("I won't make it that long", "crisis", 0.7), focused)
+    assert found.get("crisis_level") == "certain"

@@ -124,7 +124,9 @@ _GRAVE = re.compile(_RISK.pattern[:-3] + r"|die|dying|alive|to\s+live|living|end
                     r"tonight|unsafe|danger\w*|be\s+here|be\s+around|no\s+point|give\s+up|exist\w*|"
                     r"end(?:ing)?\s+(?:things|everything)|disappear\w*|all\s+stop|the\s+night|better\s+off|"
                     r"letters?\s+to|made\s+up\s+my\s+mind|wake\s+up|keep\s+going|go\s+on|dead|ending\s+it|"
-                    r"unalive\w*|chest|numb|won'?t\s+survive|" + MEANS + r")\b", re.IGNORECASE)
+                    r"unalive\w*|chest|numb|won'?t\s+survive|(?:nobody|no\s+one|no-one|anyone)\s+(?:would|will|'d)\s+"
+                    r"(?:even\s+)?(?:notice|care|miss)|showing\s+up\s+to\s+life|sleep\s+forever|done\s+(?:with\s+)?"
+                    r"(?:life|living)|envy\s+them|i'?m\s+next|" + MEANS + r")\b", re.IGNORECASE)
 # Despair, a means at hand or harm to oneself beside pushing back on the last answer ("what if I just disappear?",
 # "what if I can't? I've written letters to my family", "can I skip it? I'll be dead"): read as a crisis. Said of
 # oneself, not bare words: "I work the night shift", "gas is too expensive", "I want out of the travel part, not
