@@ -184,8 +184,8 @@ IDIOMS: Tuple[Idiom, ...] = (
 # Crises seen at work, in the plural ("I'm a registration clerk in an emergency room, gunshot wounds, overdoses and
 # cardiac arrests every shift", "I work as a dispatcher, many calls about crashes and suicide attempts"): events of
 # the job, said plainly as cases. Only in a sentence that names the writer's work, and never in a message that
-# speaks of the writer's own attempts, wishes or plans in any of its sentences ("my two suicide attempts", "I want
-# to ...", "lately I envy them").
+# speaks of the writer's own attempts, wishes or plans in any of its sentences ("my two suicide attempts", "I tried",
+# "lately I envy them", "I want to end it"); wanting a new career is none ("I want to move into data work").
 _AT_WORK = re.compile(r"\b(?:i'?m|im|i\s+am)\s+(?:working\s+as\s+|a\s+|an\s+)|\bi\s+(?:work|worked|have\s+worked|'ve\s+"
                       r"worked|do|handle|process|log|file|answer)\s+(?:as|in|at|for|on|with|the|calls|data|records)\b|"
                       r"\b(?:every|each|per|on|my|a|the)\s+shifts?\b|\bcalls?\s+(?:about|for|from)\b|\bat\s+work\b|"
@@ -199,8 +199,8 @@ _RECORDS = re.compile(r"\b(?:crime|weapons?|arrest|homicide|assault|overdose|dea
 _OWN = re.compile(r"\b(?:my|our)\s+(?:\w+\s+){0,2}?(?:suicide|overdose|attempt)|\b(?:envy|wish|next|notice|"
                   r"thought\s+about|thinking\s+about|how\s+easy|how\s+much\s+it\s+takes|make\s+it|one\s+of\s+them|"
                   r"myself|morphine|sleep\s+forever)\b|"
-                  r"\bi(?:\s+(?:want|wanna|will|plan|tried|attempted|am\s+going|am\s+gonna)|'ll|'m\s+going|"
-                  r"'m\s+gonna|m\s+going)\b|\b(?:" + _GRAVE_AFTER.replace("around|here|", "") + r")\b", re.IGNORECASE)
+                  r"\bi(?:'ve)?\s+(?:tried|attempted)\b|\b(?:" + _GRAVE_AFTER.replace("around|here|", "") + r")\b",
+                  re.IGNORECASE)
 
 
 def _at_work(text: str) -> str:
