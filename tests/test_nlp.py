@@ -200,6 +200,7 @@ def read_as_crisis(text: str, intent: str) -> bool:
     ("Are the loaner tablets ready for pickup before orientation?", False),
     ("I'm saving up for tablets for my school library", False),
     ("These meds saved my life and now I'm ready to go back to school", False),
+    ("my grandma hoards her pills and it drives me crazy lol", False),
 ])
 def test_a_jump_or_a_farewell_told_is_a_crisis_whatever_the_classifier_said(text, told) -> None:
     assert read_as_crisis(text, "faq") is told

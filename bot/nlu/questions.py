@@ -23,7 +23,7 @@ classified as a crisis stays one.
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import Any, Dict, List, Optional, Set, Text, Tuple
 
 import spacy
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -475,9 +475,9 @@ class Finder:
             anchor = anchor if leans else question
         return found
 
-    def terse(self, text: str) -> set:
+    def terse(self, text: str) -> Set[str]:
         """The sentences of ``text`` that ask in a few words without a question's form (``_terse``)."""
-        found = set()
+        found: Set[str] = set()
         for sentence in self.nlp(text).sents:
             words = [t.lower_ for t in sentence if not t.is_punct]
             if len(self._clauses(sentence)) == 1 and _terse(words) and not is_question(words, sentence.text):
@@ -817,7 +817,7 @@ def settle_on_focus(message: Message, floor: float) -> None:
     deadlines, what the page does not say and the technology (0.24). The message points at the focus, so a topic
     about it (the focus's words in the topic's name: "field study" in field_study_course) among the first three,
     ranked at least ``floor``, is what it asks. Only when the FAQ intent leads; the reading is marked settled and
-    keeps the topic's own confidence, so it never makes a crisis reading uncertain (that needs a sure question).
+    keeps the topic's own confidence, and never makes a crisis reading uncertain (``_harmless``).
     """
     intent = message.get(INTENT) or {}
     ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != FALLBACK]

@@ -115,15 +115,16 @@ ENDING = re.compile(
     r"(?!\s+(?:in|at|for|on|as)\b)",
     re.IGNORECASE)
 # A means kept at hand: "I have pills saved up", "been stockpiling my meds", "hoarding painkillers", "my pills are
-# lined up". Drugs only (no tablets, which may be devices, nor insulin kept for a trip), never for a purpose ("saved up
-# for tablets", "stockpiled medications for emergencies") nor a life saved ("these meds saved my life").
+# lined up"; one's own (not "my grandma hoards her pills"). Drugs only (no tablets, which may be devices, nor insulin
+# kept for a trip), never for a purpose ("saved up for tablets", "stockpiled medications for emergencies") nor a life
+# saved ("these meds saved my life").
 _KEPT_MEANS = (r"(?:pills?|meds|medications?|medicines?|painkillers?|opioids?|oxy\w*|antidepressants?|tylenol|"
                r"paracetamol|acetaminophen|xanax|benadryl|morphine|fentanyl|sleeping\s+pills?)")
 _NOT_KEPT_FOR = (r"(?!\s+for\s+(?:an?\s+|the\s+|my\s+|our\s+)?(?:emergenc\w+|travel|trips?|hurricanes?|storms?|"
                  r"disasters?|winter|patients|clients|customers|store|pharmacy|clinic|school|library|kids|work|year)\b)")
 MEANS_KEPT = re.compile(
     rf"\b(?:sav(?:e|ed|ing)\s+up|stockpil\w+|stash\w*|hoard\w*)\s+(?:(?:all\s+)?(?:my|a\s+bunch\s+of|some|enough|"
-    rf"a\s+lot\s+of|the|these|those|his|her)\s+)?(?:(?:old|extra|leftover|prescription|sleeping)\s+)?{_KEPT_MEANS}\b{_NOT_KEPT_FOR}"
+    rf"a\s+lot\s+of|the|these|those)\s+)?(?:(?:old|extra|leftover|prescription|sleeping)\s+)?{_KEPT_MEANS}\b{_NOT_KEPT_FOR}"
     rf"|\b{_KEPT_MEANS}\s+(?:(?:are|is|all)\s+)?(?:saved\s+up|stockpiled|stashed|hoarded|lined\s+up|counted\s+out)\b"
     rf"{_NOT_KEPT_FOR}", re.IGNORECASE)
 # Told in words, whatever the classifier reads: an overdose taken, a jump from a height, a farewell, an end, a means
