@@ -395,6 +395,9 @@ def test_a_first_question_pointing_leans_on_the_sentence_told_before_it(text, le
      ["Credits needed to graduate MLS online.", "Work placement mandatory?"]),
     ("I'm making a budget: what's the total price and how many credits would I be paying for?",
      ["what's the total price", "how many credits would I be paying for?"]),
+    # A counting preface inside a message: what it counts asks.
+    ("I'd like to run our school's library. Two things: which MLS track would that be, and how long does it take?",
+     ["which MLS track would that be", "how long does it take?"]),
     ("I'm curious about the field study: who supervises me, and is there a report?",
      ["I'm curious about the field study: who supervises me", "I'm curious about the field study: is there a report?"]),
 ])

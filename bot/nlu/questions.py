@@ -189,6 +189,8 @@ _COUNTING = re.compile(rf"\b(?:{_COUNTED_NOUNS}|ones?)\b", re.IGNORECASE)
 _COUNTING_HEAD = re.compile(r"^(?:(?:i\s+(?:have|had|got)|i'?ve\s+got|got|just|here\s+are|so)\s+)?"
                             r"(?:(?:a\s+)?(?:few|couple(?:\s+of)?|two|three|four|2|3|4|some|quick|several)\s+)+"
                             rf"(?:{_COUNTED_NOUNS})$", re.IGNORECASE)
+# The same preface inside a message, before its first question: "... at our school. Two things: which track ...".
+_COUNTING_LEAD = re.compile(r"^\s*(?P<head>[^:.?!]{1,40}?)\s*(?::|\s[-\u2013\u2014]{1,2})\s+")
 # A topic put first with a preposition and a comma: "for the field study, who supervises me? ...".
 _LEAD = re.compile(r"^\s*(?:for|about|regarding|re|as\s+for|concerning)\s+(?P<head>(?:the|your|an?)\s+[^,:?!.;\d]+?)"
                    r"\s*,\s*(?P<body>\S.*)$", re.IGNORECASE | re.DOTALL)
@@ -355,6 +357,11 @@ class Finder:
             clauses = self._clauses(sentence)
             before = len(found)
             for k, clause in enumerate(clauses):
+                counting = _COUNTING_LEAD.match(clause.text)
+                if counting and _COUNTING_HEAD.match(counting.group("head").strip()):
+                    # "... elementary school. Two things: which track would that be, and ...": what it counts asks.
+                    clause = clause.doc.char_span(clause.start_char + counting.end(), clause.end_char,
+                                                  alignment_mode="expand") or clause
                 words = [t.lower_ for t in clause if not t.is_punct]
                 if not words or (len(words) < self.min_words and not clause.text.rstrip().endswith("?")):
                     continue  # "gre?" asks; "ok." does not
