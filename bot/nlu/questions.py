@@ -377,7 +377,7 @@ class Finder:
                     found.append(clause.text.strip())
                 else:
                     statements += len(words)
-                    if len(clauses) == 1 and _terse(words):
+                    if _terse(words, clauses):
                         terse.append((len(found), clause.text.strip(), len(words)))
             asked_last = len(found) > before
         if found and terse:
@@ -469,9 +469,8 @@ class Finder:
         found: List[Optional[str]] = []
         anchor: Optional[str] = None
         for question in questions:
-            asked = [t.lower_ for t in self.nlp.make_doc(question)
-                     if not t.is_punct and t.lower_ not in _JOINERS and t.lower_ not in _OPENERS]
-            if anchor is None and not found and told and self.points(question):
+            asked = self._asked(question)
+            if anchor is None and not found and told and _points(asked):
                 found.append(f"{question} {told}")
                 anchor = question  # later questions may lean on it
                 continue
@@ -487,15 +486,18 @@ class Finder:
         found: Set[str] = set()
         for sentence in self.nlp(text).sents:
             words = [t.lower_ for t in sentence if not t.is_punct]
-            if len(self._clauses(sentence)) == 1 and _terse(words) and not is_question(words, sentence.text):
+            if _terse(words, self._clauses(sentence)) and not is_question(words, sentence.text):
                 found.add(sentence.text.strip())
         return found
 
     def points(self, question: str) -> bool:
         """Whether a question is a few words that point ("Is this one"): it may lean on the sentence before it."""
-        asked = [t.lower_ for t in self.nlp.make_doc(question)
-                 if not t.is_punct and t.lower_ not in _JOINERS and t.lower_ not in _OPENERS]
-        return bool(asked) and len(asked) <= MAX_LEANING_WORDS and any(w in _POINTERS for w in asked)
+        return _points(self._asked(question))
+
+    def _asked(self, question: str) -> List[str]:
+        """A question's words, without joiners and openers ("and", "hey")."""
+        return [t.lower_ for t in self.nlp.make_doc(question)
+                if not t.is_punct and t.lower_ not in _JOINERS and t.lower_ not in _OPENERS]
 
     def told_before(self, text: str, question: str) -> Optional[str]:
         """The sentence right before ``question`` in ``text`` when it asks nothing, else None."""
@@ -662,9 +664,17 @@ def _singular(word: str) -> str:
     return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
 
 
-def _terse(words: List[str]) -> bool:
-    """Whether a sentence that is no question is a few words that may ask ("Credits needed to graduate MLS online.")."""
-    return 0 < len(words) <= SHORT_CLAUSE_WORDS and not set(words) & _NOT_TERSE
+def _terse(words: List[str], clauses: List[Any]) -> bool:
+    """Whether a sentence that is no question is a few words that may ask ("Credits needed to graduate MLS online.").
+
+    One clause only: a short clause joined to a question ("the MIM grads, where do they end up?") asks with it.
+    """
+    return len(clauses) == 1 and 0 < len(words) <= SHORT_CLAUSE_WORDS and not set(words) & _NOT_TERSE
+
+
+def _points(asked: List[str]) -> bool:
+    """Whether a question's words (``Finder._asked``) are a few that point ("Is this one", "Does that count?")."""
+    return bool(asked) and len(asked) <= MAX_LEANING_WORDS and any(w in _POINTERS for w in asked)
 
 
 def asks_aloud(text: str) -> bool:
